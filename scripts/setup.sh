@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the demo and the tests need, and the npm
+# packages of the SDK integration tests. Idempotent: quiet when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libcaf-dev libboost1.74-dev libboost-test1.74-dev
+  libmsgpack-cxx-dev librocksdb-dev libsimdjson-dev libyaml-cpp-dev
+  librdkafka-dev zlib1g-dev libssl-dev
+  nodejs npm curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Real analytics SDKs used by the integration tests (tests/integration/sdk).
+if [ ! -d tests/integration/sdk/node_modules ]; then
+  echo "setup: installing npm test clients"
+  (cd tests/integration/sdk && npm ci --silent --no-audit --no-fund)
+fi
