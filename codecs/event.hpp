@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <msgpack.hpp>
+
+namespace cohort::codecs {
+
+/// One scalar from a raw message. Nested objects and arrays are flattened into dotted
+/// keys ("device.type", "products.0.id"), so every shape reduces to a list of scalars.
+struct value {
+  enum class kind : std::uint8_t { null, boolean, number, string };
+  kind type = kind::null;
+  double number = 0;   ///< Set for boolean (0/1) and number.
+  std::string text;    ///< Set for string.
+
+  static value of_bool(bool b) { return {kind::boolean, b ? 1.0 : 0.0, {}}; }
+  static value of_number(double d) { return {kind::number, d, {}}; }
+  static value of_string(std::string s) { return {kind::string, 0, std::move(s)}; }
+  bool operator==(const value& o) const {
+    return type == o.type && number == o.number && text == o.text;
+  }
+  MSGPACK_DEFINE(type, number, text)
+};
+
+/// A flattened key and its scalar.
+struct attribute {
+  std::string key;
+  value val;
+  bool operator==(const attribute& o) const { return key == o.key && val == o.val; }
+  MSGPACK_DEFINE(key, val)
+};
+
+using attributes = std::vector<attribute>;
+
+/// Finds the attribute with `key`, or nullptr.
+const value* find(const attributes& attrs, std::string_view key);
+
+/// The canonical event every input shape is normalized into (Segment calls, native web /
+/// mobile / log shapes). Positional msgpack encoding keeps the wire and log format compact.
+struct event {
+  std::string message_id;    ///< Segment messageId, or native "session_id:event_id"; may be empty.
+  std::string user_id;       ///< Known user id; may be empty when anonymous_id is set.
+  std::string anonymous_id;  ///< Device/cookie id; may be empty when user_id is set.
+  std::string call;          ///< track | page | screen | identify | alias | group | native.
+  std::string type;          ///< Canonical type (page_view, product_view, ...) or the raw name.
+  std::string name;          ///< The name as sent (track event, page/screen name, native type).
+  std::string previous_id;   ///< alias only: the id being linked to user_id.
+  std::string session_id;    ///< Client session id when the source sends one (native shapes).
+  std::int64_t timestamp_ms = 0;  ///< Event time after clock-skew correction (Unix ms).
+  std::int64_t received_ms = 0;   ///< When Cohort received it (Unix ms).
+  attributes properties;     ///< Flattened `properties` (native: every unmapped raw field).
+  attributes traits;         ///< Flattened `traits` (identify/group) .
+  attributes context;        ///< Flattened `context` (device, page, userAgent, ip, campaign...).
+
+  /// The key the user's state is stored under: userId when known, else anonymousId.
+  const std::string& user_key() const { return user_id.empty() ? anonymous_id : user_id; }
+
+  MSGPACK_DEFINE(message_id, user_id, anonymous_id, call, type, name, previous_id, session_id,
+                 timestamp_ms, received_ms, properties, traits, context)
+};
+
+} // namespace cohort::codecs
+
+MSGPACK_ADD_ENUM(cohort::codecs::value::kind);

@@ -1,0 +1,260 @@
+#include "codecs/segment_decoder.hpp"
+
+#include <optional>
+
+#include "codecs/event_types.hpp"
+#include "codecs/flatten.hpp"
+#include "codecs/time.hpp"
+
+namespace cohort::codecs {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+const char* call_name(segment_call c) {
+  switch (c) {
+  case segment_call::track: return "track";
+  case segment_call::page: return "page";
+  case segment_call::screen: return "screen";
+  case segment_call::identify: return "identify";
+  case segment_call::alias: return "alias";
+  case segment_call::group: return "group";
+  case segment_call::batch: return "batch";
+  }
+  return "batch";
+}
+
+std::optional<segment_call> call_from_name(std::string_view name) {
+  for (auto c : {segment_call::track, segment_call::page, segment_call::screen,
+                 segment_call::identify, segment_call::alias, segment_call::group})
+    if (name == call_name(c))
+      return c;
+  return std::nullopt;
+}
+
+// A field is absent (missing, null or empty), usable, or of a type it cannot have.
+enum class field { absent, ok, bad };
+
+bool lookup(object msg, std::string_view key, element& e) {
+  return msg[key].get(e) == simdjson::SUCCESS && !e.is_null();
+}
+
+// Ids are strings, but some SDKs and hand-written clients send numeric user ids.
+field id_field(object msg, std::string_view key, std::string& out) {
+  element e;
+  if (!lookup(msg, key, e))
+    return field::absent;
+  switch (e.type()) {
+  case element_type::STRING: out = std::string(e.get_string().value_unsafe()); break;
+  case element_type::INT64: out = std::to_string(e.get_int64().value_unsafe()); break;
+  case element_type::UINT64: out = std::to_string(e.get_uint64().value_unsafe()); break;
+  case element_type::DOUBLE: out = detail::number_text(e.get_double().value_unsafe()); break;
+  default: return field::bad;
+  }
+  return out.empty() ? field::absent : field::ok;
+}
+
+field string_field(object msg, std::string_view key, std::string& out) {
+  element e;
+  if (!lookup(msg, key, e))
+    return field::absent;
+  std::string_view s;
+  if (e.get_string().get(s) != simdjson::SUCCESS)
+    return field::bad;
+  out = std::string(s);
+  return out.empty() ? field::absent : field::ok;
+}
+
+field time_field(object msg, std::string_view key, std::optional<std::int64_t>& out) {
+  element e;
+  if (!lookup(msg, key, e))
+    return field::absent;
+  std::string_view s;
+  if (e.get_string().get(s) != simdjson::SUCCESS)
+    return field::bad;
+  out = parse_iso8601(s);
+  return out ? field::ok : field::bad;
+}
+
+field object_field(object msg, std::string_view key, attributes& out) {
+  element e;
+  if (!lookup(msg, key, e))
+    return field::absent;
+  if (!e.is_object())
+    return field::bad;
+  std::string prefix;
+  detail::flatten(e, prefix, out);
+  return field::ok;
+}
+
+// What a batch gives to each of its messages.
+struct batch_defaults {
+  std::optional<std::int64_t> sent_at;
+  attributes context;  // batch-level context, merged under each message's own
+  bool check_size = false;
+};
+
+// Validates one message and fills `ev`; returns the rejection reason on failure.
+std::optional<std::string> decode_message(element e, std::optional<segment_call> endpoint,
+                                          const batch_defaults& batch,
+                                          const decode_context& ctx, event& ev) {
+  object msg;
+  if (e.get_object().get(msg) != simdjson::SUCCESS)
+    return "message must be a JSON object";
+  if (batch.check_size) {
+    const std::size_t size = simdjson::minify(e).size();
+    if (size > ctx.max_message_bytes)
+      return "message exceeds " + std::to_string(ctx.max_message_bytes) + " bytes";
+  }
+
+  // On /v1/<call> the endpoint names the call and a `type` in the body is ignored, as
+  // Segment does; in a batch each message's `type` is required.
+  segment_call call;
+  if (endpoint) {
+    call = *endpoint;
+  } else {
+    std::string type;
+    if (string_field(msg, "type", type) == field::absent)
+      return "missing type";
+    const auto c = call_from_name(type);
+    if (!c)
+      return "type must be track, page, screen, identify, alias or group";
+    call = *c;
+  }
+  ev.call = call_name(call);
+
+  for (auto [key, dest] : {std::pair{"userId", &ev.user_id},
+                           std::pair{"anonymousId", &ev.anonymous_id},
+                           std::pair{"messageId", &ev.message_id}})
+    if (id_field(msg, key, *dest) == field::bad)
+      return std::string(key) + " must be a string";
+  if (ev.user_id.empty() && ev.anonymous_id.empty())
+    return "missing userId or anonymousId";
+
+  const auto& types = *ctx.types;
+  switch (call) {
+  case segment_call::track:
+    if (string_field(msg, "event", ev.name) != field::ok)
+      return "track requires a non-empty event";
+    ev.type = types.canonical(ev.name);
+    break;
+  case segment_call::page:
+  case segment_call::screen:
+    if (string_field(msg, "name", ev.name) == field::bad)
+      return "name must be a string";
+    ev.type = "page_view";
+    break;
+  case segment_call::alias:
+    switch (id_field(msg, "previousId", ev.previous_id)) {
+    case field::absent: return "alias requires previousId";
+    case field::bad: return "previousId must be a string";
+    case field::ok: break;
+    }
+    ev.type = ev.call;
+    break;
+  case segment_call::group: {
+    // The event has no group field; groupId travels as a property of the group call.
+    std::string group_id;
+    switch (id_field(msg, "groupId", group_id)) {
+    case field::absent: return "group requires groupId";
+    case field::bad: return "groupId must be a string";
+    case field::ok: break;
+    }
+    ev.properties.push_back({"groupId", value::of_string(std::move(group_id))});
+    ev.type = ev.call;
+    break;
+  }
+  case segment_call::identify:
+  case segment_call::batch:
+    ev.type = ev.call;
+    break;
+  }
+
+  std::optional<std::int64_t> timestamp, original, sent_at;
+  for (auto [key, dest] : {std::pair{"timestamp", &timestamp},
+                           std::pair{"originalTimestamp", &original},
+                           std::pair{"sentAt", &sent_at}})
+    if (time_field(msg, key, *dest) == field::bad)
+      return std::string(key) + " is not an ISO 8601 time";
+  if (!sent_at)
+    sent_at = batch.sent_at;
+
+  for (auto [key, dest] : {std::pair{"properties", &ev.properties},
+                           std::pair{"traits", &ev.traits}, std::pair{"context", &ev.context}})
+    if (object_field(msg, key, *dest) == field::bad)
+      return std::string(key) + " must be an object";
+  for (const auto& a : batch.context)
+    if (!find(ev.context, a.key))
+      ev.context.push_back(a);
+
+  // Segment's clock-skew correction: the device clock may be wrong, but the delay between
+  // the event and its sending is measured on that same clock, so it carries over.
+  ev.received_ms = ctx.received_ms;
+  if (sent_at && original)
+    ev.timestamp_ms = ctx.received_ms - (*sent_at - *original);
+  else if (timestamp)
+    ev.timestamp_ms = *timestamp;
+  else if (original)
+    ev.timestamp_ms = *original;
+  else
+    ev.timestamp_ms = ctx.received_ms;
+  return std::nullopt;
+}
+
+void decode_into(element e, std::size_t index, std::optional<segment_call> endpoint,
+                 const batch_defaults& batch, const decode_context& ctx, decoded_batch& out) {
+  event ev;
+  if (auto reason = decode_message(e, endpoint, batch, ctx, ev))
+    out.rejected.push_back({index, std::move(*reason), simdjson::minify(e)});
+  else
+    out.events.push_back(std::move(ev));
+}
+
+} // namespace
+
+result<decoded_batch> decode_segment(std::string_view body, segment_call call,
+                                     const decode_context& ctx) {
+  static const event_types default_types;
+  decode_context c = ctx;
+  if (!c.types)
+    c.types = &default_types;
+
+  // One parser per thread: it keeps its buffers between bodies instead of reallocating.
+  thread_local simdjson::dom::parser parser;
+  const simdjson::padded_string padded(body);
+  element root;
+  if (auto err = parser.parse(padded).get(root))
+    return failure{400, std::string("malformed JSON: ") + simdjson::error_message(err)};
+  object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS)
+    return failure{400, "body must be a JSON object"};
+
+  decoded_batch out;
+  string_field(obj, "writeKey", out.write_key);
+  batch_defaults batch;
+  // No single message can exceed the limit when the whole body does not.
+  batch.check_size = body.size() > c.max_message_bytes;
+
+  if (call != segment_call::batch) {
+    decode_into(root, 0, call, batch, c, out);
+    return out;
+  }
+
+  simdjson::dom::array items;
+  if (obj["batch"].get_array().get(items) != simdjson::SUCCESS)
+    return failure{400, "batch must be an array"};
+  // A broken batch sentAt would skew every message, so the whole request is refused.
+  if (time_field(obj, "sentAt", batch.sent_at) == field::bad)
+    return failure{400, "sentAt is not an ISO 8601 time"};
+  if (object_field(obj, "context", batch.context) == field::bad)
+    return failure{400, "context must be an object"};
+  std::size_t index = 0;
+  for (auto item : items)
+    decode_into(item, index++, std::nullopt, batch, c, out);
+  return out;
+}
+
+} // namespace cohort::codecs
