@@ -1,0 +1,120 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "codecs/native_mapping.hpp"
+
+namespace cohort::config {
+
+using duration = std::chrono::milliseconds;
+
+/// `node:` — this process.
+struct node_config {
+  std::string id = "node-1";
+  std::string listen = "127.0.0.1:8080";  ///< HTTP + WebSocket + console.
+  std::string data_dir = "./cohort-data";
+};
+
+/// `cluster:` — empty listen means single-node mode.
+struct cluster_config {
+  std::string listen;
+  std::vector<std::string> seeds;
+  int replication_factor = 1;
+};
+
+/// `admin:` — Bearer token for /admin/api and /console; empty = open.
+struct admin_config {
+  std::string token;
+};
+
+/// `ingest:` — HTTP ingestion limits and auth.
+struct ingest_config {
+  std::vector<std::string> write_keys;         ///< Empty = auth off.
+  duration dedup_window = std::chrono::hours(24);
+  std::size_t max_body_bytes = 1048576;        ///< Compressed and decompressed bodies alike.
+  std::size_t max_message_bytes = 32768;       ///< Segment's per-message limit.
+  duration request_timeout = std::chrono::seconds(30);
+};
+
+/// `events:` — raw names to canonical types, native shapes to canonical events.
+struct events_config {
+  std::map<std::string, std::string> aliases;
+  std::vector<codecs::mapping_rule> mappings;
+};
+
+/// `sessions:` — event-time sessionization and passivation.
+struct sessions_config {
+  duration gap = std::chrono::minutes(30);
+  duration allowed_lateness = std::chrono::minutes(10);
+  duration passivate_after = std::chrono::minutes(10);
+  std::size_t recent_events = 50;  ///< Raw events kept per user for inspection.
+};
+
+/// `score:` — the engagement score model.
+struct score_config {
+  std::string model = "weighted";              ///< weighted | tree
+  std::map<std::string, double> weights;
+  std::map<std::string, double> caps;
+  std::string tree_model;                      ///< Path of an XGBoost JSON model.
+};
+
+/// One named rule (a tag or a segment) with the line it was declared on, so that rule
+/// compile errors can point at the config file.
+struct rule {
+  std::string name;
+  std::string when;
+  int line = 0;
+  int column = 0;  ///< Column where the `when` string starts in the file.
+};
+
+/// One content variant.
+struct variant {
+  std::string id;
+  std::string payload_json = "{}";  ///< The payload, re-encoded as JSON.
+};
+
+/// `content.placements.<name>`.
+struct placement {
+  std::string strategy = "static";                          ///< static | thompson
+  double holdout = 0;                                       ///< Share that gets the default.
+  std::map<std::string, std::vector<variant>> by_segment;   ///< Segment -> variants.
+  variant fallback;                                         ///< The `default` entry.
+};
+
+/// One `webhooks` entry.
+struct webhook {
+  std::string url;
+  std::vector<std::string> events;
+  std::string secret;
+};
+
+/// `kafka:` — empty brokers means off.
+struct kafka_config {
+  std::string brokers;
+  std::vector<std::string> topics;
+  std::string group = "cohort";
+  std::string segment_topic;
+};
+
+/// The whole configuration file, typed. Defaults are what runs with no file keys set.
+struct config {
+  node_config node;
+  cluster_config cluster;
+  admin_config admin;
+  ingest_config ingest;
+  events_config events;
+  sessions_config sessions;
+  score_config score;
+  std::vector<rule> tags;
+  std::vector<rule> segments;
+  std::map<std::string, placement> placements;
+  std::vector<webhook> webhooks;
+  kafka_config kafka;
+  std::string source_path;  ///< The file this was loaded from ("" for defaults).
+};
+
+} // namespace cohort::config

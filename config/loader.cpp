@@ -1,0 +1,572 @@
+// Reads cohort.yaml into config::config, reporting every problem with its key and line.
+#include "config/loader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/values.hpp"
+#include "config/yaml_json.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace cohort::config {
+namespace {
+
+/// Event kinds a webhook can subscribe to; extend together with the webhook sender.
+const std::vector<std::string> k_webhook_events = {"segment_change", "tags_change"};
+/// Keys of a placement that are not segment names, hence not usable as segment names.
+const std::vector<std::string> k_placement_keys = {"strategy", "holdout", "default"};
+
+bool contains(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+std::vector<std::string> split(const std::string& s, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, separator);) parts.push_back(trim(part));
+  return parts;
+}
+
+/// Field at `mark` (yaml-cpp, 0-based) under `path`, for errors found below a field.
+field at_mark(const field& f, const YAML::Mark& mark) {
+  field at = f;
+  if (mark.line >= 0) {
+    at.line = mark.line + 1;
+    at.column = mark.column + 1;
+  }
+  return at;
+}
+
+/// The field of key `key` when present (its key's position), else the mapping itself
+/// with the key appended to the path: where "missing"/"required" errors point.
+field key_or_map(const field& map, const yaml_reader::present_keys& present,
+                 const std::string& key) {
+  if (const auto it = present.find(key); it != present.end()) return it->second;
+  return field{map.node, map.path + "." + key, map.line, map.column};
+}
+
+/// Walks the whole tree section by section. Each reader fills its part of `config` and
+/// leaves defaults in place where a value is bad, so that one run finds every error.
+class loader {
+public:
+  loader(std::vector<config_error>& errors, std::string_view text) : r_(errors, text) {}
+
+  void read(const YAML::Node& root, config& cfg) {
+    const field top = r_.root(root);
+    if (!root.IsDefined() || root.IsNull()) return;  // An empty file: all defaults.
+    if (!r_.expect_mapping(top, "a mapping of sections (node, cluster, ingest, ...)")) return;
+    // Placements name segments, so content is read once all segments are known.
+    field content{YAML::Node(), "content", 0, 0};
+    r_.read_keys(top, {
+        {"node", [&](const field& v) { read_node(v, cfg.node); }},
+        {"cluster", [&](const field& v) { read_cluster(v, cfg.cluster); }},
+        {"admin", [&](const field& v) { read_admin(v, cfg.admin); }},
+        {"ingest", [&](const field& v) { read_ingest(v, cfg.ingest); }},
+        {"events", [&](const field& v) { read_events(v, cfg.events); }},
+        {"sessions", [&](const field& v) { read_sessions(v, cfg.sessions); }},
+        {"score", [&](const field& v) { read_score(v, cfg.score); }},
+        {"tags", [&](const field& v) { read_rules(v, "tag", cfg.tags); }},
+        {"segments", [&](const field& v) { read_rules(v, "segment", cfg.segments); }},
+        {"content", [&](const field& v) { content = v; }},
+        {"webhooks", [&](const field& v) { read_webhooks(v, cfg.webhooks); }},
+        {"kafka", [&](const field& v) { read_kafka(v, cfg.kafka); }},
+    });
+    std::vector<std::string> segment_names;
+    for (const auto& segment : cfg.segments) segment_names.push_back(segment.name);
+    read_content(content, segment_names, cfg.placements);
+  }
+
+private:
+  void read_node(const field& f, node_config& out) {
+    r_.read_keys(f, {
+        {"id", [&](const field& v) { r_.read_nonempty_string(v, out.id); }},
+        {"listen", [&](const field& v) { r_.read_host_port(v, out.listen, true); }},
+        {"data_dir", [&](const field& v) { r_.read_nonempty_string(v, out.data_dir); }},
+    });
+  }
+
+  void read_cluster(const field& f, cluster_config& out) {
+    r_.read_keys(f, {
+        {"listen", [&](const field& v) { read_optional_host_port(v, out.listen); }},
+        {"seeds", [&](const field& v) { read_seeds(v, out.seeds); }},
+        {"replication_factor", [&](const field& v) { read_replication_factor(v, out); }},
+    });
+  }
+
+  // "" (or nothing) is allowed and means "off"; anything else must be host:port.
+  void read_optional_host_port(const field& f, std::string& out) {
+    std::string text;
+    if (!r_.read_string(f, text)) return;
+    if (text.empty()) {
+      out.clear();
+      return;
+    }
+    r_.read_host_port(f, out, true);
+  }
+
+  void read_seeds(const field& f, std::vector<std::string>& out) {
+    std::vector<std::string> seeds;
+    const auto before = r_.error_count();
+    r_.read_items(f, [&](const field& item) {
+      std::string seed;
+      if (r_.read_host_port(item, seed, false)) seeds.push_back(seed);
+    });
+    if (r_.error_count() == before) out = std::move(seeds);
+  }
+
+  void read_replication_factor(const field& f, cluster_config& out) {
+    int factor = 0;
+    if (!r_.read_int(f, factor)) return;
+    if (factor < 1) {
+      r_.fail(f, "must be at least 1 (1 = no replicas), got " + std::to_string(factor));
+      return;
+    }
+    out.replication_factor = factor;
+  }
+
+  void read_admin(const field& f, admin_config& out) {
+    r_.read_keys(f, {{"token", [&](const field& v) { r_.read_string(v, out.token); }}});
+  }
+
+  void read_ingest(const field& f, ingest_config& out) {
+    r_.read_keys(f, {
+        {"write_keys", [&](const field& v) { r_.read_string_list(v, out.write_keys); }},
+        {"dedup_window", [&](const field& v) { r_.read_duration(v, out.dedup_window, false); }},
+        {"max_body_bytes", [&](const field& v) { r_.read_positive_size(v, out.max_body_bytes); }},
+        {"max_message_bytes",
+         [&](const field& v) { r_.read_positive_size(v, out.max_message_bytes); }},
+        {"request_timeout",
+         [&](const field& v) { r_.read_duration(v, out.request_timeout, false); }},
+    });
+  }
+
+  void read_events(const field& f, events_config& out) {
+    r_.read_keys(f, {
+        {"aliases", [&](const field& v) { read_aliases(v, out.aliases); }},
+        {"mappings", [&](const field& v) { read_mappings(v, out.mappings); }},
+    });
+  }
+
+  void read_aliases(const field& f, std::map<std::string, std::string>& out) {
+    r_.read_entries(f, [&](const std::string& raw_name, const field& v) {
+      std::string canonical;
+      if (raw_name.empty()) {
+        r_.fail(v, "the raw event name must not be empty");
+      } else if (r_.read_nonempty_string(v, canonical)) {
+        out[raw_name] = canonical;
+      }
+    });
+  }
+
+  // Present but empty would silently reject every native event, and could not be told
+  // apart from "absent" (= built-in shapes) by the caller, so it is an error.
+  void read_mappings(const field& f, std::vector<codecs::mapping_rule>& out) {
+    if (!f.node.IsSequence() || f.node.size() == 0) {
+      r_.fail(f, "expected a non-empty list of mapping rules, got " + describe(f.node) +
+                     " (remove the key to use the built-in shapes)");
+      return;
+    }
+    std::map<std::string, int> first_line;
+    r_.read_items(f, [&](const field& item) { read_mapping_rule(item, first_line, out); });
+  }
+
+  void read_mapping_rule(const field& f, std::map<std::string, int>& first_line,
+                         std::vector<codecs::mapping_rule>& out) {
+    if (!r_.expect_mapping(f, "a mapping rule {name, when, user_id, type, ...}")) return;
+    const auto before = r_.error_count();
+    codecs::mapping_rule rule;
+    std::string unit = "ms";
+    auto raw_key = [&](const char* key, std::string& target) {
+      return yaml_reader::key_handler{key, [&](const field& v) { r_.read_string(v, target); }};
+    };
+    const auto present = r_.read_keys(f, {
+        {"name", [&](const field& v) { read_unique_name(v, "mapping", first_line, rule.name); }},
+        {"when", [&](const field& v) { r_.read_string_list(v, rule.when); }},
+        raw_key("user_id", rule.user_id),
+        raw_key("anonymous_id", rule.anonymous_id),
+        raw_key("type", rule.type),
+        raw_key("type_value", rule.type_value),
+        raw_key("timestamp", rule.timestamp),
+        {"timestamp_unit", [&](const field& v) { r_.read_choice(v, {"ms", "s", "iso8601"}, unit); }},
+        raw_key("session_id", rule.session_id),
+        raw_key("event_id", rule.event_id),
+        {"properties", [&](const field& v) { read_property_renames(v, rule.properties); }},
+    });
+    r_.require(f, present, "name");
+    if (rule.type.empty() && rule.type_value.empty()) {
+      r_.fail(key_or_map(f, present, "type"),
+              "needs `type` (raw key holding the event type) or `type_value` (a fixed type)");
+    }
+    if (rule.user_id.empty() && rule.anonymous_id.empty()) {
+      r_.fail(key_or_map(f, present, "user_id"),
+              "needs `user_id` or `anonymous_id`: every event must name its user");
+    }
+    rule.unit = unit == "s" ? codecs::time_unit::s
+              : unit == "iso8601" ? codecs::time_unit::iso8601
+                                  : codecs::time_unit::ms;
+    if (r_.error_count() == before) out.push_back(std::move(rule));
+  }
+
+  void read_property_renames(const field& f,
+                             std::vector<std::pair<std::string, std::string>>& out) {
+    r_.read_entries(f, [&](const std::string& property, const field& v) {
+      std::string raw;
+      if (property.empty()) {
+        r_.fail(v, "the property name must not be empty");
+      } else if (r_.read_nonempty_string(v, raw)) {
+        out.emplace_back(property, raw);
+      }
+    });
+  }
+
+  // A non-empty name not used before in the same list; `what` names the list in errors.
+  bool read_unique_name(const field& f, const std::string& what,
+                        std::map<std::string, int>& first_line, std::string& out) {
+    std::string name;
+    if (!r_.read_nonempty_string(f, name)) return false;
+    if (const auto it = first_line.find(name); it != first_line.end()) {
+      r_.fail(f, "duplicate " + what + " name '" + name + "' (first at line " +
+                     std::to_string(it->second) + ")");
+      return false;
+    }
+    first_line.emplace(name, f.line);
+    out = std::move(name);
+    return true;
+  }
+
+  void read_sessions(const field& f, sessions_config& out) {
+    r_.read_keys(f, {
+        {"gap", [&](const field& v) { r_.read_duration(v, out.gap, false); }},
+        {"allowed_lateness",
+         [&](const field& v) { r_.read_duration(v, out.allowed_lateness, true); }},
+        {"passivate_after",
+         [&](const field& v) { r_.read_duration(v, out.passivate_after, false); }},
+        {"recent_events", [&](const field& v) { r_.read_positive_size(v, out.recent_events); }},
+    });
+  }
+
+  void read_score(const field& f, score_config& out) {
+    const auto present = r_.read_keys(f, {
+        {"model", [&](const field& v) { r_.read_choice(v, {"weighted", "tree"}, out.model); }},
+        {"weights", [&](const field& v) { read_factors(v, false, out.weights); }},
+        {"caps", [&](const field& v) { read_factors(v, true, out.caps); }},
+        {"tree_model", [&](const field& v) { r_.read_string(v, out.tree_model); }},
+    });
+    if (out.model == "tree" && out.tree_model.empty()) {
+      r_.fail(key_or_map(f, present, "tree_model"),
+              "required when model is tree: the path of an XGBoost JSON model");
+    }
+  }
+
+  // Weights may be 0 (a factor switched off) but not negative: the score must stay in
+  // [0, 100]. Caps divide the feature value, so they must be positive.
+  void read_factors(const field& f, bool positive, std::map<std::string, double>& out) {
+    r_.read_entries(f, [&](const std::string& feature, const field& v) {
+      double value = 0;
+      if (!r_.read_number(v, value)) return;
+      if (positive && value <= 0) {
+        r_.fail(v, "a cap must be greater than 0, got " + describe(v.node));
+      } else if (value < 0) {
+        r_.fail(v, "a weight must not be negative, got " + describe(v.node));
+      } else {
+        out[feature] = value;
+      }
+    });
+  }
+
+  void read_rules(const field& f, const std::string& what, std::vector<rule>& out) {
+    std::map<std::string, int> first_line;
+    r_.read_items(f, [&](const field& item) { read_rule(item, what, first_line, out); });
+  }
+
+  void read_rule(const field& f, const std::string& what, std::map<std::string, int>& first_line,
+                 std::vector<rule>& out) {
+    if (!r_.expect_mapping(f, "a " + what + " {name, when}")) return;
+    const auto before = r_.error_count();
+    rule parsed;
+    const auto present = r_.read_keys(f, {
+        {"name", [&](const field& v) { read_rule_name(v, what, first_line, parsed.name); }},
+        {"when", [&](const field& v) { read_when(v, parsed); }},
+    });
+    r_.require(f, present, "name");
+    r_.require(f, present, "when");
+    if (r_.error_count() == before) out.push_back(std::move(parsed));
+  }
+
+  void read_rule_name(const field& f, const std::string& what,
+                      std::map<std::string, int>& first_line, std::string& out) {
+    if (!read_unique_name(f, what, first_line, out)) return;
+    if (what == "segment" && contains(k_placement_keys, out)) {
+      r_.fail(f, "'" + out + "' cannot name a segment: placements use it as a key");
+    }
+  }
+
+  // Rule compile errors add their offset in the expression to this position.
+  void read_when(const field& f, rule& out) {
+    if (!r_.read_nonempty_string(f, out.when)) return;
+    const auto [line, column] = r_.text_start(f);
+    out.line = line;
+    out.column = column;
+  }
+
+  void read_content(const field& f, const std::vector<std::string>& segments,
+                    std::map<std::string, placement>& out) {
+    r_.read_keys(f, {{"placements", [&](const field& v) {
+                        r_.read_entries(v, [&](const std::string& name, const field& p) {
+                          read_placement(p, segments, out[name]);
+                        });
+                      }}});
+  }
+
+  // Besides strategy, holdout and default, every key of a placement is a segment name;
+  // checking those against the segments list is what catches typos like "stratgy".
+  void read_placement(const field& f, const std::vector<std::string>& segments,
+                      placement& out) {
+    if (!r_.expect_mapping(f, "a placement {default, <segment>, strategy, holdout}")) return;
+    const auto present = r_.read_entries(f, [&](const std::string& key, const field& v) {
+      if (key == "strategy") {
+        r_.read_choice(v, {"static", "thompson"}, out.strategy);
+      } else if (key == "holdout") {
+        read_holdout(v, out.holdout);
+      } else if (key == "default") {
+        read_variant(v, out.fallback);
+      } else if (contains(segments, key)) {
+        read_variants(v, out.by_segment[key]);
+      } else {
+        r_.fail(v, "unknown segment '" + key + "' (placement keys are " +
+                       join(k_placement_keys) + " and segment names" +
+                       (segments.empty() ? "; no segments are defined" : ": " + join(segments)) +
+                       ")");
+      }
+    });
+    r_.require(f, present, "default");
+  }
+
+  void read_holdout(const field& f, double& out) {
+    double share = 0;
+    if (!r_.read_number(f, share)) return;
+    if (share < 0 || share > 1) {
+      r_.fail(f, "must be a share between 0 and 1, got " + describe(f.node));
+      return;
+    }
+    out = share;
+  }
+
+  // A single variant mapping or a non-empty list of them, with distinct ids.
+  void read_variants(const field& f, std::vector<variant>& out) {
+    if (f.node.IsMap()) {
+      variant single;
+      if (read_variant(f, single)) out = {single};
+      return;
+    }
+    if (!f.node.IsSequence() || f.node.size() == 0) {
+      r_.fail(f, "expected a variant {id, payload} or a non-empty list of them, got " +
+                     describe(f.node));
+      return;
+    }
+    std::map<std::string, int> first_line;
+    std::vector<variant> variants;
+    r_.read_items(f, [&](const field& item) {
+      variant parsed;
+      if (!read_variant(item, parsed)) return;
+      if (const auto it = first_line.find(parsed.id); it != first_line.end()) {
+        r_.fail(item, "duplicate variant id '" + parsed.id + "' (first at line " +
+                          std::to_string(it->second) + ")");
+        return;
+      }
+      first_line.emplace(parsed.id, item.line);
+      variants.push_back(std::move(parsed));
+    });
+    out = std::move(variants);
+  }
+
+  bool read_variant(const field& f, variant& out) {
+    if (!r_.expect_mapping(f, "a variant {id, payload}")) return false;
+    const auto before = r_.error_count();
+    variant parsed;
+    const auto present = r_.read_keys(f, {
+        {"id", [&](const field& v) { r_.read_nonempty_string(v, parsed.id); }},
+        {"payload", [&](const field& v) { read_payload(v, parsed.payload_json); }},
+    });
+    r_.require(f, present, "id");
+    if (r_.error_count() != before) return false;
+    out = std::move(parsed);
+    return true;
+  }
+
+  // `payload:` with nothing after it keeps the default "{}", as an omitted payload does.
+  void read_payload(const field& f, std::string& out) {
+    if (f.node.IsNull()) return;
+    json_encoding encoded = yaml_to_json(f.node);
+    if (!encoded.ok()) {
+      r_.fail(at_mark(f, encoded.mark), encoded.error);
+      return;
+    }
+    out = std::move(encoded.json);
+  }
+
+  void read_webhooks(const field& f, std::vector<webhook>& out) {
+    r_.read_items(f, [&](const field& item) {
+      if (!r_.expect_mapping(item, "a webhook {url, events, secret}")) return;
+      const auto before = r_.error_count();
+      webhook hook;
+      const auto present = r_.read_keys(item, {
+          {"url", [&](const field& v) { read_url(v, hook.url); }},
+          {"events", [&](const field& v) { read_webhook_events(v, hook.events); }},
+          {"secret", [&](const field& v) { r_.read_string(v, hook.secret); }},
+      });
+      r_.require(item, present, "url");
+      r_.require(item, present, "events");
+      if (r_.error_count() == before) out.push_back(std::move(hook));
+    });
+  }
+
+  void read_url(const field& f, std::string& out) {
+    std::string url;
+    if (!r_.read_nonempty_string(f, url)) return;
+    const bool http = url.rfind("http://", 0) == 0 && url.size() > 7;
+    const bool https = url.rfind("https://", 0) == 0 && url.size() > 8;
+    if (!http && !https) {
+      r_.fail(f, "expected an http:// or https:// URL, got " + describe(f.node));
+      return;
+    }
+    out = std::move(url);
+  }
+
+  void read_webhook_events(const field& f, std::vector<std::string>& out) {
+    if (!f.node.IsSequence() || f.node.size() == 0) {
+      r_.fail(f, "expected a non-empty list of events (" + join(k_webhook_events) + "), got " +
+                     describe(f.node));
+      return;
+    }
+    std::vector<std::string> events;
+    r_.read_items(f, [&](const field& item) {
+      std::string event;
+      if (!r_.read_nonempty_string(item, event)) return;
+      if (!contains(k_webhook_events, event)) {
+        r_.fail(item, "unknown event '" + event + "' (expected one of: " +
+                          join(k_webhook_events) + ")");
+        return;
+      }
+      events.push_back(std::move(event));
+    });
+    out = std::move(events);
+  }
+
+  void read_kafka(const field& f, kafka_config& out) {
+    const auto present = r_.read_keys(f, {
+        {"brokers", [&](const field& v) { read_brokers(v, out.brokers); }},
+        {"topics", [&](const field& v) { r_.read_string_list(v, out.topics); }},
+        {"group", [&](const field& v) { r_.read_nonempty_string(v, out.group); }},
+        {"segment_topic", [&](const field& v) { r_.read_string(v, out.segment_topic); }},
+    });
+    // Topics without brokers would be silently ignored; that is a config mistake.
+    if (out.brokers.empty() && (!out.topics.empty() || !out.segment_topic.empty())) {
+      r_.fail(key_or_map(f, present, "brokers"),
+              "required when topics or segment_topic is set (comma-separated host:port list)");
+    }
+  }
+
+  // librdkafka's bootstrap list: "host:port,host:port"; "" turns Kafka off.
+  void read_brokers(const field& f, std::string& out) {
+    std::string brokers;
+    if (!r_.read_string(f, brokers)) return;
+    if (trim(brokers).empty()) {
+      out.clear();
+      return;
+    }
+    const auto before = r_.error_count();
+    for (const auto& broker : split(brokers, ',')) {
+      std::string host;
+      unsigned short port = 0;
+      std::string problem = check_host_port(broker, host, port);
+      if (problem.empty() && port == 0) problem = "port must be between 1 and 65535";
+      if (!problem.empty()) r_.fail(f, "broker '" + broker + "' is not host:port: " + problem);
+    }
+    if (r_.error_count() == before) out = brokers;
+  }
+
+  yaml_reader r_;
+};
+
+config_error syntax_error(const YAML::Exception& e) {
+  config_error error{"", 0, 0, "YAML syntax error: " + e.msg};
+  if (e.mark.line >= 0) {
+    error.line = e.mark.line + 1;
+    error.column = e.mark.column + 1;
+  }
+  return error;
+}
+
+// Errors in file order, whatever order the sections were checked in.
+void sort_by_position(std::vector<config_error>& errors) {
+  std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
+}
+
+} // namespace
+
+std::string config_error::to_string(const std::string& file) const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+load_result load_text(const std::string& yaml, const std::string& name) {
+  load_result result;
+  result.cfg.source_path = name;
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back(syntax_error(e));
+    return result;
+  }
+  if (documents.size() > 1) {
+    const YAML::Mark mark = documents[1].Mark();
+    result.errors.push_back(config_error{"", mark.line + 1, mark.column + 1,
+                                         "only one YAML document is allowed"});
+  }
+  if (!documents.empty()) loader(result.errors, yaml).read(documents.front(), result.cfg);
+  sort_by_position(result.errors);
+  return result;
+}
+
+load_result load_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    load_result result;
+    result.cfg.source_path = path;
+    result.errors.push_back(config_error{"", 0, 0, "cannot read config file: it is a directory"});
+    return result;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) {
+    load_result result;
+    result.cfg.source_path = path;
+    result.errors.push_back(
+        config_error{"", 0, 0, std::string("cannot read config file: ") + std::strerror(errno)});
+    return result;
+  }
+  return load_text(text.str(), path);
+}
+
+} // namespace cohort::config
