@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+namespace cohort::actors {
+
+/// A change of one user's segment or tag set, published by the session actor (SPEC 4).
+struct change_event {
+  enum class kind : std::uint8_t { segment_change, tags_change };
+  kind type = kind::segment_change;
+  std::string user_id;
+  std::string from;                 ///< segment_change: previous segment ("" for a new user).
+  std::string to;                   ///< Current segment (tags_change: the current segment too).
+  double score = 0;
+  std::vector<std::string> tags;    ///< The user's tags after the change.
+  std::vector<std::string> added;   ///< tags_change: tags gained.
+  std::vector<std::string> removed; ///< tags_change: tags lost.
+  std::int64_t at_ms = 0;           ///< Event time of the event that caused it.
+  std::string message_id;           ///< The causing event's messageId.
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_event& x) {
+  return f(caf::meta::type_name("cohort.change_event"), x.type, x.user_id, x.from, x.to,
+           x.score, x.tags, x.added, x.removed, x.at_ms, x.message_id);
+}
+
+} // namespace cohort::actors

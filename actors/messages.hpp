@@ -1,0 +1,64 @@
+#pragma once
+
+// The vocabulary the actors speak: atoms, error codes and inspect() overloads for the
+// types that travel in messages (inspectable so that the cluster can ship them later).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "codecs/event.hpp"
+
+namespace cohort::actors {
+
+using event_batch = std::vector<codecs::event>;
+
+using ingest_atom = caf::atom_constant<caf::atom("ingest")>;    ///< HTTP -> ingest actor.
+using route_atom = caf::atom_constant<caf::atom("route")>;      ///< ingest -> directory.
+using apply_atom = caf::atom_constant<caf::atom("apply")>;      ///< directory -> session.
+using profile_atom = caf::atom_constant<caf::atom("profile")>;  ///< query one user's state.
+using summary_atom = caf::atom_constant<caf::atom("summary")>;  ///< segment/score/tags only.
+using stats_atom = caf::atom_constant<caf::atom("stats")>;      ///< counters of an actor.
+
+/// Errors that cross actor boundaries as values (category atom "cohort").
+enum class errc : std::uint8_t {
+  unknown_user = 1,  ///< No state exists for the requested user key.
+  overloaded,        ///< A bounded queue is full; the caller should retry later.
+};
+
+/// Wraps `code` into a CAF error of category "cohort".
+inline caf::error make_error(errc code) {
+  return caf::error{static_cast<std::uint8_t>(code), caf::atom("cohort")};
+}
+
+/// True when `err` carries `code`.
+inline bool is(const caf::error& err, errc code) {
+  return err.category() == caf::atom("cohort") && err.code() == static_cast<std::uint8_t>(code);
+}
+
+} // namespace cohort::actors
+
+namespace cohort::codecs {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, value& x) {
+  return f(caf::meta::type_name("cohort.value"), x.type, x.number, x.text);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attribute& x) {
+  return f(caf::meta::type_name("cohort.attribute"), x.key, x.val);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(caf::meta::type_name("cohort.event"), x.message_id, x.user_id, x.anonymous_id,
+           x.call, x.type, x.name, x.previous_id, x.session_id, x.timestamp_ms, x.received_ms,
+           x.properties, x.traits, x.context);
+}
+
+} // namespace cohort::codecs

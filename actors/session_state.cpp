@@ -1,0 +1,194 @@
+#include "actors/session_state.hpp"
+
+#include <algorithm>
+
+namespace cohort::actors {
+
+namespace {
+
+using config::feature;
+
+/// Rules read the user's features, windowed counts and tags through this view.
+class feature_input : public config::eval_input {
+public:
+  feature_input(const feature_values& f, const std::vector<double>& windows,
+                const std::vector<std::string>& tags)
+    : f_(f), windows_(windows), tags_(tags) {
+  }
+  double number(feature slot) const override { return f_[slot]; }
+  std::string_view text(feature slot) const override {
+    return slot == feature::device ? f_.device : slot == feature::source ? f_.source : "";
+  }
+  double window_count(std::size_t i) const override { return windows_[i]; }
+  bool has_tag(std::string_view tag) const override {
+    return std::find(tags_.begin(), tags_.end(), tag) != tags_.end();
+  }
+
+private:
+  const feature_values& f_;
+  const std::vector<double>& windows_;
+  const std::vector<std::string>& tags_;
+};
+
+std::vector<std::string> difference(const std::vector<std::string>& a,
+                                    const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& x : a)
+    if (std::find(b.begin(), b.end(), x) == b.end())
+      out.push_back(x);
+  return out;
+}
+
+} // namespace
+
+session_state::session_state(std::string user_key, const session_limits& limits)
+  : user_key_(std::move(user_key)),
+    limits_(limits),
+    dedup_(limits.dedup_window_ms, limits.dedup_max_ids),
+    sessions_(limits.gap_ms, limits.allowed_lateness_ms) {
+}
+
+session_state::outcome session_state::apply(const codecs::event& ev, const engine_model& model,
+                                            std::vector<change_event>& changes) {
+  // Lateness first: a late event is kept outside (dead letters) and may be replayed, so
+  // its id must not be remembered as applied.
+  if (sessions_.is_late(ev.timestamp_ms)) {
+    ++late_;
+    return outcome::late;
+  }
+  if (!dedup_.insert(ev.message_id, ev.received_ms)) {
+    ++duplicates_;
+    return outcome::duplicate;
+  }
+  auto facts = facts_of(ev);
+  sessions_.add(ev, facts);
+  if (!facts.device.empty())
+    device_ = facts.device;
+  if (!facts.source.empty())
+    source_ = facts.source;
+  const auto& windows = model.rules->windows();
+  windows_.add(windows, ev.type, ev.timestamp_ms);
+  windows_.prune(windows, sessions_.latest_ms());
+  record(ev);
+  evaluate(ev, model, changes);
+  return outcome::applied;
+}
+
+void session_state::record(const codecs::event& ev) {
+  ++events_;
+  ++counts_[ev.type];
+  first_seen_ms_ = events_ == 1 ? ev.timestamp_ms : std::min(first_seen_ms_, ev.timestamp_ms);
+  updated_ms_ = std::max(updated_ms_, ev.received_ms);
+  for (auto [kind, id] : {std::pair{"userId", &ev.user_id}, {"anonymousId", &ev.anonymous_id}}) {
+    identity x{kind, *id, "event"};
+    if (!id->empty() && std::find(identities_.begin(), identities_.end(), x) == identities_.end())
+      identities_.push_back(std::move(x));
+  }
+  if (limits_.recent_events > 0) {
+    if (recent_.size() == limits_.recent_events)
+      recent_.pop_front();
+    recent_.push_back(ev);
+  }
+}
+
+std::vector<double> session_state::window_values(const config::rule_set& rules) const {
+  std::vector<double> out;
+  out.reserve(rules.windows().size());
+  for (const auto& w : rules.windows())
+    out.push_back(windows_.count(w, sessions_.latest_ms()));
+  return out;
+}
+
+feature_values session_state::features(const engine_model& model) const {
+  feature_values f;
+  if (sessions_.empty())
+    return f;
+  const auto& s = sessions_.current();
+  f[feature::page_depth] = s.page_depth();
+  f[feature::event_count] = s.events;
+  f[feature::time_on_page] = s.time_on_page_s();
+  f[feature::session_duration] = s.duration_s();
+  f[feature::scroll_depth] = s.max_scroll;
+  f[feature::click_density] = s.click_density();
+  f[feature::product_views] = s.product_views;
+  f[feature::cart_adds] = s.cart_adds;
+  f[feature::wishlist_visits] = s.wishlist_adds;
+  f[feature::purchases] = s.purchases;
+  f[feature::conversion_rate] = s.conversion_rate();
+  auto sessions = sessions_.sessions();
+  f[feature::sessions] = static_cast<double>(sessions);
+  f[feature::session_frequency] = sessions_.session_frequency();
+  f[feature::bounce_rate] = static_cast<double>(sessions_.bounces()) / sessions;
+  f[feature::lifetime_purchases] = static_cast<double>(sessions_.purchases());
+  f[feature::last_seen] = static_cast<double>(sessions_.latest_ms()) / 1000.0;
+  f.device = device_;
+  f.source = source_.empty() ? "direct" : source_;
+  f[feature::is_mobile] = device_ == "mobile" || device_ == "tablet";
+  f[feature::score] = model.score.evaluate(f, nullptr);
+  return f;
+}
+
+void session_state::evaluate(const codecs::event& cause, const engine_model& model,
+                             std::vector<change_event>& changes) {
+  auto f = features(model);
+  score_ = f[feature::score];
+  auto windows = window_values(*model.rules);
+  std::vector<std::string> no_tags;
+  auto tags = model.rules->tags(feature_input{f, windows, no_tags});
+  const auto& segment = model.rules->segment(feature_input{f, windows, tags});
+  change_event base;
+  base.user_id = user_key_;
+  base.to = segment;
+  base.score = score_;
+  base.tags = tags;
+  base.at_ms = cause.timestamp_ms;
+  base.message_id = cause.message_id;
+  if (segment != segment_) {
+    auto change = base;
+    change.type = change_event::kind::segment_change;
+    change.from = segment_;
+    changes.push_back(std::move(change));
+    segment_ = segment;
+  }
+  if (tags != tags_) {
+    auto change = std::move(base);
+    change.type = change_event::kind::tags_change;
+    change.added = difference(tags, tags_);
+    change.removed = difference(tags_, tags);
+    changes.push_back(std::move(change));
+    tags_ = std::move(tags);
+  }
+}
+
+profile session_state::view(const engine_model& model) const {
+  profile p;
+  p.user_id = user_key_;
+  p.profile_id = user_key_;
+  auto f = features(model);
+  p.score = model.score.evaluate(f, &p.breakdown);
+  p.segment = segment_;
+  p.tags = tags_;
+  for (const auto& info : config::feature_catalog()) {
+    if (info.type == config::value_type::string)
+      p.text_features.emplace_back(info.name, info.slot == feature::device ? f.device : f.source);
+    else if (info.slot != feature::score)
+      p.features.emplace_back(info.name, f[info.slot]);
+  }
+  if (!sessions_.empty()) {
+    const auto& s = sessions_.current();
+    p.session = {"s-" + std::to_string(s.start_ms), s.start_ms, s.end_ms, s.events};
+  }
+  p.model_version = model.version;
+  p.event_counts = counts_;
+  p.events = events_;
+  p.duplicates = duplicates_;
+  p.late = late_;
+  p.first_seen_ms = first_seen_ms_;
+  p.last_seen_ms = sessions_.latest_ms();
+  p.updated_ms = updated_ms_;
+  p.identities = identities_;
+  p.recent.assign(recent_.begin(), recent_.end());
+  return p;
+}
+
+} // namespace cohort::actors

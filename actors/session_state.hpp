@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/change_event.hpp"
+#include "actors/dedup_window.hpp"
+#include "actors/engine_model.hpp"
+#include "actors/profile.hpp"
+#include "actors/sessionizer.hpp"
+#include "actors/window_counts.hpp"
+
+namespace cohort::actors {
+
+/// Limits a session actor works within (taken from config at spawn).
+struct session_limits {
+  std::int64_t gap_ms = 30 * 60 * 1000;
+  std::int64_t allowed_lateness_ms = 10 * 60 * 1000;
+  std::int64_t dedup_window_ms = 24 * 3600 * 1000;
+  std::size_t dedup_max_ids = 16384;
+  std::size_t recent_events = 50;
+};
+
+/// One user's state, free of actor machinery so that it can be tested directly: the
+/// sessions, every feature of SPEC 9 maintained per event without rescanning history,
+/// the score, tags and segment, and the dedup window that makes a retry apply once.
+class session_state {
+public:
+  session_state(std::string user_key, const session_limits& limits);
+
+  /// What apply() did with an event.
+  enum class outcome { applied, duplicate, late };
+
+  /// Applies `ev`, then re-evaluates score, tags and segment with `model`; segment and
+  /// tag changes are appended to `changes`. A late event (older than the latest event
+  /// time minus allowed lateness) changes nothing and is left to the caller to keep.
+  outcome apply(const codecs::event& ev, const engine_model& model,
+                std::vector<change_event>& changes);
+
+  /// A copy of the state for queries, with the score breakdown under `model`.
+  profile view(const engine_model& model) const;
+
+  const std::string& user_key() const { return user_key_; }
+  const std::string& segment() const { return segment_; }
+  const std::vector<std::string>& tags() const { return tags_; }
+  double score() const { return score_; }
+
+  /// The feature values as of the latest event (score included).
+  feature_values features(const engine_model& model) const;
+
+private:
+  void record(const codecs::event& ev);
+  void evaluate(const codecs::event& cause, const engine_model& model,
+                std::vector<change_event>& changes);
+  std::vector<double> window_values(const config::rule_set& rules) const;
+
+  std::string user_key_;
+  session_limits limits_;
+  dedup_window dedup_;
+  sessionizer sessions_;
+  window_counts windows_;
+  std::map<std::string, std::uint64_t> counts_;
+  std::deque<codecs::event> recent_;
+  std::vector<identity> identities_;
+  std::string device_;
+  std::string source_;
+  std::uint64_t events_ = 0;
+  std::uint64_t duplicates_ = 0;
+  std::uint64_t late_ = 0;
+  std::int64_t first_seen_ms_ = 0;
+  std::int64_t updated_ms_ = 0;
+  // Derived on every applied event; kept to detect changes.
+  double score_ = 0;
+  std::vector<std::string> tags_;
+  std::string segment_;
+};
+
+} // namespace cohort::actors

@@ -1,0 +1,84 @@
+#include "actors/session_summary.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace cohort::actors {
+
+session_summary session_summary::of(const codecs::event& ev, const event_facts& facts) {
+  session_summary s;
+  s.start_ms = s.end_ms = ev.timestamp_ms;
+  s.events = 1;
+  if (facts.view) {
+    s.views = 1;
+    s.first_view_ms = s.last_view_ms = ev.timestamp_ms;
+    s.paths.push_back(facts.path_hash);
+  }
+  s.product_views = ev.type == "product_view";
+  s.cart_adds = ev.type == "add_to_cart";
+  s.wishlist_adds = ev.type == "wishlist_add";
+  s.purchases = ev.type == "purchase";
+  s.clicks = ev.type == "click";
+  if (facts.duration_s) {
+    s.duration_sum_s = *facts.duration_s;
+    s.duration_samples = 1;
+  }
+  s.max_scroll = facts.scroll_depth.value_or(0);
+  s.device = facts.device;
+  s.source = facts.source;
+  return s;
+}
+
+void session_summary::merge(const session_summary& o) {
+  bool later = o.start_ms >= start_ms;
+  if (o.views > 0) {
+    first_view_ms = views > 0 ? std::min(first_view_ms, o.first_view_ms) : o.first_view_ms;
+    last_view_ms = views > 0 ? std::max(last_view_ms, o.last_view_ms) : o.last_view_ms;
+  }
+  start_ms = std::min(start_ms, o.start_ms);
+  end_ms = std::max(end_ms, o.end_ms);
+  events += o.events;
+  views += o.views;
+  product_views += o.product_views;
+  cart_adds += o.cart_adds;
+  wishlist_adds += o.wishlist_adds;
+  purchases += o.purchases;
+  clicks += o.clicks;
+  duration_sum_s += o.duration_sum_s;
+  duration_samples += o.duration_samples;
+  max_scroll = std::max(max_scroll, o.max_scroll);
+  std::vector<std::uint64_t> all;
+  all.reserve(paths.size() + o.paths.size());
+  std::set_union(paths.begin(), paths.end(), o.paths.begin(), o.paths.end(),
+                 std::back_inserter(all));
+  if (all.size() > max_paths)
+    all.resize(max_paths);
+  paths = std::move(all);
+  // Device: the latest session's; source: the earliest session's (first touch).
+  if (!o.device.empty() && (later || device.empty()))
+    device = o.device;
+  if (!o.source.empty() && (!later || source.empty()))
+    source = o.source;
+}
+
+double session_summary::time_on_page_s() const {
+  // Sent durations are measurements; gaps between views are only an estimate.
+  if (duration_samples > 0)
+    return duration_sum_s / duration_samples;
+  if (views < 2)
+    return 0;
+  // Sorted consecutive gaps telescope: their mean is the span over the gap count.
+  return static_cast<double>(last_view_ms - first_view_ms) / 1000.0 / (views - 1);
+}
+
+double session_summary::click_density() const {
+  // A one-minute floor keeps a single click from reading as an infinite rate.
+  double minutes = std::max(duration_s(), 60.0) / 60.0;
+  return clicks / minutes;
+}
+
+double session_summary::conversion_rate() const {
+  return product_views == 0 ? 0.0 : static_cast<double>(cart_adds) / product_views;
+}
+
+} // namespace cohort::actors

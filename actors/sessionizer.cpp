@@ -1,0 +1,80 @@
+#include "actors/sessionizer.hpp"
+
+#include <algorithm>
+
+namespace cohort::actors {
+
+namespace {
+
+constexpr std::int64_t frequency_horizon_ms = 7LL * 24 * 3600 * 1000;
+
+} // namespace
+
+sessionizer::sessionizer(std::int64_t gap_ms, std::int64_t allowed_lateness_ms)
+  : gap_ms_(gap_ms), lateness_ms_(allowed_lateness_ms) {
+}
+
+sessionizer::placement sessionizer::add(const codecs::event& ev, const event_facts& facts) {
+  auto t = ev.timestamp_ms;
+  if (is_late(t))
+    return placement::late;
+  auto joined = session_summary::of(ev, facts);
+  // Sessions within `gap` of t on either side merge with it (Flink session-window
+  // semantics: the windows [start, end + gap) overlap).
+  auto first = std::find_if(open_.begin(), open_.end(),
+                            [&](const auto& s) { return t - s.end_ms < gap_ms_; });
+  auto last = std::find_if(first, open_.end(),
+                           [&](const auto& s) { return s.start_ms - t >= gap_ms_; });
+  for (auto it = first; it != last; ++it)
+    joined.merge(*it);
+  auto pos = open_.erase(first, last);
+  open_.insert(pos, std::move(joined));
+  latest_ms_ = std::max(latest_ms_, t);
+  fold_unreachable();
+  return placement::placed;
+}
+
+void sessionizer::fold_unreachable() {
+  // The earliest admissible event is latest - lateness; it reaches sessions ending
+  // after that minus gap. Anything older is final.
+  auto horizon = latest_ms_ - lateness_ms_ - gap_ms_;
+  while (open_.size() > 1 && open_.front().end_ms <= horizon) {
+    const auto& s = open_.front();
+    ++folded_sessions_;
+    folded_bounces_ += s.bounced();
+    folded_purchases_ += s.purchases;
+    folded_starts_.push_back(s.start_ms);
+    open_.pop_front();
+  }
+  while (!folded_starts_.empty() && folded_starts_.front() < latest_ms_ - frequency_horizon_ms)
+    folded_starts_.pop_front();
+}
+
+std::uint64_t sessionizer::sessions() const {
+  return folded_sessions_ + open_.size();
+}
+
+std::uint64_t sessionizer::bounces() const {
+  auto n = folded_bounces_;
+  for (const auto& s : open_)
+    n += s.bounced();
+  return n;
+}
+
+std::uint64_t sessionizer::purchases() const {
+  auto n = folded_purchases_;
+  for (const auto& s : open_)
+    n += s.purchases;
+  return n;
+}
+
+double sessionizer::session_frequency() const {
+  auto since = latest_ms_ - frequency_horizon_ms;
+  auto recent = std::count_if(folded_starts_.begin(), folded_starts_.end(),
+                              [&](auto start) { return start >= since; });
+  recent += std::count_if(open_.begin(), open_.end(),
+                          [&](const auto& s) { return s.start_ms >= since; });
+  return static_cast<double>(recent) / 7.0;
+}
+
+} // namespace cohort::actors

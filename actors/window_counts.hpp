@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/rule_set.hpp"
+
+namespace cohort::actors {
+
+/// Event-time counts per type over sliding windows, for `count("type", "5m")` in rules.
+/// Keeps the sorted event times of each type the rules count, pruned to the longest
+/// window of that type; each type keeps at most max_times (counts saturate there).
+class window_counts {
+public:
+  static constexpr std::size_t max_times = 4096;
+
+  /// Records an event of `type` at `t_ms` if some window counts that type.
+  void add(const std::vector<config::window_spec>& windows, const std::string& type,
+           std::int64_t t_ms);
+
+  /// Events of w.type with time in (latest_ms - w.span_ms, latest_ms].
+  double count(const config::window_spec& w, std::int64_t latest_ms) const;
+
+  /// Drops times no window can count any more.
+  void prune(const std::vector<config::window_spec>& windows, std::int64_t latest_ms);
+
+private:
+  std::unordered_map<std::string, std::deque<std::int64_t>> times_;
+};
+
+} // namespace cohort::actors
