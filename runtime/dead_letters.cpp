@@ -1,0 +1,73 @@
+#include "runtime/dead_letters.hpp"
+
+#include <memory>
+
+#include <msgpack.hpp>
+#include <rocksdb/write_batch.h>
+
+namespace cohort::runtime {
+
+namespace {
+
+struct record {
+  std::int64_t at_ms;
+  std::string source;
+  std::string reason;
+  std::string raw;
+  MSGPACK_DEFINE(at_ms, source, reason, raw)
+};
+
+std::string encode_key(std::uint64_t id) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i, id >>= 8)
+    key[i] = static_cast<char>(id & 0xff);
+  return key;
+}
+
+std::uint64_t decode_key(const rocksdb::Slice& key) {
+  std::uint64_t id = 0;
+  for (std::size_t i = 0; i < key.size() && i < 8; ++i)
+    id = (id << 8) | static_cast<unsigned char>(key[i]);
+  return id;
+}
+
+} // namespace
+
+dead_letters::dead_letters(store& db) : store_(db) {
+  std::unique_ptr<rocksdb::Iterator> it{
+    store_.db().NewIterator(rocksdb::ReadOptions{}, store_.handle(family::deadletters))};
+  it->SeekToLast();
+  if (it->Valid())
+    next_id_ = decode_key(it->key()) + 1;
+}
+
+result<bool> dead_letters::append(std::vector<dead_letter> letters) {
+  rocksdb::WriteBatch batch;
+  auto first = next_id_.fetch_add(letters.size());
+  for (std::size_t i = 0; i < letters.size(); ++i) {
+    msgpack::sbuffer buf;
+    auto& l = letters[i];
+    msgpack::pack(buf, record{l.at_ms, l.source, l.reason, l.raw});
+    batch.Put(store_.handle(family::deadletters), encode_key(first + i),
+              rocksdb::Slice(buf.data(), buf.size()));
+  }
+  auto st = store_.db().Write(rocksdb::WriteOptions{}, &batch);
+  if (!st.ok())
+    return failure{500, "dead-letter store: " + st.ToString()};
+  return true;
+}
+
+std::vector<dead_letter> dead_letters::newest(std::size_t limit) const {
+  std::vector<dead_letter> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    store_.db().NewIterator(rocksdb::ReadOptions{}, store_.handle(family::deadletters))};
+  for (it->SeekToLast(); it->Valid() && out.size() < limit; it->Prev()) {
+    auto handle = msgpack::unpack(it->value().data(), it->value().size());
+    auto r = handle.get().as<record>();
+    out.push_back({decode_key(it->key()), r.at_ms, std::move(r.source), std::move(r.reason),
+                   std::move(r.raw)});
+  }
+  return out;
+}
+
+} // namespace cohort::runtime

@@ -1,0 +1,161 @@
+// Segment HTTP Tracking API (/v1/batch, /v1/<call>) and native /v1/events ingestion.
+// Handlers decode on the HTTP thread, store rejected messages as dead letters, and hand
+// the valid events to the ingest actor; the 200 waits for its acknowledgement.
+
+#include <memory>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/messages.hpp"
+#include "codecs/gzip.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/native_decoder.hpp"
+#include "codecs/segment_decoder.hpp"
+#include "codecs/time.hpp"
+#include "runtime/ask.hpp"
+#include "runtime/auth.hpp"
+#include "runtime/http_router.hpp"
+#include "runtime/services.hpp"
+
+namespace cohort::runtime {
+
+namespace {
+
+/// Decodes a plain body; the content type picks the format where an endpoint has several.
+using decoder = std::function<result<codecs::decoded_batch>(
+  std::string_view body, std::string_view content_type, const codecs::decode_context&)>;
+
+/// The body as plain bytes: gunzipped when `Content-Encoding: gzip`.
+result<std::string> plain_body(http_request& req, std::size_t max_bytes) {
+  auto encoding = req.header("content-encoding");
+  if (encoding.empty() || encoding == "identity")
+    return std::move(req.body);
+  if (encoding == "gzip" || encoding == "x-gzip")
+    return codecs::gunzip(req.body, max_bytes);
+  return failure{415, "unsupported Content-Encoding '" + std::string(encoding)
+                        + "' (use gzip or none)"};
+}
+
+std::string rejection_body(std::size_t accepted, const std::vector<codecs::rejection>& rejected) {
+  codecs::json_writer w;
+  w.begin_object().key("success").value(false).key("accepted").value(std::uint64_t{accepted});
+  w.key("rejected").begin_array();
+  for (const auto& r : rejected)
+    w.begin_object().key("index").value(std::uint64_t{r.index}).key("reason").value(r.reason)
+      .end_object();
+  w.end_array().end_object();
+  return w.take();
+}
+
+/// Stores every rejection as a dead letter; false (with a 500 sent) when the store fails,
+/// since answering 400 would claim the message was kept.
+bool keep_rejections(services& svc, const std::string& source,
+                     const std::vector<codecs::rejection>& rejected, std::int64_t now) {
+  if (rejected.empty())
+    return true;
+  std::vector<dead_letter> letters;
+  letters.reserve(rejected.size());
+  for (const auto& r : rejected)
+    letters.push_back({0, now, source, r.reason, r.raw});
+  auto stored = svc.letters.append(std::move(letters));
+  if (stored)
+    svc.counters.rejected += rejected.size();
+  return static_cast<bool>(stored);
+}
+
+void acknowledge(services& svc, codecs::decoded_batch batch, respond_fn respond) {
+  auto accepted = batch.events.size();
+  auto rejected = std::make_shared<std::vector<codecs::rejection>>(std::move(batch.rejected));
+  if (accepted == 0) {
+    respond(json_response(rejection_body(0, *rejected), 400));
+    return;
+  }
+  ask<std::uint64_t>(
+    svc.system, svc.ingest, svc.cfg.ingest.request_timeout,
+    [&svc, accepted, rejected, respond](caf::expected<std::uint64_t> ack) {
+      if (!ack) {
+        auto res = error_response(503, "not acknowledged: " + svc.system.render(ack.error()));
+        res.headers.emplace_back("Retry-After", "1");
+        respond(std::move(res));
+        return;
+      }
+      svc.counters.accepted += accepted;
+      if (rejected->empty())
+        respond(json_response(R"({"success":true})"));
+      else
+        respond(json_response(rejection_body(accepted, *rejected), 400));
+    },
+    actors::ingest_atom::value, std::move(batch.events));
+}
+
+http_handler ingest_handler(services& svc, decoder decode) {
+  return [&svc, decode = std::move(decode)](http_request&& req, respond_fn respond) {
+    ++svc.counters.requests;
+    auto basic = basic_user(req.header("authorization"));
+    auto& keys = svc.cfg.ingest.write_keys;
+    if (basic && !write_key_allowed(keys, *basic)) {
+      respond(error_response(401, "unknown write key"));
+      return;
+    }
+    auto body = plain_body(req, svc.cfg.ingest.max_body_bytes);
+    if (!body) {
+      respond(error_response(body.error().status, body.error().reason));
+      return;
+    }
+    auto now = codecs::now_ms();
+    codecs::decode_context ctx{now, &svc.types, svc.cfg.ingest.max_message_bytes};
+    auto batch = decode(*body, req.header("content-type"), ctx);
+    if (!batch) {
+      respond(error_response(batch.error().status, batch.error().reason));
+      return;
+    }
+    if (!basic && !write_key_allowed(keys, batch->write_key)) {
+      respond(error_response(401, batch->write_key.empty()
+                                    ? "missing write key (Basic auth or writeKey)"
+                                    : "unknown write key"));
+      return;
+    }
+    if (!keep_rejections(svc, req.path, batch->rejected, now)) {
+      respond(error_response(500, "dead-letter store unavailable; nothing was accepted"));
+      return;
+    }
+    acknowledge(svc, std::move(*batch), std::move(respond));
+  };
+}
+
+/// Segment bodies are JSON whatever the content type says: RudderStack's SDK sends gzip
+/// JSON labelled application/x-www-form-urlencoded.
+decoder segment_decoder(codecs::segment_call call) {
+  return [call](std::string_view body, std::string_view, const codecs::decode_context& ctx) {
+    return codecs::decode_segment(body, call, ctx);
+  };
+}
+
+decoder native_decoder(const services& svc) {
+  return [&svc](std::string_view body, std::string_view type,
+                const codecs::decode_context& ctx) -> result<codecs::decoded_batch> {
+    if (type.find("msgpack") != std::string_view::npos)
+      return codecs::decode_native(body, codecs::native_format::msgpack, svc.mappings, ctx);
+    if (type.empty() || type.find("json") != std::string_view::npos)
+      return codecs::decode_native(body, codecs::native_format::json, svc.mappings, ctx);
+    return failure{415, "unsupported Content-Type '" + std::string(type)
+                          + "' (use application/json or application/msgpack)"};
+  };
+}
+
+} // namespace
+
+void add_ingest_api(http_router& router, services& svc) {
+  using codecs::segment_call;
+  router.add("POST", "/v1/batch", ingest_handler(svc, segment_decoder(segment_call::batch)));
+  const std::pair<const char*, segment_call> calls[] = {
+    {"/v1/track", segment_call::track},       {"/v1/page", segment_call::page},
+    {"/v1/screen", segment_call::screen},     {"/v1/identify", segment_call::identify},
+    {"/v1/alias", segment_call::alias},       {"/v1/group", segment_call::group},
+  };
+  for (auto [path, call] : calls)
+    router.add("POST", path, ingest_handler(svc, segment_decoder(call)));
+  router.add("POST", "/v1/events", ingest_handler(svc, native_decoder(svc)));
+}
+
+} // namespace cohort::runtime

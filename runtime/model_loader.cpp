@@ -1,0 +1,57 @@
+#include "runtime/model_loader.hpp"
+
+#include "config/loader.hpp"
+
+namespace cohort::runtime {
+
+std::shared_ptr<const actors::engine_model> build_model(const config::config& cfg,
+                                                        std::uint64_t version,
+                                                        std::vector<std::string>& errors) {
+  auto before = errors.size();
+  if (cfg.score.model != "weighted")
+    errors.push_back("score.model: '" + cfg.score.model
+                     + "' is not available in this build (use weighted)");
+  auto score = actors::score_model::from_config(cfg.score, errors);
+  std::vector<config::rule_error> rule_errors;
+  auto rules = config::rule_set::compile(cfg.tags, cfg.segments, rule_errors);
+  for (const auto& e : rule_errors)
+    errors.push_back(e.to_string());
+  if (errors.size() != before || !score || !rules)
+    return nullptr;
+  auto model = std::make_shared<actors::engine_model>();
+  model->rules = std::move(rules);
+  model->score = std::move(*score);
+  model->placements = cfg.placements;
+  model->version = version;
+  return model;
+}
+
+} // namespace cohort::runtime
+
+namespace cohort::runtime {
+
+model_reloader::model_reloader(std::string config_path,
+                               std::shared_ptr<actors::model_holder> holder)
+  : path_(std::move(config_path)), holder_(std::move(holder)) {
+}
+
+reload_outcome model_reloader::reload() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  reload_outcome out;
+  auto current = holder_->get();
+  out.version = current->version;
+  auto loaded = config::load_file(path_);
+  for (const auto& e : loaded.errors)
+    out.errors.push_back(e.to_string(path_));
+  if (!out.errors.empty())
+    return out;
+  auto next = build_model(loaded.cfg, current->version + 1, out.errors);
+  if (!next)
+    return out;
+  holder_->set(next);
+  out.applied = true;
+  out.version = next->version;
+  return out;
+}
+
+} // namespace cohort::runtime

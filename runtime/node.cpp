@@ -1,0 +1,149 @@
+#include "runtime/node.hpp"
+
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "actors/directory_actor.hpp"
+#include "actors/ingest_actor.hpp"
+#include "actors/publisher_actor.hpp"
+#include "codecs/native_decoder.hpp"
+#include "codecs/time.hpp"
+#include "config/loader.hpp"
+#include "runtime/dead_letter_actor.hpp"
+#include "runtime/http_server.hpp"
+#include "runtime/services.hpp"
+#include "runtime/stream_context.hpp"
+#include "runtime/store.hpp"
+
+namespace cohort::runtime {
+
+namespace {
+
+unsigned worker_count() {
+  return std::max(2u, std::thread::hardware_concurrency());
+}
+
+/// The NOTES measured work stealing collapsing under fan-out to many actors on two
+/// cores; the sharing policy does not.
+std::unique_ptr<caf::actor_system_config> actor_config() {
+  auto cfg = std::make_unique<caf::actor_system_config>();
+  cfg->set("scheduler.policy", caf::atom("sharing"));
+  cfg->set("scheduler.max-threads", worker_count());
+  return cfg;
+}
+
+actors::session_limits limits_of(const config::config& cfg) {
+  actors::session_limits limits;
+  limits.gap_ms = cfg.sessions.gap.count();
+  limits.allowed_lateness_ms = cfg.sessions.allowed_lateness.count();
+  limits.dedup_window_ms = cfg.ingest.dedup_window.count();
+  limits.recent_events = cfg.sessions.recent_events;
+  return limits;
+}
+
+codecs::event_types types_of(const config::config& cfg) {
+  codecs::event_types types;
+  for (const auto& [raw, canonical] : cfg.events.aliases)
+    types.add_alias(raw, canonical);
+  return types;
+}
+
+} // namespace
+
+struct node::impl {
+  config::config cfg;
+  std::unique_ptr<store> db;
+  std::unique_ptr<dead_letters> letters;
+  std::shared_ptr<actors::model_holder> model;
+  std::unique_ptr<model_reloader> reloader;
+  std::unique_ptr<caf::actor_system_config> actor_cfg;
+  std::unique_ptr<caf::actor_system> system;
+  std::vector<caf::actor> actors;  // top-level actors, stopped in stop()
+  std::unique_ptr<services> svc;
+  http_router router;
+  std::unique_ptr<http_server> server;
+
+  void spawn_actors() {
+    auto publisher = system->spawn(actors::publisher_actor);
+    auto sink = system->spawn(dead_letter_actor, letters.get());
+    actors::session_env env{limits_of(cfg), model, publisher, sink};
+    std::vector<caf::actor> shards;
+    for (unsigned i = 0; i < worker_count(); ++i)
+      shards.push_back(system->spawn(actors::directory_actor, env));
+    actors::router route{shards};
+    auto ingest = system->spawn(actors::ingest_actor, route);
+    actors = shards;
+    actors.insert(actors.end(), {ingest, publisher, sink});
+    svc.reset(new services{*system, cfg, route, ingest, publisher, *letters, types_of(cfg),
+                           cfg.events.mappings.empty() ? codecs::default_mappings()
+                                                       : cfg.events.mappings,
+                           codecs::now_ms(), model, *reloader, {}, {}});
+  }
+};
+
+node::node() : impl_(std::make_unique<impl>()) {
+}
+
+node::~node() {
+  stop();
+}
+
+result<std::unique_ptr<node>> node::start(config::config cfg,
+                                          std::shared_ptr<const actors::engine_model> model) {
+  std::unique_ptr<node> n{new node};
+  auto& m = *n->impl_;
+  m.cfg = std::move(cfg);
+  auto db = store::open(m.cfg.node.data_dir);
+  if (!db)
+    return db.error();
+  m.db = std::move(*db);
+  m.letters = std::make_unique<dead_letters>(*m.db);
+  m.model = std::make_shared<actors::model_holder>(std::move(model));
+  m.reloader = std::make_unique<model_reloader>(m.cfg.source_path, m.model);
+  m.actor_cfg = actor_config();
+  m.system = std::make_unique<caf::actor_system>(*m.actor_cfg);
+  m.spawn_actors();
+  add_ingest_api(m.router, *m.svc);
+  add_query_api(m.router, *m.svc);
+  add_decision_api(m.router, *m.svc);
+  add_admin_api(m.router, *m.svc);
+  http_server_options http;
+  config::parse_host_port(m.cfg.node.listen, http.host, http.port);
+  http.max_body_bytes = m.cfg.ingest.max_body_bytes;
+  http.request_timeout = m.cfg.ingest.request_timeout;
+  http.stream = std::make_shared<stream_context>(
+    stream_context{*m.system, m.svc->publisher, stream_limits{}, {}});
+  m.server = std::make_unique<http_server>(http, m.router);
+  auto port = m.server->start();
+  if (!port)
+    return port.error();
+  m.svc->listen = http.host + ":" + std::to_string(*port);
+  return std::move(n);
+}
+
+const std::string& node::listen() const {
+  return impl_->svc->listen;
+}
+
+reload_outcome node::reload() {
+  return impl_->reloader->reload();
+}
+
+void node::stop() {
+  auto& m = *impl_;
+  if (m.server)
+    m.server->stop();
+  for (const auto& a : m.actors)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  m.actors.clear();
+  m.server.reset();
+  m.svc.reset();
+  m.system.reset();
+  m.letters.reset();
+  m.db.reset();
+}
+
+} // namespace cohort::runtime

@@ -1,0 +1,68 @@
+#include "runtime/store.hpp"
+
+#include <filesystem>
+#include <vector>
+
+namespace cohort::runtime {
+
+namespace {
+
+constexpr const char* family_names[] = {"events", "snapshots", "dedup", "deadletters",
+                                        "identity", "meta"};
+constexpr const char* format_key = "format";
+constexpr const char* format_value = "cohort-store-1";
+
+bool is_foreign_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec))
+    return false;
+  if (!fs::is_directory(dir, ec))
+    return true;
+  return !fs::is_empty(dir, ec) && !fs::exists(fs::path(dir) / "CURRENT", ec);
+}
+
+} // namespace
+
+store::~store() {
+  for (auto* h : handles_)
+    if (h != nullptr)
+      db_->DestroyColumnFamilyHandle(h);
+}
+
+result<std::unique_ptr<store>> store::open(const std::string& dir) {
+  if (is_foreign_dir(dir))
+    return failure{500, "data directory " + dir + " exists and is not a Cohort store"};
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families{
+    {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{}}};
+  for (const char* name : family_names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto st = rocksdb::DB::Open(options, dir, families, &handles, &raw);
+  if (!st.ok())
+    return failure{500, "cannot open data directory " + dir + ": " + st.ToString()};
+  std::unique_ptr<store> s{new store};
+  s->dir_ = dir;
+  s->db_.reset(raw);
+  // Handle 0 is the default family, which Cohort leaves empty.
+  s->db_->DestroyColumnFamilyHandle(handles[0]);
+  for (std::size_t i = 1; i < handles.size(); ++i)
+    s->handles_[i - 1] = handles[i];
+  std::string marker;
+  st = s->db_->Get(rocksdb::ReadOptions{}, s->handle(family::meta), format_key, &marker);
+  if (st.IsNotFound()) {
+    st = s->db_->Put(rocksdb::WriteOptions{}, s->handle(family::meta), format_key, format_value);
+  } else if (st.ok() && marker != format_value) {
+    return failure{500, "data directory " + dir + " has store format '" + marker
+                          + "', expected '" + format_value + "'"};
+  }
+  if (!st.ok())
+    return failure{500, "cannot read data directory " + dir + ": " + st.ToString()};
+  return std::move(s);
+}
+
+} // namespace cohort::runtime

@@ -1,0 +1,40 @@
+#pragma once
+
+// What the WebSocket endpoint GET /v1/stream needs from the node (SPEC 4). Kept free of
+// Beast so that http_server.hpp and node wiring stay cheap to compile.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string_view>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+namespace cohort::runtime {
+
+/// Per-connection bounds: what one client can make the server hold.
+struct stream_limits {
+  /// Frames waiting to be written; a client that lets more pile up is dropped with close
+  /// code 1008 "slow consumer: send queue full" (SPEC 4: memory never grows unbounded).
+  std::size_t max_queued_frames = 1024;
+  std::size_t max_queued_bytes = 1 << 20;  ///< The same bound in bytes.
+  std::size_t max_subscriptions = 1024;    ///< Subscriptions held by one connection.
+  std::size_t max_frame_bytes = 16384;     ///< Client frames (ops are tiny).
+  /// How long a dropped slow client gets to read its close frame before the socket is
+  /// closed under it (its pending write cannot finish while it does not read).
+  std::chrono::milliseconds close_grace{5000};
+};
+
+/// Shared by all stream sessions of one server. The actor system must outlive the
+/// http_server that uses this context: sessions terminate their subscriber actors when
+/// they are destroyed, which happens as late as the server's destruction.
+struct stream_context {
+  caf::actor_system& system;
+  caf::actor publisher;  ///< actors/publisher_actor.hpp
+  stream_limits limits;
+  /// Called on a server thread when a client is dropped for not reading (logs, metrics).
+  std::function<void(std::string_view remote)> on_slow_consumer;
+};
+
+} // namespace cohort::runtime

@@ -1,0 +1,338 @@
+#include "runtime/stream_session.hpp"
+
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include "runtime/change_json.hpp"
+#include "runtime/stream_protocol.hpp"
+
+namespace cohort::runtime {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+constexpr std::string_view stream_path = "/v1/stream";
+constexpr std::string_view slow_consumer_reason = "slow consumer: send queue full";
+
+class stream_session;
+
+/// The bounded queue of frames waiting to be written, and the only way from the
+/// subscriber actor (CAF threads) into a session (its strand). The actor never holds the
+/// session itself: it queues a frame and posts a wake-up that finds the session through
+/// a weak pointer. close() forgets the executor, so that nothing is posted to an
+/// io_context that is going away (sessions close before their server's io_context dies).
+class outbox {
+public:
+  outbox(const stream_limits& limits, net::any_io_executor strand,
+         std::weak_ptr<stream_session> session)
+    : limits_(limits), strand_(std::move(strand)), session_(std::move(session)) {
+  }
+
+  /// Queues `frame` unless that would pass a limit: then the box is marked overflowed
+  /// (for the session to drop the client) and false is returned. Any thread.
+  bool offer(std::string frame);
+
+  /// Called by the session on its strand when a wake-up posted by offer() runs.
+  void woken() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    wake_posted_ = false;
+  }
+
+  bool overflowed() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return overflowed_;
+  }
+
+  /// The oldest queued frame, if any.
+  std::optional<std::string> take() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (frames_.empty())
+      return std::nullopt;
+    auto frame = std::move(frames_.front());
+    frames_.pop_front();
+    bytes_ -= frame.size();
+    return frame;
+  }
+
+  /// Drops queued frames and refuses new ones. Idempotent.
+  void close() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    closed_ = true;
+    frames_.clear();
+    bytes_ = 0;
+    strand_.reset();
+  }
+
+private:
+  void wake_locked();
+
+  const stream_limits limits_;
+  std::mutex mutex_;
+  std::deque<std::string> frames_;
+  std::size_t bytes_ = 0;
+  bool overflowed_ = false;
+  bool closed_ = false;
+  bool wake_posted_ = false;  ///< At most one wake-up waits on the strand.
+  std::optional<net::any_io_executor> strand_;
+  std::weak_ptr<stream_session> session_;
+};
+
+/// One subscriber actor per connection: the publisher's fan-out target. It renders each
+/// change event (off the server threads) and hands the frame to the connection.
+caf::behavior subscriber_actor(caf::event_based_actor* self, std::shared_ptr<outbox> box) {
+  return {
+    [=](const actors::change_event& ev) {
+      // Refused: the session drops the client and terminates this actor; quitting now
+      // spares the publisher from sending more in the meantime.
+      if (!box->offer(change_json(ev)))
+        self->quit();
+    },
+  };
+}
+
+/// One WebSocket client of /v1/stream. Every member is touched on the connection's
+/// strand only (the socket was accepted on a strand), except the outbox.
+class stream_session : public std::enable_shared_from_this<stream_session> {
+public:
+  stream_session(std::shared_ptr<const stream_context> ctx, beast::tcp_stream&& stream)
+    : ctx_(std::move(ctx)), ws_(std::move(stream)), grace_(ws_.get_executor()) {
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    if (!ec)
+      remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  ~stream_session() {
+    release();
+  }
+
+  void run(upgrade_request&& req) {
+    // The websocket stream keeps its own timeouts; the TCP deadline of the HTTP
+    // connection would otherwise cut idle subscribers.
+    beast::get_lowest_layer(ws_).expires_never();
+    // Server defaults: 30 s handshake, keep-alive pings after 300 s of silence (a
+    // listening client sends nothing, and a ping answer counts as activity).
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "cohortd"); }));
+    ws_.read_message_max(ctx_->limits.max_frame_bytes);
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      self->on_accept(ec);
+    });
+  }
+
+  /// A frame was queued by the subscriber actor (or the queue overflowed).
+  void on_wake() {
+    if (box_)
+      box_->woken();
+    pump();
+  }
+
+private:
+  void on_accept(beast::error_code ec) {
+    if (ec)
+      return release();
+    ws_.text(true);
+    box_ = std::make_shared<outbox>(ctx_->limits, ws_.get_executor(), weak_from_this());
+    subscriber_ = ctx_->system.spawn(subscriber_actor, box_);
+    read();
+  }
+
+  void read() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  /// Reading goes on while closing: Beast completes the close handshake through it.
+  void on_read(beast::error_code ec) {
+    if (ec || released_)
+      return release();
+    if (!closing_)
+      handle(beast::buffers_to_string(in_.data()));
+    in_.consume(in_.size());
+    read();
+  }
+
+  void handle(const std::string& frame) {
+    if (!ws_.got_text())
+      return reply(error_json("expected text frames"));
+    auto parsed = parse_stream_op(frame);
+    if (auto* reason = std::get_if<std::string>(&parsed))
+      return reply(error_json(*reason));
+    apply(std::get<stream_op>(parsed));
+  }
+
+  void apply(const stream_op& op) {
+    if (!ctx_->publisher)
+      return reply(error_json("streaming is not available on this node"));
+    auto key = std::make_pair(op.target.type, op.target.key);
+    if (op.subscribe) {
+      if (subscriptions_.size() >= ctx_->limits.max_subscriptions && !subscriptions_.count(key))
+        return reply(error_json("too many subscriptions (limit "
+                                + std::to_string(ctx_->limits.max_subscriptions) + ")"));
+      subscriptions_.insert(std::move(key));
+      caf::anon_send(ctx_->publisher, actors::subscribe_atom::value, op.target, subscriber_);
+    } else {
+      subscriptions_.erase(key);
+      caf::anon_send(ctx_->publisher, actors::unsubscribe_atom::value, op.target,
+                     subscriber_);
+    }
+    // The publisher has the op queued before the ack leaves, so a change published
+    // after the client saw the ack is delivered.
+    reply(ack_json(op));
+  }
+
+  /// Acks and errors share the bounded queue with pushed changes: a client that does not
+  /// read cannot grow memory by sending ops either.
+  void reply(std::string frame) {
+    box_->offer(std::move(frame));
+    pump();
+  }
+
+  /// Starts the next write. Overflow is checked first: the write in flight may be the
+  /// one a slow client never lets finish.
+  void pump() {
+    if (closing_ || !box_)
+      return;
+    if (box_->overflowed())
+      return drop_slow_consumer();
+    if (writing_)
+      return;
+    auto frame = box_->take();
+    if (!frame)
+      return;
+    writing_ = true;
+    out_ = std::move(*frame);
+    ws_.async_write(net::buffer(out_), [self = shared_from_this()](beast::error_code ec,
+                                                                   std::size_t) {
+      self->on_write(ec);
+    });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec)
+      return release();
+    if (closing_)
+      return send_close();
+    pump();
+  }
+
+  /// Frees the queue and the subscription at once; the close frame follows the write in
+  /// flight, and the grace timer bounds how long that may take.
+  void drop_slow_consumer() {
+    closing_ = true;
+    box_->close();
+    stop_subscriber();
+    if (ctx_->on_slow_consumer)
+      ctx_->on_slow_consumer(remote_);
+    grace_.expires_after(ctx_->limits.close_grace);
+    grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        beast::get_lowest_layer(self->ws_).close();  // fails the pending I/O
+    });
+    if (!writing_)
+      send_close();
+  }
+
+  void send_close() {
+    websocket::close_reason reason{websocket::close_code::policy_error,
+                                   std::string(slow_consumer_reason)};
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+      self->release();
+    });
+  }
+
+  void stop_subscriber() {
+    if (subscriber_)
+      caf::anon_send_exit(subscriber_, caf::exit_reason::user_shutdown);
+    subscriber_ = nullptr;
+  }
+
+  /// Lets go of everything outside the socket: the queue, the subscriber actor (the
+  /// publisher forgets it on its down message) and the grace timer. Idempotent; the
+  /// session itself ends when its last pending operation completes.
+  void release() {
+    released_ = true;
+    closing_ = true;
+    if (box_)
+      box_->close();
+    stop_subscriber();
+    grace_.cancel();
+  }
+
+  std::shared_ptr<const stream_context> ctx_;
+  websocket::stream<beast::tcp_stream> ws_;
+  net::steady_timer grace_;
+  beast::flat_buffer in_;
+  std::shared_ptr<outbox> box_;
+  caf::actor subscriber_;
+  std::set<std::pair<actors::subscription::kind, std::string>> subscriptions_;
+  std::string out_;         ///< The frame being written.
+  std::string remote_;      ///< Peer address for the slow-consumer report.
+  bool writing_ = false;
+  bool closing_ = false;    ///< No more frames: a close is due or done.
+  bool released_ = false;
+};
+
+bool outbox::offer(std::string frame) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (closed_ || overflowed_)
+    return false;
+  if (frames_.size() >= limits_.max_queued_frames
+      || bytes_ + frame.size() > limits_.max_queued_bytes) {
+    overflowed_ = true;
+    wake_locked();
+    return false;
+  }
+  bytes_ += frame.size();
+  frames_.push_back(std::move(frame));
+  wake_locked();
+  return true;
+}
+
+void outbox::wake_locked() {
+  if (wake_posted_ || !strand_)
+    return;
+  wake_posted_ = true;
+  net::post(*strand_, [session = session_] {
+    if (auto s = session.lock())
+      s->on_wake();
+  });
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+} // namespace
+
+bool is_stream_upgrade(const upgrade_request& req) {
+  return websocket::is_upgrade(req) && path_of(req.target()) == stream_path;
+}
+
+void start_stream_session(std::shared_ptr<const stream_context> ctx,
+                          beast::tcp_stream&& stream, upgrade_request&& req) {
+  std::make_shared<stream_session>(std::move(ctx), std::move(stream))->run(std::move(req));
+}
+
+} // namespace cohort::runtime
