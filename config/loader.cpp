@@ -6,9 +6,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/values.hpp"
@@ -150,6 +152,10 @@ private:
          [&](const field& v) { r_.read_positive_size(v, out.max_message_bytes); }},
         {"request_timeout",
          [&](const field& v) { r_.read_duration(v, out.request_timeout, false); }},
+        {"durability", [&](const field& v) { r_.read_choice(v, {"os", "fsync"}, out.durability); }},
+        {"max_in_flight", [&](const field& v) { r_.read_positive_size(v, out.max_in_flight); }},
+        {"checkpoint_interval",
+         [&](const field& v) { r_.read_duration(v, out.checkpoint_interval, false); }},
     });
   }
 
@@ -502,6 +508,55 @@ private:
   yaml_reader r_;
 };
 
+// Records where a document starts; the events themselves are not needed.
+class document_start : public YAML::EventHandler {
+public:
+  YAML::Mark mark;
+  int nodes = 0;
+  int nulls = 0;
+
+  bool empty() const { return nodes == nulls; }
+  void OnDocumentStart(const YAML::Mark& m) override { mark = m; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {
+    ++nodes;
+    ++nulls;
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { ++nodes; }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override { ++nodes; }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override { ++nodes; }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override { ++nodes; }
+  void OnMapEnd() override {}
+};
+
+// Checks the document structure before YAML::Load builds the first document, and is
+// why YAML::LoadAll is not used: yaml-cpp 0.7 never consumes a stray leading ',' and
+// LoadAll then appends empty documents until memory runs out (jbeder/yaml-cpp#1040,
+// fixed upstream in 0.8.1 by PR #1319). A document that starts where the previous one
+// did is that case. Throws YAML::Exception on syntax errors.
+std::optional<config_error> check_documents(const std::string& yaml) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  document_start first;
+  if (!parser.HandleNextDocument(first)) return std::nullopt;
+  document_start second;
+  if (!parser.HandleNextDocument(second)) return std::nullopt;
+  const YAML::Mark at = second.mark;
+  if (at.pos == first.mark.pos) {
+    const std::string unexpected =
+        at.pos >= 0 && static_cast<std::size_t>(at.pos) < yaml.size() ? yaml.substr(at.pos, 1) : "";
+    return config_error{"", at.line + 1, at.column + 1,
+                        "YAML syntax error: unexpected '" + unexpected + "'"};
+  }
+  // A trailing "---" with nothing after it is harmless; a second real document is not.
+  if (second.empty()) return std::nullopt;
+  return config_error{"", at.line + 1, at.column + 1, "only one YAML document is allowed"};
+}
+
 config_error syntax_error(const YAML::Exception& e) {
   config_error error{"", 0, 0, "YAML syntax error: " + e.msg};
   if (e.mark.line >= 0) {
@@ -531,19 +586,18 @@ std::string config_error::to_string(const std::string& file) const {
 load_result load_text(const std::string& yaml, const std::string& name) {
   load_result result;
   result.cfg.source_path = name;
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(yaml);
+    if (auto problem = check_documents(yaml)) {
+      result.errors.push_back(*problem);
+      return result;
+    }
+    root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     result.errors.push_back(syntax_error(e));
     return result;
   }
-  if (documents.size() > 1) {
-    const YAML::Mark mark = documents[1].Mark();
-    result.errors.push_back(config_error{"", mark.line + 1, mark.column + 1,
-                                         "only one YAML document is allowed"});
-  }
-  if (!documents.empty()) loader(result.errors, yaml).read(documents.front(), result.cfg);
+  loader(result.errors, yaml).read(root, result.cfg);
   sort_by_position(result.errors);
   return result;
 }

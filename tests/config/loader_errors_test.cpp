@@ -57,7 +57,18 @@ BOOST_AUTO_TEST_CASE(syntax_error_has_position) {
 }
 
 BOOST_AUTO_TEST_CASE(one_document_only) {
-  expect_error(load("node: {id: a}\n---\nnode: {id: b}\n"), "", 3, 1, "one YAML document");
+  expect_error(load("node: {id: a}\n---\nnode: {id: b}\n"), "", 2, 1, "one YAML document");
+  BOOST_TEST(load("node: {id: a}\n---\n").ok());  // an empty trailing document is harmless
+}
+
+// yaml-cpp 0.7's LoadAll loops forever on these (jbeder/yaml-cpp#1040).
+BOOST_AUTO_TEST_CASE(stray_comma_is_a_syntax_error) {
+  for (const char* text : {",", " ,", ",a: b", ",s: [[[]]]!"}) {
+    const load_result r = load(text);
+    BOOST_TEST_REQUIRE(r.errors.size() == 1u, "for '" << text << "'");
+    BOOST_TEST(r.errors[0].message == "YAML syntax error: unexpected ','");
+    BOOST_TEST(r.errors[0].line == 1);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_files) {
