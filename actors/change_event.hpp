@@ -21,12 +21,13 @@ struct change_event {
   std::vector<std::string> removed; ///< tags_change: tags lost.
   std::int64_t at_ms = 0;           ///< Event time of the event that caused it.
   std::string message_id;           ///< The causing event's messageId.
+  std::int64_t received_ms = 0;     ///< When the causing event was received (push latency).
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_event& x) {
   return f(caf::meta::type_name("cohort.change_event"), x.type, x.user_id, x.from, x.to,
-           x.score, x.tags, x.added, x.removed, x.at_ms, x.message_id);
+           x.score, x.tags, x.added, x.removed, x.at_ms, x.message_id, x.received_ms);
 }
 
 } // namespace cohort::actors

@@ -26,9 +26,16 @@ void subscribe(publisher* self, const subscription& sub, const caf::actor& who) 
   auto& subs = it->second;
   if (std::any_of(subs.begin(), subs.end(), [&](const auto& s) { return same(s, sub); }))
     return;
+  if (self->state.subscriptions >= self->state.limits.max_subscriptions) {
+    ++self->state.refused;
+    if (first)
+      self->state.subscribed.erase(it);
+    return;
+  }
   if (first)
     self->monitor(who);
   subs.push_back(sub);
+  ++self->state.subscriptions;
   index_of(self, sub.type)[sub.key].emplace(who.id(), who);
 }
 
@@ -56,6 +63,7 @@ void unsubscribe(publisher* self, const subscription& sub, const caf::actor& who
     return;
   drop_from_index(self, sub, who.id());
   subs.erase(pos);
+  --self->state.subscriptions;
   if (subs.empty()) {
     self->demonitor(who);
     self->state.subscribed.erase(it);
@@ -68,6 +76,7 @@ void forget(publisher* self, caf::actor_id who) {
     return;
   for (const auto& sub : it->second)
     drop_from_index(self, sub, who);
+  self->state.subscriptions -= it->second.size();
   self->state.subscribed.erase(it);
 }
 
@@ -121,16 +130,18 @@ void publish(publisher* self, change_event&& ev) {
 publisher_stats stats_of(publisher* self) {
   publisher_stats out;
   out.subscribers = self->state.subscribed.size();
-  for (const auto& [id, subs] : self->state.subscribed)
-    out.subscriptions += subs.size();
+  out.subscriptions = self->state.subscriptions;
   out.published = self->state.published;
   out.delivered = self->state.delivered;
+  out.refused = self->state.refused;
   return out;
 }
 
 } // namespace
 
-caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self) {
+caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
+                              publisher_limits limits) {
+  self->state.limits = limits;
   self->set_down_handler([=](caf::down_msg& msg) { forget(self, msg.source.id()); });
   // Subscribers are not linked (a closing connection must not take the publisher down),
   // so only the node's shutdown reaches this handler.

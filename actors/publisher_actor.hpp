@@ -33,18 +33,25 @@ typename Inspector::result_type inspect(Inspector& f, subscription& x) {
   return f(caf::meta::type_name("cohort.subscription"), x.type, x.key);
 }
 
+/// Bounds of the publisher. Each WebSocket connection bounds its own subscriptions, but
+/// connections are many: this caps what all of them together make the publisher hold.
+struct publisher_limits {
+  std::size_t max_subscriptions = 1000000;  ///< Beyond it, subscribe is refused (counted).
+};
+
 /// Counters of the publisher (console, tests).
 struct publisher_stats {
   std::uint64_t subscribers = 0;    ///< Distinct live subscriber actors.
   std::uint64_t subscriptions = 0;  ///< User and segment subscriptions in total.
   std::uint64_t published = 0;      ///< Change events received.
   std::uint64_t delivered = 0;      ///< Messages sent to subscribers.
+  std::uint64_t refused = 0;        ///< Subscriptions refused at max_subscriptions.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publisher_stats& x) {
   return f(caf::meta::type_name("cohort.publisher_stats"), x.subscribers, x.subscriptions,
-           x.published, x.delivered);
+           x.published, x.delivered, x.refused);
 }
 
 /// Subscribers of one key (a user id or a segment), by actor id for O(1) removal.
@@ -56,8 +63,11 @@ struct publisher_state {
   /// What each live subscriber subscribed to: to forget it on down or exit.
   std::unordered_map<caf::actor_id, std::vector<subscription>> subscribed;
   std::unordered_set<caf::actor_id> seen;  ///< Scratch: dedup within one fan-out.
+  publisher_limits limits;
+  std::uint64_t subscriptions = 0;
   std::uint64_t published = 0;
   std::uint64_t delivered = 0;
+  std::uint64_t refused = 0;
   static inline const char* name = "cohort.publisher";
 };
 
@@ -71,6 +81,10 @@ struct publisher_state {
 ///  - (unsubscribe_atom, subscription, actor subscriber) -> void (idempotent)
 ///  - (stats_atom) -> publisher_stats
 /// A subscriber receives (change_event) messages.
-caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self);
+/// (`limits` is also why this actor takes an argument at all: CAF 0.17 dereferences a
+/// null argument tuple when a function-based actor is spawned with none, which the
+/// sanitizer build reports and aborts on.)
+caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
+                              publisher_limits limits);
 
 } // namespace cohort::actors

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include <caf/actor.hpp>
@@ -13,10 +14,15 @@
 
 namespace cohort::runtime {
 
+struct inspect_context;
+class latency_histogram;
+
 /// Per-connection bounds: what one client can make the server hold.
 struct stream_limits {
   /// Frames waiting to be written; a client that lets more pile up is dropped with close
   /// code 1008 "slow consumer: send queue full" (SPEC 4: memory never grows unbounded).
+  /// A burst of more changes for one client than it can take before the socket drains
+  /// also counts: size these for the largest burst one subscription may see.
   std::size_t max_queued_frames = 1024;
   std::size_t max_queued_bytes = 1 << 20;  ///< The same bound in bytes.
   std::size_t max_subscriptions = 1024;    ///< Subscriptions held by one connection.
@@ -35,6 +41,10 @@ struct stream_context {
   stream_limits limits;
   /// Called on a server thread when a client is dropped for not reading (logs, metrics).
   std::function<void(std::string_view remote)> on_slow_consumer;
+  /// Serves the console's inspect op (runtime/inspect_stream.hpp); null: refused.
+  std::shared_ptr<const inspect_context> inspect;
+  /// Records receipt-to-queued latency of pushed changes (runtime/metrics.hpp); may be null.
+  latency_histogram* push_latency = nullptr;
 };
 
 } // namespace cohort::runtime

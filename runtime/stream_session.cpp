@@ -17,7 +17,10 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
+#include "codecs/time.hpp"
 #include "runtime/change_json.hpp"
+#include "runtime/inspect_stream.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/stream_protocol.hpp"
 
 namespace cohort::runtime {
@@ -97,13 +100,16 @@ private:
 
 /// One subscriber actor per connection: the publisher's fan-out target. It renders each
 /// change event (off the server threads) and hands the frame to the connection.
-caf::behavior subscriber_actor(caf::event_based_actor* self, std::shared_ptr<outbox> box) {
+caf::behavior subscriber_actor(caf::event_based_actor* self, std::shared_ptr<outbox> box,
+                               latency_histogram* push_latency) {
   return {
     [=](const actors::change_event& ev) {
       // Refused: the session drops the client and terminates this actor; quitting now
       // spares the publisher from sending more in the meantime.
       if (!box->offer(change_json(ev)))
-        self->quit();
+        return self->quit();
+      if (push_latency && ev.received_ms > 0)
+        push_latency->observe(std::chrono::milliseconds(codecs::now_ms() - ev.received_ms));
     },
   };
 }
@@ -134,6 +140,10 @@ public:
     ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "cohortd"); }));
     ws_.read_message_max(ctx_->limits.max_frame_bytes);
+    if (ctx_->inspect)
+      inspect_.emplace(ctx_->inspect, ctx_->system, ctx_->publisher,
+                       inspect_allowed(*ctx_->inspect, req.target(),
+                                       req[http::field::authorization]));
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
       self->on_accept(ec);
     });
@@ -152,7 +162,7 @@ private:
       return release();
     ws_.text(true);
     box_ = std::make_shared<outbox>(ctx_->limits, ws_.get_executor(), weak_from_this());
-    subscriber_ = ctx_->system.spawn(subscriber_actor, box_);
+    subscriber_ = ctx_->system.spawn(subscriber_actor, box_, ctx_->push_latency);
     read();
   }
 
@@ -175,6 +185,9 @@ private:
   void handle(const std::string& frame) {
     if (!ws_.got_text())
       return reply(error_json("expected text frames"));
+    auto offer = [box = box_](std::string f) { return box->offer(std::move(f)); };
+    if (inspect_ && inspect_->handle(frame, offer))
+      return pump();
     auto parsed = parse_stream_op(frame);
     if (auto* reason = std::get_if<std::string>(&parsed))
       return reply(error_json(*reason));
@@ -230,7 +243,7 @@ private:
 
   void on_write(beast::error_code ec) {
     writing_ = false;
-    if (ec)
+    if (ec || released_)
       return release();
     if (closing_)
       return send_close();
@@ -263,6 +276,8 @@ private:
   }
 
   void stop_subscriber() {
+    if (inspect_)
+      inspect_->stop();
     if (subscriber_)
       caf::anon_send_exit(subscriber_, caf::exit_reason::user_shutdown);
     subscriber_ = nullptr;
@@ -286,6 +301,7 @@ private:
   beast::flat_buffer in_;
   std::shared_ptr<outbox> box_;
   caf::actor subscriber_;
+  std::optional<inspect_channel> inspect_;  ///< The console's inspect op (admin only).
   std::set<std::pair<actors::subscription::kind, std::string>> subscriptions_;
   std::string out_;         ///< The frame being written.
   std::string remote_;      ///< Peer address for the slow-consumer report.
