@@ -21,6 +21,12 @@ void dedup_window::expire(std::int64_t now_ms) {
   }
 }
 
+void dedup_window::rebuild_index() {
+  ids_.clear();
+  for (const auto& e : order_)
+    ids_.insert(e.id);
+}
+
 bool dedup_window::insert(std::string_view id, std::int64_t now_ms) {
   if (id.empty())
     return true;

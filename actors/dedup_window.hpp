@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include <msgpack.hpp>
+
 namespace cohort::actors {
 
 /// Remembers message ids seen within a time window so that a retried message (same
@@ -23,10 +25,17 @@ public:
   /// Ids currently remembered.
   std::size_t size() const { return order_.size(); }
 
+  /// Rebuilds the lookup index after the ids were restored from a snapshot.
+  void rebuild_index();
+
+  // Snapshot: the remembered ids; the limits come from the running config.
+  MSGPACK_DEFINE(latest_ms_, order_)
+
 private:
   struct entry {
     std::int64_t seen_ms;
     std::uint64_t id;
+    MSGPACK_DEFINE(seen_ms, id)
   };
   void expire(std::int64_t now_ms);
 

@@ -1,59 +1,145 @@
 #include "actors/directory_actor.hpp"
 
-#include <caf/all.hpp>
+#include <algorithm>
+#include <iostream>
+#include <memory>
 
-#include "actors/session_actor.hpp"
+#include <caf/all.hpp>
 
 namespace cohort::actors {
 
 namespace {
 
-const caf::actor& find_or_spawn(caf::stateful_actor<directory_state>* self,
-                                const std::string& key) {
-  auto& sessions = self->state.sessions;
-  auto it = sessions.find(key);
-  if (it != sessions.end())
-    return it->second;
-  auto session = self->spawn<caf::lazy_init>(session_actor, key, self->state.env);
+using directory_ptr = caf::stateful_actor<directory_state>*;
+
+constexpr auto snapshot_timeout = std::chrono::seconds(60);
+
+/// The key's entry: live, else revived from its snapshot, else (when `create`) new.
+/// Nullptr when there is no such user, or its snapshot cannot be read (reported).
+directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool create) {
+  auto& st = self->state;
+  if (auto it = st.sessions.find(key); it != st.sessions.end())
+    return &it->second;
+  auto stored = st.env.store->get_snapshot(key);
+  if (!stored) {
+    std::cerr << "cohortd: cannot read state of " << key << ": " << stored.error().reason
+              << std::endl;
+    return nullptr;
+  }
+  if (!*stored && !create)
+    return nullptr;
+  auto initial = *stored ? session_state::restore(key, st.env.limits, **stored)
+                         : result<session_state>{session_state{key, st.env.limits}};
+  if (!initial) {
+    std::cerr << "cohortd: " << initial.error().reason << std::endl;
+    return nullptr;
+  }
+  auto session = self->spawn(session_actor, key, st.env, self->address(),
+                             std::move(*initial));
   self->monitor(session);
-  self->state.keys.emplace(session.id(), key);
-  ++self->state.spawned;
-  return sessions.emplace(key, std::move(session)).first->second;
+  st.keys.emplace(session.id(), key);
+  ++st.spawned;
+  return &st.sessions.emplace(key, directory_entry{std::move(session)}).first->second;
 }
 
 /// Hands a query to the key's session actor, whose reply goes straight to the asker.
 template <class Result, class Atom>
-caf::result<Result> forward_query(caf::stateful_actor<directory_state>* self,
-                                  const std::string& key, Atom atom) {
-  auto it = self->state.sessions.find(key);
-  if (it == self->state.sessions.end())
+caf::result<Result> forward_query(directory_ptr self, const std::string& key, Atom atom) {
+  auto* entry = find_or_spawn(self, key, false);
+  if (entry == nullptr)
     return make_error(errc::unknown_user);
-  self->delegate(it->second, atom);
+  self->delegate(entry->session, atom);
   return caf::delegated<Result>{};
+}
+
+/// Up to `limit` live keys containing `filter`, sorted, starting after `after` (paging).
+std::vector<std::string> list_keys(const std::unordered_map<std::string, directory_entry>& sessions,
+                                   const std::string& filter, const std::string& after,
+                                   std::uint32_t limit) {
+  std::vector<std::string> keys;
+  for (const auto& entry : sessions)
+    if (entry.first > after && entry.first.find(filter) != std::string::npos)
+      keys.push_back(entry.first);
+  auto n = std::min<std::size_t>(keys.size(), limit);
+  std::partial_sort(keys.begin(), keys.begin() + n, keys.end());
+  keys.resize(n);
+  return keys;
+}
+
+/// Collects the answers of one snapshot round.
+struct snapshot_round {
+  caf::typed_response_promise<bool> promise;
+  std::size_t pending = 1;  // 1 = the round itself, released once all requests are out
+  bool failed = false;
+
+  void done() {
+    if (--pending != 0)
+      return;
+    if (failed)
+      promise.deliver(caf::make_error(caf::sec::runtime_error, "a snapshot failed"));
+    else
+      promise.deliver(true);
+  }
+};
+
+/// Asks every session with unwritten state to write it; answers when all did.
+caf::result<bool> snapshot_all(directory_ptr self) {
+  auto round = std::make_shared<snapshot_round>();
+  round->promise = self->make_response_promise<bool>();
+  for (auto& [key, entry] : self->state.sessions) {
+    if (entry.routed == entry.clean_at)
+      continue;
+    ++round->pending;
+    auto routed = entry.routed;
+    self->request(entry.session, snapshot_timeout, snapshot_atom::value)
+      .then(
+        [=, key = key](bool) {
+          if (auto it = self->state.sessions.find(key); it != self->state.sessions.end())
+            it->second.clean_at = std::max(it->second.clean_at, routed);
+          round->done();
+        },
+        [=](caf::error&) {
+          round->failed = true;
+          round->done();
+        });
+  }
+  auto promise = round->promise;
+  round->done();
+  return promise;
 }
 
 } // namespace
 
-caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, session_env env) {
+caf::behavior directory_actor(directory_ptr self, session_env env) {
   self->state.env = std::move(env);
   self->set_down_handler([=](caf::down_msg& msg) {
-    auto& keys = self->state.keys;
-    auto it = keys.find(msg.source.id());
-    if (it == keys.end())
+    auto& st = self->state;
+    auto it = st.keys.find(msg.source.id());
+    if (it == st.keys.end())
       return;
-    self->state.sessions.erase(it->second);
-    keys.erase(it);
+    if (msg.reason && msg.reason != caf::exit_reason::user_shutdown)
+      std::cerr << "cohortd: session of " << it->second << " failed: "
+                << self->system().render(msg.reason) << std::endl;
+    st.sessions.erase(it->second);
+    st.keys.erase(it);
   });
   // Sessions are not linked (one failing user must not take the shard down), so an
   // exiting directory takes them down explicitly.
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    for (const auto& [key, session] : self->state.sessions)
-      self->send_exit(session, msg.reason);
+    for (const auto& [key, entry] : self->state.sessions)
+      self->send_exit(entry.session, msg.reason);
     self->quit(msg.reason);
   });
   return {
     [=](route_atom, const std::string& key, event_batch& batch) {
-      self->send(find_or_spawn(self, key), apply_atom::value, std::move(batch));
+      auto* entry = find_or_spawn(self, key, true);
+      if (entry == nullptr) {
+        // Unreadable state: the events stay in the log and are replayed after a fix.
+        self->state.env.flow->release(static_cast<std::int64_t>(batch.size()));
+        return;
+      }
+      ++entry->routed;
+      self->send(entry->session, apply_atom::value, std::move(batch));
     },
     [=](profile_atom atom, const std::string& key) -> caf::result<profile> {
       return forward_query<profile>(self, key, atom);
@@ -61,8 +147,24 @@ caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, sessio
     [=](summary_atom atom, const std::string& key) -> caf::result<profile_summary> {
       return forward_query<profile_summary>(self, key, atom);
     },
+    [=](list_atom, const std::string& filter, const std::string& after, std::uint32_t limit) {
+      return list_keys(self->state.sessions, filter, after, limit);
+    },
+    [=](snapshot_atom) { return snapshot_all(self); },
+    [=](passivate_atom, const std::string& key, std::uint64_t batches) {
+      auto& st = self->state;
+      auto it = st.sessions.find(key);
+      if (it == st.sessions.end() || it->second.routed != batches)
+        return false;
+      st.keys.erase(it->second.session.id());
+      self->demonitor(it->second.session);
+      st.sessions.erase(it);
+      ++st.passivated;
+      return true;
+    },
     [=](stats_atom) {
-      return directory_stats{self->state.sessions.size(), self->state.spawned};
+      const auto& st = self->state;
+      return directory_stats{st.sessions.size(), st.spawned, st.passivated};
     },
   };
 }

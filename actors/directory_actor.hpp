@@ -12,32 +12,48 @@
 
 namespace cohort::actors {
 
+/// One live session actor as its directory shard knows it.
+struct directory_entry {
+  caf::actor session;
+  std::uint64_t routed = 0;    ///< Apply batches sent to it.
+  std::uint64_t clean_at = 0;  ///< `routed` when its state was last written.
+};
+
 /// Owns the map user key -> session actor for one shard of the key space. CAF 0.17 has
-/// no way to list or find live actors, so this is where they are spawned, found,
-/// monitored (a dead one is forgotten) and counted.
+/// no way to list or find live actors, so this is where they are spawned (restored from
+/// their snapshot when they have one), found, counted, monitored, let go when idle, and
+/// asked to write their state for a checkpoint.
 struct directory_state {
-  std::unordered_map<std::string, caf::actor> sessions;
+  std::unordered_map<std::string, directory_entry> sessions;
   std::unordered_map<caf::actor_id, std::string> keys;  ///< For down messages.
   session_env env;
   std::uint64_t spawned = 0;
+  std::uint64_t passivated = 0;
   static inline const char* name = "cohort.directory";
 };
 
 /// Counters one directory shard reports.
 struct directory_stats {
-  std::uint64_t live = 0;     ///< Session actors alive now.
-  std::uint64_t spawned = 0;  ///< Session actors spawned since start.
+  std::uint64_t live = 0;        ///< Session actors alive now.
+  std::uint64_t spawned = 0;     ///< Session actors spawned (or revived) since start.
+  std::uint64_t passivated = 0;  ///< Session actors written to disk and stopped when idle.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
-  return f(caf::meta::type_name("cohort.directory_stats"), x.live, x.spawned);
+  return f(caf::meta::type_name("cohort.directory_stats"), x.live, x.spawned, x.passivated);
 }
 
 /// Behavior:
-///  - (route_atom, key, event_batch) -> void: to the key's session actor, spawned on demand.
-///  - (profile_atom, key) -> profile, or errc::unknown_user when no actor has the key.
-///  - (summary_atom, key) -> profile_summary, or errc::unknown_user likewise.
+///  - (route_atom, key, event_batch) -> void: to the key's session actor, spawned or
+///    revived from its snapshot on demand.
+///  - (profile_atom | summary_atom, key) -> the session's answer, or errc::unknown_user
+///    when the key has neither a live actor nor a snapshot.
+///  - (list_atom, filter, after, limit) -> vector<string>: live keys containing `filter`,
+///    sorted, after `after`, at most `limit` (a page of the console's actor list).
+///  - (snapshot_atom) -> bool: every session with unwritten state has written it.
+///  - (passivate_atom, key, batches) -> bool: true (and forgotten) when no batch is on its
+///    way to that session, i.e. it has received all `batches` routed to it.
 ///  - (stats_atom) -> directory_stats
 caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, session_env env);
 

@@ -1,26 +1,56 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/flow_control.hpp"
+#include "actors/journal.hpp"
 #include "actors/router.hpp"
 
 namespace cohort::actors {
 
-/// Counters of the ingest actor.
+/// How the ingest actor commits and checkpoints.
+struct ingest_options {
+  std::size_t max_group_events = 20000;  ///< Largest group commit.
+  std::chrono::milliseconds checkpoint_interval{0};  ///< 0 = only on request.
+};
+
+/// State of the ingest actor: requests waiting for the next group commit.
 struct ingest_state {
+  struct waiting {
+    caf::typed_response_promise<std::uint64_t> promise;
+    std::size_t count;
+  };
+  std::vector<waiting> pending;
+  event_batch group;                 ///< Their events, in arrival order.
   std::uint64_t accepted = 0;
+  std::uint64_t last_seq = 0;        ///< Highest sequence number appended.
+  std::uint64_t checkpointed = 0;    ///< Highest sequence number covered by a checkpoint.
+  bool checkpointing = false;
+  bool flush_queued = false;         ///< A flush message is behind the waiting requests.
   static inline const char* name = "cohort.ingest";
 };
 
-/// Takes decoded, valid events from the HTTP layer, splits them per user key (keeping
-/// each user's order) and sends one batch per user to its directory shard. The reply is
-/// the acknowledgement the HTTP layer waits for before answering 200.
-///  - (ingest_atom, event_batch) -> uint64_t accepted
+/// Makes accepted events durable and sends them on. Requests that arrive while a write
+/// is pending are committed together (group commit: one log write for many requests);
+/// only after the write is durable are the events routed — one batch per user, each
+/// user's order kept — and the requests acknowledged. A failed write fails every request
+/// of the group, routes nothing and returns its room to `flow`. Periodically it runs a checkpoint: every directory
+/// shard has its dirty sessions write their state, then the log is truncated behind it.
+/// Spawn it detached: it blocks on disk writes.
+///  - (ingest_atom, event_batch) -> uint64_t accepted, once durable
+///  - (replay_atom, event_batch) -> uint64_t routed (events already logged, at startup)
+///  - (checkpoint_atom) -> uint64_t: the sequence number covered (also on shutdown)
 ///  - (stats_atom) -> uint64_t accepted since start
-caf::behavior ingest_actor(caf::stateful_actor<ingest_state>* self, router route);
+caf::behavior ingest_actor(caf::stateful_actor<ingest_state>* self, router route,
+                           std::shared_ptr<journal> store, std::shared_ptr<flow_control> flow,
+                           ingest_options options);
 
 } // namespace cohort::actors

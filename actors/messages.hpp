@@ -22,6 +22,11 @@ using route_atom = caf::atom_constant<caf::atom("route")>;      ///< ingest -> d
 using apply_atom = caf::atom_constant<caf::atom("apply")>;      ///< directory -> session.
 using profile_atom = caf::atom_constant<caf::atom("profile")>;  ///< query one user's state.
 using summary_atom = caf::atom_constant<caf::atom("summary")>;  ///< segment/score/tags only.
+using list_atom = caf::atom_constant<caf::atom("list")>;  ///< live user keys of a shard.
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;    ///< write dirty state.
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;  ///< idle session leaves.
+using checkpoint_atom = caf::atom_constant<caf::atom("checkpnt")>;  ///< snapshot + truncate.
+using replay_atom = caf::atom_constant<caf::atom("replay")>;        ///< logged events, again.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;      ///< counters of an actor.
 
 /// Errors that cross actor boundaries as values (category atom "cohort").
@@ -58,7 +63,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
   return f(caf::meta::type_name("cohort.event"), x.message_id, x.user_id, x.anonymous_id,
            x.call, x.type, x.name, x.previous_id, x.session_id, x.timestamp_ms, x.received_ms,
-           x.properties, x.traits, x.context);
+           x.properties, x.traits, x.context, x.seq);
 }
 
 } // namespace cohort::codecs

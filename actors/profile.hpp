@@ -16,6 +16,7 @@ struct identity {
   std::string id;
   std::string link;  ///< How it was linked: "event" (seen on the user's own events).
   bool operator==(const identity& o) const { return kind == o.kind && id == o.id; }
+  MSGPACK_DEFINE(kind, id, link)
 };
 
 /// The user's current session, as the profile shows it.
@@ -54,11 +55,15 @@ struct profile_summary {
   std::string segment;
   double score = 0;
   std::vector<std::string> tags;
+  std::uint64_t events = 0;         ///< Applied events.
+  std::int64_t last_seen_ms = 0;    ///< Latest event time.
+  std::uint64_t mailbox_depth = 0;  ///< Messages waiting in the session actor's mailbox.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, profile_summary& x) {
-  return f(caf::meta::type_name("cohort.profile_summary"), x.segment, x.score, x.tags);
+  return f(caf::meta::type_name("cohort.profile_summary"), x.segment, x.score, x.tags,
+           x.events, x.last_seen_ms, x.mailbox_depth);
 }
 
 template <class Inspector>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,6 +9,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/flow_control.hpp"
+#include "actors/journal.hpp"
 #include "actors/session_state.hpp"
 
 namespace cohort::actors {
@@ -20,21 +23,30 @@ struct session_env {
   std::shared_ptr<model_holder> model;
   caf::actor publisher;     ///< Receives (publish_atom, change_event).
   caf::actor dead_letters;  ///< Receives (dead_letter_atom, reason, event) for late events.
+  std::shared_ptr<journal> store;      ///< Snapshots.
+  std::shared_ptr<flow_control> flow;  ///< Released as events are applied.
+  caf::duration passivate_after = caf::infinite;  ///< Idle time before passivation.
+  std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits;  ///< Retries recognised (metrics).
 };
 
 /// The actor state wrapper: CAF default-constructs it, the behavior fills it.
 struct session_actor_state {
   std::optional<session_state> user;
+  std::uint64_t batches = 0;  ///< Apply batches received: the directory's hand-over check.
   static inline const char* name = "cohort.session";
 };
 
 /// One actor per user key: applies routed event batches in arrival order, publishes
 /// segment and tag changes, hands late events to the dead-letter sink, and answers
 /// profile queries. It never fails a batch; duplicates are counted, not applied.
+/// Idle for env.passivate_after, it writes its snapshot and asks `directory` to let it
+/// go; it quits only when the directory confirms no batch is still on its way.
 ///  - (apply_atom, event_batch)  -> void
 ///  - (profile_atom)             -> profile
 ///  - (summary_atom)             -> profile_summary
+///  - (snapshot_atom)            -> bool: state written (or already clean)
 caf::behavior session_actor(caf::stateful_actor<session_actor_state>* self, std::string key,
-                            session_env env);
+                            session_env env, caf::actor_addr directory,
+                            session_state initial);
 
 } // namespace cohort::actors

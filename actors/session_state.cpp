@@ -48,8 +48,37 @@ session_state::session_state(std::string user_key, const session_limits& limits)
     sessions_(limits.gap_ms, limits.allowed_lateness_ms) {
 }
 
+result<session_state> session_state::restore(std::string user_key,
+                                             const session_limits& limits,
+                                             const std::string& bytes) {
+  session_state s{std::move(user_key), limits};
+  try {
+    auto handle = msgpack::unpack(bytes.data(), bytes.size());
+    handle.get().convert(s);
+  } catch (const msgpack::type_error& e) {
+    return failure{500, "snapshot of " + s.user_key_ + " is unreadable: " + e.what()};
+  } catch (const msgpack::unpack_error& e) {
+    return failure{500, "snapshot of " + s.user_key_ + " is unreadable: " + e.what()};
+  }
+  s.dedup_.rebuild_index();
+  s.snapshot_seq_ = s.last_seq_;
+  return s;
+}
+
+std::string session_state::snapshot() {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, *this);
+  snapshot_seq_ = last_seq_;
+  return std::string(buf.data(), buf.size());
+}
+
 session_state::outcome session_state::apply(const codecs::event& ev, const engine_model& model,
                                             std::vector<change_event>& changes) {
+  if (ev.seq != 0) {
+    if (ev.seq <= last_seq_)
+      return outcome::replayed;
+    last_seq_ = ev.seq;
+  }
   // Lateness first: a late event is kept outside (dead letters) and may be replayed, so
   // its id must not be remembered as applied.
   if (sessions_.is_late(ev.timestamp_ms)) {
@@ -143,6 +172,7 @@ void session_state::evaluate(const codecs::event& cause, const engine_model& mod
   base.tags = tags;
   base.at_ms = cause.timestamp_ms;
   base.message_id = cause.message_id;
+  base.received_ms = cause.received_ms;
   if (segment != segment_) {
     auto change = base;
     change.type = change_event::kind::segment_change;

@@ -13,6 +13,7 @@
 #include "actors/profile.hpp"
 #include "actors/sessionizer.hpp"
 #include "actors/window_counts.hpp"
+#include "codecs/result.hpp"
 
 namespace cohort::actors {
 
@@ -32,8 +33,13 @@ class session_state {
 public:
   session_state(std::string user_key, const session_limits& limits);
 
-  /// What apply() did with an event.
-  enum class outcome { applied, duplicate, late };
+  /// Restores a state written by snapshot(); fails on bytes it cannot read.
+  static result<session_state> restore(std::string user_key, const session_limits& limits,
+                                       const std::string& bytes);
+
+  /// What apply() did with an event. `replayed`: its log position is already in the
+  /// state (a replay after restart), so it is skipped: exactly once across crashes.
+  enum class outcome { applied, duplicate, late, replayed };
 
   /// Applies `ev`, then re-evaluates score, tags and segment with `model`; segment and
   /// tag changes are appended to `changes`. A late event (older than the latest event
@@ -48,6 +54,17 @@ public:
   const std::string& segment() const { return segment_; }
   const std::vector<std::string>& tags() const { return tags_; }
   double score() const { return score_; }
+  std::uint64_t events() const { return events_; }
+  std::int64_t latest_ms() const { return sessions_.latest_ms(); }
+
+  /// The whole state as msgpack bytes; marks the state clean.
+  std::string snapshot();
+
+  /// True when events were applied since the last snapshot().
+  bool dirty() const { return last_seq_ != snapshot_seq_ || snapshot_seq_ == 0; }
+
+  /// The log position of the latest event this state reflects.
+  std::uint64_t last_seq() const { return last_seq_; }
 
   /// The feature values as of the latest event (score included).
   feature_values features(const engine_model& model) const;
@@ -77,6 +94,13 @@ private:
   double score_ = 0;
   std::vector<std::string> tags_;
   std::string segment_;
+  std::uint64_t last_seq_ = 0;
+  std::uint64_t snapshot_seq_ = 0;  // not persisted: a restored state is clean
+
+public:
+  MSGPACK_DEFINE(dedup_, sessions_, windows_, counts_, recent_, identities_, device_, source_,
+                 events_, duplicates_, late_, first_seen_ms_, updated_ms_, score_, tags_,
+                 segment_, last_seq_)
 };
 
 } // namespace cohort::actors

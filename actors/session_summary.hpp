@@ -32,6 +32,10 @@ struct session_summary {
   std::string device;                ///< Of the latest event that told.
   std::string source;                ///< Of the first event that told (attribution).
 
+  MSGPACK_DEFINE(start_ms, end_ms, events, views, product_views, cart_adds, wishlist_adds,
+                 purchases, clicks, first_view_ms, last_view_ms, duration_sum_s,
+                 duration_samples, max_scroll, paths, device, source)
+
   /// A session holding just `ev`.
   static session_summary of(const codecs::event& ev, const event_facts& facts);
 

@@ -44,6 +44,10 @@ public:
   /// Open sessions, oldest first (for inspection).
   const std::deque<session_summary>& open_sessions() const { return open_; }
 
+  // Snapshot: the sessions and folded totals; gap and lateness come from the config.
+  MSGPACK_DEFINE(latest_ms_, open_, folded_sessions_, folded_bounces_, folded_purchases_,
+                 folded_starts_)
+
 private:
   void fold_unreachable();
 

@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <msgpack.hpp>
+
 #include "config/rule_set.hpp"
 
 namespace cohort::actors {
@@ -26,6 +28,8 @@ public:
 
   /// Drops times no window can count any more.
   void prune(const std::vector<config::window_spec>& windows, std::int64_t latest_ms);
+
+  MSGPACK_DEFINE(times_)
 
 private:
   std::unordered_map<std::string, std::deque<std::int64_t>> times_;

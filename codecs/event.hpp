@@ -55,12 +55,13 @@ struct event {
   attributes properties;     ///< Flattened `properties` (native: every unmapped raw field).
   attributes traits;         ///< Flattened `traits` (identify/group) .
   attributes context;        ///< Flattened `context` (device, page, userAgent, ip, campaign...).
+  std::uint64_t seq = 0;     ///< Position in the node's event log once durable (0 = not yet).
 
   /// The key the user's state is stored under: userId when known, else anonymousId.
   const std::string& user_key() const { return user_id.empty() ? anonymous_id : user_id; }
 
   MSGPACK_DEFINE(message_id, user_id, anonymous_id, call, type, name, previous_id, session_id,
-                 timestamp_ms, received_ms, properties, traits, context)
+                 timestamp_ms, received_ms, properties, traits, context, seq)
 };
 
 } // namespace cohort::codecs

@@ -38,6 +38,9 @@ struct ingest_config {
   std::size_t max_body_bytes = 1048576;        ///< Compressed and decompressed bodies alike.
   std::size_t max_message_bytes = 32768;       ///< Segment's per-message limit.
   duration request_timeout = std::chrono::seconds(30);
+  std::string durability = "os";  ///< os: survives a process crash; fsync: power loss too.
+  std::size_t max_in_flight = 200000;  ///< Acknowledged events not yet applied; past it, 503.
+  duration checkpoint_interval = std::chrono::seconds(5);  ///< Snapshot + log truncation.
 };
 
 /// `events:` — raw names to canonical types, native shapes to canonical events.

@@ -9,8 +9,8 @@
 #include "actors/messages.hpp"
 #include "codecs/json_writer.hpp"
 #include "codecs/time.hpp"
+#include "runtime/admin_guard.hpp"
 #include "runtime/ask.hpp"
-#include "runtime/auth.hpp"
 #include "runtime/http_router.hpp"
 #include "runtime/services.hpp"
 
@@ -20,15 +20,7 @@ namespace {
 
 /// Refuses the request with 401 unless it carries the admin Bearer token.
 http_handler guarded(services& svc, http_handler inner) {
-  return [&svc, inner = std::move(inner)](http_request&& req, respond_fn respond) {
-    if (!bearer_allowed(svc.cfg.admin.token, req.header("authorization"))) {
-      auto res = error_response(401, "admin token required (Authorization: Bearer ...)");
-      res.headers.emplace_back("WWW-Authenticate", "Bearer");
-      respond(std::move(res));
-      return;
-    }
-    inner(std::move(req), std::move(respond));
-  };
+  return admin_guarded(svc.cfg.admin.token, std::move(inner));
 }
 
 std::string nodes_json(const services& svc, const std::vector<actors::directory_stats>& shards) {
@@ -104,7 +96,12 @@ void reload(services& svc, http_request&&, respond_fn respond) {
 void add_admin_api(http_router& router, services& svc) {
   auto ok = [](http_request&&, respond_fn respond) { respond(json_response(R"({"status":"ok"})")); };
   router.add("GET", "/healthz", ok);
-  router.add("GET", "/readyz", ok);
+  router.add("GET", "/readyz", [&svc](http_request&&, respond_fn respond) {
+    if (svc.ready)
+      respond(json_response(R"({"status":"ready"})"));
+    else
+      respond(error_response(503, "recovering: replaying the event log"));
+  });
   router.add("GET", "/admin/api/nodes", guarded(svc, [&svc](http_request&& r, respond_fn f) {
                nodes(svc, std::move(r), std::move(f));
              }));

@@ -91,6 +91,7 @@ void acknowledge(services& svc, codecs::decoded_batch batch, respond_fn respond)
 http_handler ingest_handler(services& svc, decoder decode) {
   return [&svc, decode = std::move(decode)](http_request&& req, respond_fn respond) {
     ++svc.counters.requests;
+    respond = timed_ok(svc.counters.ack_latency, std::move(respond));
     auto basic = basic_user(req.header("authorization"));
     auto& keys = svc.cfg.ingest.write_keys;
     if (basic && !write_key_allowed(keys, *basic)) {
@@ -115,7 +116,17 @@ http_handler ingest_handler(services& svc, decoder decode) {
                                     : "unknown write key"));
       return;
     }
+    // Admission comes before anything is kept, so a refused request changes nothing and
+    // its retry is not recorded twice. The session actors release the room once applied.
+    auto count = static_cast<std::int64_t>(batch->events.size());
+    if (count > 0 && !svc.flow->try_admit(count)) {
+      auto res = error_response(503, "overloaded: too many events waiting to be applied");
+      res.headers.emplace_back("Retry-After", "1");
+      respond(std::move(res));
+      return;
+    }
     if (!keep_rejections(svc, req.path, batch->rejected, now)) {
+      svc.flow->release(count);
       respond(error_response(500, "dead-letter store unavailable; nothing was accepted"));
       return;
     }

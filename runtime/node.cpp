@@ -1,6 +1,9 @@
 #include "runtime/node.hpp"
 
+#include <iostream>
 #include <thread>
+
+#include <caf/scoped_actor.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -12,8 +15,10 @@
 #include "codecs/native_decoder.hpp"
 #include "codecs/time.hpp"
 #include "config/loader.hpp"
+#include "runtime/console_api.hpp"
 #include "runtime/dead_letter_actor.hpp"
 #include "runtime/http_server.hpp"
+#include "runtime/rocks_journal.hpp"
 #include "runtime/services.hpp"
 #include "runtime/stream_context.hpp"
 #include "runtime/store.hpp"
@@ -51,12 +56,24 @@ codecs::event_types types_of(const config::config& cfg) {
   return types;
 }
 
+/// Writes every dirty session and truncates the log, so the next start replays nothing.
+void final_checkpoint(caf::actor_system& system, const caf::actor& ingest) {
+  caf::scoped_actor self{system};
+  self->request(ingest, std::chrono::seconds(60), actors::checkpoint_atom::value)
+    .receive([](std::uint64_t) {},
+             [&](caf::error& e) {
+               std::cerr << "cohortd: final checkpoint failed (the log will be replayed): "
+                         << system.render(e) << std::endl;
+             });
+}
+
 } // namespace
 
 struct node::impl {
   config::config cfg;
   std::unique_ptr<store> db;
   std::unique_ptr<dead_letters> letters;
+  std::shared_ptr<rocks_journal> journal;
   std::shared_ptr<actors::model_holder> model;
   std::unique_ptr<model_reloader> reloader;
   std::unique_ptr<caf::actor_system_config> actor_cfg;
@@ -67,20 +84,48 @@ struct node::impl {
   std::unique_ptr<http_server> server;
 
   void spawn_actors() {
-    auto publisher = system->spawn(actors::publisher_actor);
+    auto publisher = system->spawn(actors::publisher_actor, actors::publisher_limits{});
     auto sink = system->spawn(dead_letter_actor, letters.get());
-    actors::session_env env{limits_of(cfg), model, publisher, sink};
+    auto flow = std::make_shared<actors::flow_control>(
+      static_cast<std::int64_t>(cfg.ingest.max_in_flight));
+    auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
+    actors::session_env env{limits_of(cfg), model, publisher, sink, journal, flow,
+                            caf::duration{cfg.sessions.passivate_after}, dedup_hits};
     std::vector<caf::actor> shards;
     for (unsigned i = 0; i < worker_count(); ++i)
       shards.push_back(system->spawn(actors::directory_actor, env));
     actors::router route{shards};
-    auto ingest = system->spawn(actors::ingest_actor, route);
+    actors::ingest_options options;
+    options.checkpoint_interval = cfg.ingest.checkpoint_interval;
+    auto ingest = system->spawn<caf::detached>(actors::ingest_actor, route, journal, flow, options);
     actors = shards;
     actors.insert(actors.end(), {ingest, publisher, sink});
     svc.reset(new services{*system, cfg, route, ingest, publisher, *letters, types_of(cfg),
                            cfg.events.mappings.empty() ? codecs::default_mappings()
                                                        : cfg.events.mappings,
-                           codecs::now_ms(), model, *reloader, {}, {}});
+                           codecs::now_ms(), model, *reloader, {}, {}, flow});
+    svc->counters.dedup_hits = dedup_hits;
+  }
+
+  /// Routes the events logged after the last checkpoint through the normal path; the
+  /// sessions skip what their snapshots already hold. Bounded by the same flow control
+  /// as live traffic, so a long log does not flood memory.
+  result<std::uint64_t> replay() {
+    caf::scoped_actor self{*system};
+    failure error;
+    auto replayed = journal->replay(1000, [&](actors::event_batch&& batch) {
+      auto n = static_cast<std::int64_t>(batch.size());
+      while (!svc->flow->try_admit(n))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // sessions drain it
+      self->request(svc->ingest, std::chrono::seconds(60), actors::replay_atom::value,
+                    std::move(batch))
+        .receive([](std::uint64_t) {}, [&](caf::error& e) { error = {500, system->render(e)}; });
+    });
+    if (!replayed)
+      return replayed.error();
+    if (!error.reason.empty())
+      return failure{500, "replay: " + error.reason};
+    return replayed;
   }
 };
 
@@ -101,21 +146,28 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
     return db.error();
   m.db = std::move(*db);
   m.letters = std::make_unique<dead_letters>(*m.db);
+  m.journal = std::make_shared<rocks_journal>(*m.db, m.cfg.ingest.durability == "fsync");
   m.model = std::make_shared<actors::model_holder>(std::move(model));
   m.reloader = std::make_unique<model_reloader>(m.cfg.source_path, m.model);
   m.actor_cfg = actor_config();
   m.system = std::make_unique<caf::actor_system>(*m.actor_cfg);
   m.spawn_actors();
+  if (auto replayed = m.replay(); !replayed)
+    return replayed.error();
+  m.svc->ready = true;
   add_ingest_api(m.router, *m.svc);
   add_query_api(m.router, *m.svc);
   add_decision_api(m.router, *m.svc);
   add_admin_api(m.router, *m.svc);
+  add_console_api(m.router, *m.svc, *m.db);
   http_server_options http;
   config::parse_host_port(m.cfg.node.listen, http.host, http.port);
   http.max_body_bytes = m.cfg.ingest.max_body_bytes;
   http.request_timeout = m.cfg.ingest.request_timeout;
-  http.stream = std::make_shared<stream_context>(
-    stream_context{*m.system, m.svc->publisher, stream_limits{}, {}});
+  auto stream = std::make_shared<stream_context>(
+    stream_context{*m.system, m.svc->publisher, stream_limits{}, {}, {}, nullptr});
+  add_console_stream(*stream, *m.svc);
+  http.stream = std::move(stream);
   m.server = std::make_unique<http_server>(http, m.router);
   auto port = m.server->start();
   if (!port)
@@ -136,6 +188,8 @@ void node::stop() {
   auto& m = *impl_;
   if (m.server)
     m.server->stop();
+  if (m.svc)
+    final_checkpoint(*m.system, m.svc->ingest);
   for (const auto& a : m.actors)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   m.actors.clear();

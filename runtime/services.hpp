@@ -2,17 +2,20 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/engine_model.hpp"
+#include "actors/flow_control.hpp"
 #include "actors/router.hpp"
 #include "codecs/event_types.hpp"
 #include "codecs/native_mapping.hpp"
 #include "config/config.hpp"
 #include "runtime/dead_letters.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/model_loader.hpp"
 
 namespace cohort::runtime {
@@ -22,6 +25,11 @@ struct node_counters {
   std::atomic<std::uint64_t> accepted{0};   ///< Events acknowledged.
   std::atomic<std::uint64_t> rejected{0};   ///< Messages sent to the dead-letter store.
   std::atomic<std::uint64_t> requests{0};   ///< Ingest requests served.
+  latency_histogram ack_latency;   ///< Ingest request start to its 200 (runtime/metrics.hpp).
+  latency_histogram push_latency;  ///< Causing event received to its change queued to a client.
+  /// Retried events recognised by the session actors (set when the actors are spawned).
+  std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits =
+    std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 /// What the HTTP handlers reach: the actors, the dead-letter store and the config the
@@ -40,6 +48,8 @@ struct services {
   model_reloader& reloader;
   std::string listen;  ///< The address actually bound (port resolved).
   node_counters counters;
+  std::shared_ptr<actors::flow_control> flow;  ///< Admission: acknowledged, not yet applied.
+  std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
 };
 
 class http_router;

@@ -23,7 +23,11 @@ struct actor_fixture {
       sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
   }
 
-  ~actor_fixture() { sched.run(); }
+  ~actor_fixture() {
+    sched.run();
+    // Pending request timeouts hold their actors; a real clock would fire them later.
+    sched.clock().cancel_all();
+  }
 
   /// Runs every pending message to completion.
   void run() { sched.run(); }

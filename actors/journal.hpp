@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "actors/messages.hpp"
+#include "codecs/result.hpp"
+
+namespace cohort::actors {
+
+/// The durable storage actors write through: the accepted-event log, per-user snapshots
+/// and the checkpoint that ties them together. RocksDB in runtime/, memory in tests.
+/// Implementations are thread-safe: many session actors snapshot concurrently.
+class journal {
+public:
+  virtual ~journal() = default;
+
+  /// Appends `events` in one atomic write and stamps each with its sequence number
+  /// (consecutive, increasing). Returns only once the write is durable as configured;
+  /// on failure nothing was written and no event is stamped.
+  virtual result<bool> append(event_batch& events) = 0;
+
+  /// Stores `bytes` as the snapshot of `key` (replacing an older one).
+  virtual result<bool> put_snapshot(const std::string& key, const std::string& bytes) = 0;
+
+  /// The snapshot of `key`, nullopt when the user has none; a read error is a failure.
+  virtual result<std::optional<std::string>> get_snapshot(const std::string& key) = 0;
+
+  /// Records that every event up to `seq` is reflected in snapshots and drops those
+  /// events from the log. Durable (synced) before it returns.
+  virtual result<bool> checkpoint(std::uint64_t seq) = 0;
+};
+
+} // namespace cohort::actors
