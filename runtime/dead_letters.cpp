@@ -54,6 +54,8 @@ result<bool> dead_letters::append(std::vector<dead_letter> letters) {
   auto st = store_.db().Write(rocksdb::WriteOptions{}, &batch);
   if (!st.ok())
     return failure{500, "dead-letter store: " + st.ToString()};
+  for (const auto& l : letters)
+    reasons_.add(l.reason);
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "codecs/result.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/store.hpp"
 
 namespace cohort::runtime {
@@ -36,9 +37,13 @@ public:
   /// Letters stored in total.
   std::uint64_t total() const { return next_id_.load() - 1; }
 
+  /// Letters stored since the process started, by reason class (/metrics, console).
+  const reason_counter& reasons() const { return reasons_; }
+
 private:
   store& store_;
   std::atomic<std::uint64_t> next_id_{1};
+  reason_counter reasons_;
 };
 
 } // namespace cohort::runtime

@@ -9,7 +9,7 @@ packages=(
   libcaf-dev libboost1.74-dev libboost-test1.74-dev
   libmsgpack-cxx-dev librocksdb-dev libsimdjson-dev libyaml-cpp-dev
   librdkafka-dev zlib1g-dev libssl-dev
-  nodejs npm curl
+  nodejs npm curl chromium
 )
 
 missing=()
@@ -28,4 +28,11 @@ fi
 if [ ! -d tests/integration/sdk/node_modules ]; then
   echo "setup: installing npm test clients"
   (cd tests/integration/sdk && npm ci --silent --no-audit --no-fund)
+fi
+
+# playwright-core for the console's browser test (tests/integration/console); it drives
+# Debian's chromium, so no browser is downloaded.
+if [ ! -d tests/integration/console/node_modules ]; then
+  echo "setup: installing the browser test driver"
+  (cd tests/integration/console && npm ci --silent --no-audit --no-fund)
 fi

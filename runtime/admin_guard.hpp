@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+
+#include "runtime/http_types.hpp"
+
+namespace cohort::runtime {
+
+/// Wraps `inner` so that it answers 401 (with `WWW-Authenticate: Bearer`) unless the
+/// request carries `Authorization: Bearer <token>`, compared in constant time. An empty
+/// `token` leaves the endpoint open (SPEC 6). `token` must outlive the handler.
+http_handler admin_guarded(const std::string& token, http_handler inner);
+
+} // namespace cohort::runtime
