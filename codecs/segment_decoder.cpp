@@ -69,13 +69,10 @@ field string_field(object msg, std::string_view key, std::string& out) {
 }
 
 field time_field(object msg, std::string_view key, std::optional<std::int64_t>& out) {
-  element e;
-  if (!lookup(msg, key, e))
-    return field::absent;
-  std::string_view s;
-  if (e.get_string().get(s) != simdjson::SUCCESS)
-    return field::bad;
-  out = parse_iso8601(s);
+  std::string text;
+  if (auto f = string_field(msg, key, text); f != field::ok)
+    return f;
+  out = parse_iso8601(text);
   return out ? field::ok : field::bad;
 }
 

@@ -18,11 +18,16 @@ namespace cohort::runtime {
 template <class Result, class... Ts>
 void ask(caf::actor_system& sys, const caf::actor& dest, std::chrono::milliseconds timeout,
          std::function<void(caf::expected<Result>)> done, Ts... xs) {
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(dest, timeout, xs...)
-      .then([done](Result& r) { done(std::move(r)); },
-            [done](caf::error& e) { done(std::move(e)); });
-  });
+  // Everything travels as spawn arguments: CAF 0.17 dereferences a null pointer when a
+  // function-based actor is spawned without any.
+  sys.spawn(
+    [](caf::event_based_actor* self, caf::actor to, std::chrono::milliseconds limit,
+       std::function<void(caf::expected<Result>)> reply, Ts... args) {
+      self->request(to, limit, std::move(args)...)
+        .then([reply](Result& r) { reply(std::move(r)); },
+              [reply](caf::error& e) { reply(std::move(e)); });
+    },
+    dest, timeout, std::move(done), std::move(xs)...);
 }
 
 } // namespace cohort::runtime
@@ -35,19 +40,20 @@ template <class Result, class... Ts>
 void ask_all(caf::actor_system& sys, std::vector<caf::actor> dests,
              std::chrono::milliseconds timeout,
              std::function<void(caf::expected<std::vector<Result>>)> done, Ts... xs) {
-  sys.spawn([=](caf::event_based_actor* self) {
+  // The destinations travel as a spawn argument (see ask()).
+  sys.spawn([=](caf::event_based_actor* self, const std::vector<caf::actor>& targets) {
     struct gather {
       std::vector<Result> replies;
       std::size_t pending;
       bool failed = false;
     };
     auto g = std::make_shared<gather>();
-    g->replies.resize(dests.size());
-    g->pending = dests.size();
-    if (dests.empty())
+    g->replies.resize(targets.size());
+    g->pending = targets.size();
+    if (targets.empty())
       done(std::vector<Result>{});
-    for (std::size_t i = 0; i < dests.size(); ++i) {
-      self->request(dests[i], timeout, xs...)
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      self->request(targets[i], timeout, xs...)
         .then(
           [=](Result& r) {
             g->replies[i] = std::move(r);
@@ -59,7 +65,7 @@ void ask_all(caf::actor_system& sys, std::vector<caf::actor> dests,
               done(std::move(e));
           });
     }
-  });
+  }, dests);
 }
 
 } // namespace cohort::runtime

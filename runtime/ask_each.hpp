@@ -21,7 +21,9 @@ template <class Result, class... Ts>
 void ask_each(caf::actor_system& sys, std::vector<caf::actor> dests, std::vector<std::string> keys,
               std::chrono::milliseconds timeout,
               std::function<void(std::vector<std::optional<Result>>)> done, Ts... xs) {
-  sys.spawn([=](caf::event_based_actor* self) {
+  // The destinations travel as a spawn argument: CAF 0.17 dereferences a null pointer
+  // when a function-based actor is spawned without any.
+  sys.spawn([=](caf::event_based_actor* self, const std::vector<caf::actor>& targets) {
     // The handlers share this state and capture only its pointer: thousands of them
     // must not each copy `done` (and whatever it captured).
     struct gather {
@@ -42,7 +44,7 @@ void ask_each(caf::actor_system& sys, std::vector<caf::actor> dests, std::vector
         g->done(std::move(g->replies));
     };
     for (std::size_t i = 0; i < keys.size(); ++i) {
-      self->request(dests[i], timeout, xs..., keys[i])
+      self->request(targets[i], timeout, xs..., keys[i])
         .then(
           [g, i, settle](Result& r) {
             g->replies[i] = std::move(r);
@@ -50,7 +52,7 @@ void ask_each(caf::actor_system& sys, std::vector<caf::actor> dests, std::vector
           },
           [settle](caf::error&) { settle(); });
     }
-  });
+  }, dests);
 }
 
 } // namespace cohort::runtime

@@ -17,20 +17,6 @@ struct record {
   MSGPACK_DEFINE(at_ms, source, reason, raw)
 };
 
-std::string encode_key(std::uint64_t id) {
-  std::string key(8, '\0');
-  for (int i = 7; i >= 0; --i, id >>= 8)
-    key[i] = static_cast<char>(id & 0xff);
-  return key;
-}
-
-std::uint64_t decode_key(const rocksdb::Slice& key) {
-  std::uint64_t id = 0;
-  for (std::size_t i = 0; i < key.size() && i < 8; ++i)
-    id = (id << 8) | static_cast<unsigned char>(key[i]);
-  return id;
-}
-
 } // namespace
 
 dead_letters::dead_letters(store& db) : store_(db) {
@@ -38,7 +24,7 @@ dead_letters::dead_letters(store& db) : store_(db) {
     store_.db().NewIterator(rocksdb::ReadOptions{}, store_.handle(family::deadletters))};
   it->SeekToLast();
   if (it->Valid())
-    next_id_ = decode_key(it->key()) + 1;
+    next_id_ = sequence_of(it->key()) + 1;
 }
 
 result<bool> dead_letters::append(std::vector<dead_letter> letters) {
@@ -48,7 +34,7 @@ result<bool> dead_letters::append(std::vector<dead_letter> letters) {
     msgpack::sbuffer buf;
     auto& l = letters[i];
     msgpack::pack(buf, record{l.at_ms, l.source, l.reason, l.raw});
-    batch.Put(store_.handle(family::deadletters), encode_key(first + i),
+    batch.Put(store_.handle(family::deadletters), sequence_key(first + i),
               rocksdb::Slice(buf.data(), buf.size()));
   }
   auto st = store_.db().Write(rocksdb::WriteOptions{}, &batch);
@@ -66,7 +52,7 @@ std::vector<dead_letter> dead_letters::newest(std::size_t limit) const {
   for (it->SeekToLast(); it->Valid() && out.size() < limit; it->Prev()) {
     auto handle = msgpack::unpack(it->value().data(), it->value().size());
     auto r = handle.get().as<record>();
-    out.push_back({decode_key(it->key()), r.at_ms, std::move(r.source), std::move(r.reason),
+    out.push_back({sequence_of(it->key()), r.at_ms, std::move(r.source), std::move(r.reason),
                    std::move(r.raw)});
   }
   return out;

@@ -24,6 +24,20 @@ bool is_foreign_dir(const std::string& dir) {
 
 } // namespace
 
+std::string sequence_key(std::uint64_t seq) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i, seq >>= 8)
+    key[i] = static_cast<char>(seq & 0xff);
+  return key;
+}
+
+std::uint64_t sequence_of(const rocksdb::Slice& key) {
+  std::uint64_t seq = 0;
+  for (std::size_t i = 0; i < key.size() && i < 8; ++i)
+    seq = (seq << 8) | static_cast<unsigned char>(key[i]);
+  return seq;
+}
+
 store::~store() {
   for (auto* h : handles_)
     if (h != nullptr)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -9,6 +10,12 @@
 #include "codecs/result.hpp"
 
 namespace cohort::runtime {
+
+/// A sequence number as an 8-byte big-endian key, so that byte order is numeric order.
+std::string sequence_key(std::uint64_t seq);
+
+/// The sequence number of a key made by sequence_key().
+std::uint64_t sequence_of(const rocksdb::Slice& key);
 
 /// The column families of the data directory, one per kind of durable state.
 enum class family : std::size_t {
