@@ -9,13 +9,17 @@ packages=(
   libcaf-dev libboost1.74-dev libboost-test1.74-dev
   libmsgpack-cxx-dev librocksdb-dev libsimdjson-dev libyaml-cpp-dev
   librdkafka-dev zlib1g-dev libssl-dev
-  nodejs npm curl chromium
+  curl chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere than Debian (its npm then ships inside nodejs, and
+# Debian's npm package would conflict): ask for the commands, not the packages.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=""
