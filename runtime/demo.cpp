@@ -171,6 +171,7 @@ struct demo::impl {
 
 std::string demo_banner(const std::string& base) {
   return "\ndemo: 40 simulated shoppers (demo-1, demo-2, ...) are sending events. Look at:\n"
+         "  console           " + base + "/console\n"
          "  node status       " + base + "/admin/api/nodes\n"
          "  a live profile    " + base + "/v1/profiles/demo-1\n"
          "  a decision        " + base + "/v1/personalize?userId=demo-1&placement=hero\n"
