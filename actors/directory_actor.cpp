@@ -91,10 +91,14 @@ caf::result<bool> snapshot_all(directory_ptr self) {
       continue;
     ++round->pending;
     auto routed = entry.routed;
+    auto session = entry.session;
     self->request(entry.session, snapshot_timeout, snapshot_atom::value)
       .then(
         [=, key = key](bool) {
-          if (auto it = self->state.sessions.find(key); it != self->state.sessions.end())
+          // Only for the actor that wrote: if it was passivated meanwhile and the user
+          // revived, the new actor's `routed` counts other batches.
+          if (auto it = self->state.sessions.find(key);
+              it != self->state.sessions.end() && it->second.session == session)
             it->second.clean_at = std::max(it->second.clean_at, routed);
           round->done();
         },
@@ -154,7 +158,14 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     [=](passivate_atom, const std::string& key, std::uint64_t batches) {
       auto& st = self->state;
       auto it = st.sessions.find(key);
-      if (it == st.sessions.end() || it->second.routed != batches)
+      // Only the key's current actor may go. A session asks again each time its idle
+      // timeout fires while an earlier request waits here; once the first was granted and
+      // the user revived, a later one must not let go of the new actor (whose `routed`
+      // may equal the old actor's count): that actor would live on unknown to the
+      // directory, its events missing from the next incarnation and from checkpoints.
+      if (it == st.sessions.end()
+          || caf::actor_cast<caf::strong_actor_ptr>(it->second.session) != self->current_sender()
+          || it->second.routed != batches)
         return false;
       st.keys.erase(it->second.session.id());
       self->demonitor(it->second.session);

@@ -28,6 +28,7 @@ std::string nodes_json(const services& svc, const std::vector<actors::directory_
   for (const auto& s : shards) {
     total.live += s.live;
     total.spawned += s.spawned;
+    total.passivated += s.passivated;
   }
   auto now = codecs::now_ms();
   codecs::json_writer w;
@@ -40,6 +41,7 @@ std::string nodes_json(const services& svc, const std::vector<actors::directory_
   w.key("uptimeSeconds").value(static_cast<std::int64_t>((now - svc.started_ms) / 1000));
   w.key("liveActors").value(total.live);
   w.key("spawnedActors").value(total.spawned);
+  w.key("passivatedActors").value(total.passivated);
   w.key("eventsAccepted").value(svc.counters.accepted.load());
   w.key("eventsRejected").value(svc.counters.rejected.load());
   w.key("ingestRequests").value(svc.counters.requests.load());

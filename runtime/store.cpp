@@ -50,6 +50,11 @@ result<std::unique_ptr<store>> store::open(const std::string& dir) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  // The WAL holds acknowledged events not yet in any SST. RocksDB's default recovery
+  // (point in time) stops at the first bad record and opens anyway, silently dropping
+  // every later write. Only an incomplete last record (a write cut by the crash, never
+  // acknowledged) may be dropped; corruption anywhere else fails the open.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   std::vector<rocksdb::ColumnFamilyDescriptor> families{
     {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{}}};
   for (const char* name : family_names)

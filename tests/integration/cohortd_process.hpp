@@ -43,6 +43,8 @@ public:
   int stop(int sig = 15 /* SIGTERM */, std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
   bool running() const { return pid_ > 0; }
+  /// Process id while running, -1 otherwise (for /proc/PID/status).
+  pid_t pid() const { return pid_; }
   /// Exit code of the last stop(), if any.
   std::optional<int> last_exit_code() const { return last_exit_; }
 
