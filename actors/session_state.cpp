@@ -17,7 +17,13 @@ public:
   }
   double number(feature slot) const override { return f_[slot]; }
   std::string_view text(feature slot) const override {
-    return slot == feature::device ? f_.device : slot == feature::source ? f_.source : "";
+    // Not a ?: chain: with "" as one arm its type is std::string, so the view would point
+    // into a temporary copy destroyed on return (clang's -Wreturn-stack-address).
+    if (slot == feature::device)
+      return f_.device;
+    if (slot == feature::source)
+      return f_.source;
+    return {};
   }
   double window_count(std::size_t i) const override { return windows_[i]; }
   bool has_tag(std::string_view tag) const override {

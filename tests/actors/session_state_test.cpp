@@ -153,4 +153,19 @@ BOOST_AUTO_TEST_CASE(profile_features_follow_the_current_session) {
   BOOST_TEST(p.session.started_ms == 2 * 60 * minute);
 }
 
+// Regression (found by clang's -Wreturn-stack-address while building the fuzzers): rules
+// read string features through a string_view that pointed into a temporary copy of the
+// feature, destroyed before the comparison. A source longer than the small-string buffer
+// makes that a heap use-after-free under ASan; the tags must also come out right.
+BOOST_AUTO_TEST_CASE(text_rules_read_the_live_feature_not_a_temporary_copy) {
+  auto text_model = test::make_model({{"Long Source", R"(source == "spring-newsletter-campaign-2024")"},
+                                      {"Mobile", R"(device == "mobile")"}},
+                                     {{"Standard", "true"}});
+  auto ev = make_event("1", "page_view", 0, "/");
+  ev.context.push_back({"campaign.source", codecs::value::of_string("spring-newsletter-campaign-2024")});
+  ev.context.push_back({"device.type", codecs::value::of_string("ios")});
+  s.apply(ev, *text_model, changes);
+  BOOST_TEST(s.tags() == (std::vector<std::string>{"Long Source", "Mobile"}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
