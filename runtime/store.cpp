@@ -55,6 +55,11 @@ result<std::unique_ptr<store>> store::open(const std::string& dir) {
   // every later write. Only an incomplete last record (a write cut by the crash, never
   // acknowledged) may be dropped; corruption anywhere else fails the open.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // The small meta family (a checkpoint record every few seconds) never fills a memtable,
+  // so without a bound it pins every WAL file until RocksDB's default 4 GiB limit: a crash
+  // then costs ~20-40 s of WAL replay at start (bench/recovery.sh). 256 MiB forces the
+  // flushes that keep recovery near one second.
+  options.max_total_wal_size = 256 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> families{
     {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{}}};
   for (const char* name : family_names)
@@ -81,7 +86,7 @@ result<std::unique_ptr<store>> store::open(const std::string& dir) {
   }
   if (!st.ok())
     return failure{500, "cannot read data directory " + dir + ": " + st.ToString()};
-  return std::move(s);
+  return s;
 }
 
 } // namespace cohort::runtime
