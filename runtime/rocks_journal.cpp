@@ -11,20 +11,6 @@ namespace {
 
 constexpr const char* checkpoint_key = "checkpoint";
 
-std::string seq_key(std::uint64_t seq) {
-  std::string key(8, '\0');
-  for (int i = 7; i >= 0; --i, seq >>= 8)
-    key[i] = static_cast<char>(seq & 0xff);
-  return key;
-}
-
-std::uint64_t seq_of(const rocksdb::Slice& key) {
-  std::uint64_t seq = 0;
-  for (std::size_t i = 0; i < key.size() && i < 8; ++i)
-    seq = (seq << 8) | static_cast<unsigned char>(key[i]);
-  return seq;
-}
-
 failure store_failure(const char* what, const rocksdb::Status& st) {
   return failure{503, std::string(what) + ": " + st.ToString()};
 }
@@ -35,11 +21,11 @@ rocks_journal::rocks_journal(store& db, bool fsync) : db_(db), fsync_(fsync) {
   std::string value;
   auto st = db_.db().Get(rocksdb::ReadOptions{}, db_.handle(family::meta), checkpoint_key, &value);
   if (st.ok())
-    checkpointed_ = seq_of(value);
+    checkpointed_ = sequence_of(value);
   std::unique_ptr<rocksdb::Iterator> it{
     db_.db().NewIterator(rocksdb::ReadOptions{}, db_.handle(family::events))};
   it->SeekToLast();
-  next_seq_ = std::max(checkpointed_, it->Valid() ? seq_of(it->key()) : 0) + 1;
+  next_seq_ = std::max(checkpointed_, it->Valid() ? sequence_of(it->key()) : 0) + 1;
 }
 
 result<bool> rocks_journal::append(actors::event_batch& events) {
@@ -51,7 +37,7 @@ result<bool> rocks_journal::append(actors::event_batch& events) {
     ev.seq = seq++;
     buf.clear();
     msgpack::pack(buf, ev);
-    batch.Put(db_.handle(family::events), seq_key(ev.seq), rocksdb::Slice(buf.data(), buf.size()));
+    batch.Put(db_.handle(family::events), sequence_key(ev.seq), rocksdb::Slice(buf.data(), buf.size()));
   }
   rocksdb::WriteOptions options;
   options.sync = fsync_;
@@ -72,6 +58,17 @@ result<bool> rocks_journal::put_snapshot(const std::string& key, const std::stri
   return true;
 }
 
+result<bool> rocks_journal::put_snapshots(
+  const std::vector<std::pair<std::string, std::string>>& snapshots) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, bytes] : snapshots)
+    batch.Put(db_.handle(family::snapshots), key, bytes);
+  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
+  if (!st.ok())
+    return store_failure("snapshot write failed", st);
+  return true;
+}
+
 result<std::optional<std::string>> rocks_journal::get_snapshot(const std::string& key) {
   std::string value;
   auto st = db_.db().Get(rocksdb::ReadOptions{}, db_.handle(family::snapshots), key, &value);
@@ -84,8 +81,8 @@ result<std::optional<std::string>> rocks_journal::get_snapshot(const std::string
 
 result<bool> rocks_journal::checkpoint(std::uint64_t seq) {
   rocksdb::WriteBatch batch;
-  batch.Put(db_.handle(family::meta), checkpoint_key, seq_key(seq));
-  batch.DeleteRange(db_.handle(family::events), seq_key(0), seq_key(seq + 1));
+  batch.Put(db_.handle(family::meta), checkpoint_key, sequence_key(seq));
+  batch.DeleteRange(db_.handle(family::events), sequence_key(0), sequence_key(seq + 1));
   rocksdb::WriteOptions options;
   options.sync = fsync_;
   auto st = db_.db().Write(options, &batch);
@@ -101,15 +98,15 @@ result<std::uint64_t> rocks_journal::replay(
     db_.db().NewIterator(rocksdb::ReadOptions{}, db_.handle(family::events))};
   std::uint64_t count = 0;
   actors::event_batch batch;
-  for (it->Seek(seq_key(checkpointed_ + 1)); it->Valid(); it->Next()) {
+  for (it->Seek(sequence_key(checkpointed_ + 1)); it->Valid(); it->Next()) {
     codecs::event ev;
     try {
       msgpack::unpack(it->value().data(), it->value().size()).get().convert(ev);
     } catch (const msgpack::type_error& e) {
-      return failure{500, "event log entry " + std::to_string(seq_of(it->key()))
+      return failure{500, "event log entry " + std::to_string(sequence_of(it->key()))
                             + " is unreadable: " + e.what()};
     } catch (const msgpack::unpack_error& e) {
-      return failure{500, "event log entry " + std::to_string(seq_of(it->key()))
+      return failure{500, "event log entry " + std::to_string(sequence_of(it->key()))
                             + " is unreadable: " + e.what()};
     }
     batch.push_back(std::move(ev));

@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "actors/journal.hpp"
 #include "runtime/store.hpp"
@@ -21,6 +24,10 @@ public:
   result<bool> put_snapshot(const std::string& key, const std::string& bytes) override;
   result<std::optional<std::string>> get_snapshot(const std::string& key) override;
   result<bool> checkpoint(std::uint64_t seq) override;
+
+  /// Stores many snapshots (user key, bytes) in one atomic write: one WAL record for the
+  /// lot, which is what bulk writers (bench/cohort-make-store) need for speed.
+  result<bool> put_snapshots(const std::vector<std::pair<std::string, std::string>>& snapshots);
 
   /// The sequence number the last checkpoint covered (0 = none).
   std::uint64_t checkpointed() const { return checkpointed_; }

@@ -9,7 +9,7 @@ packages=(
   libcaf-dev libboost1.74-dev libboost-test1.74-dev
   libmsgpack-cxx-dev librocksdb-dev libsimdjson-dev libyaml-cpp-dev
   librdkafka-dev zlib1g-dev libssl-dev
-  curl chromium
+  curl jq chromium
 )
 
 missing=()
