@@ -74,6 +74,34 @@ std::string differing_fields(const std::string& before, const std::string& after
   return out.str();
 }
 
+/// Polls every user's profile until its `events` equals what was acknowledged for it, or
+/// one exceeds it (double counted), then checks; lists up to 10 differing users.
+void check_events_match(http_client& client, const std::vector<std::string>& users,
+                        const std::vector<std::int64_t>& expected, milliseconds timeout) {
+  std::vector<std::int64_t> actual(users.size(), -1);
+  bool over = false;
+  bool ok = eventually(
+      [&] {
+        bool all = true;
+        for (std::size_t u = 0; u < users.size(); ++u) {
+          auto res = client.get("/v1/profiles/" + users[u]);
+          actual[u] = res.status == 200 ? json_doc(res.body).int_at("/events").value_or(-2)
+                                        : (res.status == 404 ? 0 : -3);
+          over = over || actual[u] > expected[u];
+          all = all && actual[u] == expected[u];
+        }
+        return all || over;
+      },
+      timeout);
+  std::ostringstream diff;
+  int differing = 0;
+  for (std::size_t u = 0; u < users.size(); ++u)
+    if (actual[u] != expected[u] && differing++ < 10)
+      diff << "\n  " << users[u] << ": acknowledged " << expected[u] << ", events " << actual[u];
+  BOOST_TEST((ok && !over), (over ? "DOUBLE COUNTED: " : "LOST: ") << differing
+                                                                   << " users differ" << diff.str());
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(passivation)
@@ -227,32 +255,11 @@ BOOST_AUTO_TEST_CASE(events_and_queries_racing_passivation_are_not_lost) {
   for (const auto& list : failures)
     BOOST_TEST(list.empty(), list.size() << " failures, first: " << (list.empty() ? "" : list.front()));
 
-  std::vector<std::int64_t> actual(users_n, -1);
-  bool over = false;
-  bool ok = eventually(
-      [&] {
-        bool all = true;
-        for (int u = 0; u < users_n; ++u) {
-          auto res = f.client.get("/v1/profiles/" + users[u]);
-          actual[u] = res.status == 200 ? json_doc(res.body).int_at("/events").value_or(-2)
-                                        : (res.status == 404 ? 0 : -3);
-          over = over || actual[u] > expected[u];
-          all = all && actual[u] == expected[u];
-        }
-        return all || over;
-      },
-      seconds(20));
-  std::ostringstream diff;
-  int differing = 0;
-  for (int u = 0; u < users_n; ++u)
-    if (actual[u] != expected[u] && differing++ < 10)
-      diff << "\n  " << users[u] << ": acknowledged " << expected[u] << ", events " << actual[u];
+  check_events_match(f.client, users, expected, seconds(20));
   auto c = counters_of(f.client);
   BOOST_TEST_MESSAGE("passivation race: " << total << " events to " << users_n << " users; "
                                           << c.passivated << " passivations, " << c.spawned
                                           << " spawns/revivals");
-  BOOST_TEST((ok && !over), (over ? "DOUBLE COUNTED: " : "LOST: ") << differing
-                                                                   << " users differ" << diff.str());
   // The race was actually run: actors were passivated and revived many times.
   BOOST_TEST(c.passivated >= users_n, c.passivated << " passivations");
   BOOST_TEST(c.spawned >= 2 * users_n, c.spawned << " spawns");
@@ -329,35 +336,14 @@ BOOST_AUTO_TEST_CASE(passivation_races_events_while_directories_are_busy) {
   for (const auto& per : acked)
     for (int u = 0; u < users_n; ++u)
       expected[u] += per[u];
-  std::vector<std::int64_t> actual(users_n, -1);
-  bool over = false;
-  bool ok = eventually(
-      [&] {
-        bool all = true;
-        for (int u = 0; u < users_n; ++u) {
-          auto res = f.client.get("/v1/profiles/" + users[u]);
-          actual[u] = res.status == 200 ? json_doc(res.body).int_at("/events").value_or(-2)
-                                        : (res.status == 404 ? 0 : -3);
-          over = over || actual[u] > expected[u];
-          all = all && actual[u] == expected[u];
-        }
-        return all || over;
-      },
-      seconds(30));
-  std::ostringstream diff;
-  int differing = 0;
+  check_events_match(f.client, users, expected, seconds(30));
   std::int64_t total = 0;
-  for (int u = 0; u < users_n; ++u) {
-    total += expected[u];
-    if (actual[u] != expected[u] && differing++ < 10)
-      diff << "\n  " << users[u] << ": acknowledged " << expected[u] << ", events " << actual[u];
-  }
+  for (auto n : expected)
+    total += n;
   auto c = counters_of(f.client);
   BOOST_TEST_MESSAGE("passivation under load: " << total << " events to " << users_n << " users, "
                                                 << crowd.load() << " crowd users; " << c.passivated
                                                 << " passivations, " << c.spawned << " spawns");
-  BOOST_TEST((ok && !over), (over ? "DOUBLE COUNTED: " : "LOST: ") << differing
-                                                                   << " users differ" << diff.str());
   check_clean_stop(f);
 }
 
