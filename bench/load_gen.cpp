@@ -34,6 +34,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "cli_values.hpp"
+#include "event_generator.hpp"
+#include "latency_sample.hpp"
+
 namespace {
 
 namespace asio = boost::asio;
@@ -43,6 +47,11 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 using time_point = clock_type::time_point;
+using cohort_bench::event_generator;
+using cohort_bench::event_kind;
+using cohort_bench::latency_sample;
+using cohort_bench::parse_mix;
+using cohort_bench::parse_number;
 
 constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
@@ -129,32 +138,6 @@ double seconds_between(time_point a, time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-/// Latencies in microseconds. A sorted sample is exact and small enough here: even
-/// 300k events/s in batches of 100 is 3k requests/s, under 200k samples a minute.
-class latency_sample {
- public:
-  void add(time_point from, time_point to) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
-    values_.push_back(static_cast<std::uint64_t>(std::max<std::int64_t>(us, 0)));
-  }
-  std::size_t size() const { return values_.size(); }
-  /// q in [0, 1]; milliseconds; 0 without samples.
-  double quantile_ms(double q) {
-    if (values_.empty())
-      return 0;
-    if (!sorted_) {
-      std::sort(values_.begin(), values_.end());
-      sorted_ = true;
-    }
-    auto idx = static_cast<std::size_t>(q * static_cast<double>(values_.size() - 1) + 0.5);
-    return static_cast<double>(values_[std::min(idx, values_.size() - 1)]) / 1000.0;
-  }
-
- private:
-  std::vector<std::uint64_t> values_;
-  bool sorted_ = false;
-};
-
 // ---------------------------------------------------------------------------------------
 // What gets sent
 
@@ -201,7 +184,8 @@ struct run_state {
 /// Builds Segment messages; one per connection so message ids never collide.
 class batch_writer {
  public:
-  batch_writer(run_state& st, std::size_t conn) : st_(st), conn_(conn), rng_(conn * 7919 + 1) {}
+  batch_writer(run_state& st, std::size_t conn)
+      : st_(st), conn_(conn), events_(st.opt.users, st.opt.mix, conn * 7919 + 1) {}
 
   /// A synthetic batch of `opt.batch` events of uniformly random users.
   outgoing synthetic(time_point due) {
@@ -209,15 +193,13 @@ class batch_writer {
     out.due = due;
     const std::string ts = iso8601(wall_ms());
     begin(out.body);
-    std::uniform_int_distribution<std::uint64_t> user_dist(0, st_.opt.users - 1);
     for (std::size_t i = 0; i < st_.opt.batch; ++i) {
-      const std::uint64_t user = user_dist(rng_);
+      const auto e = events_.next();
       if (st_.opt.verify)
-        out.users.push_back(static_cast<std::uint32_t>(user));
+        out.users.push_back(static_cast<std::uint32_t>(e.user));
       if (i > 0)
         out.body += ',';
-      append_event(out.body, pick_kind(), st_.opt.user_prefix + std::to_string(user),
-                   next_id(), ts, user % 997);
+      append_event(out.body, e.kind, st_.opt.user_prefix + std::to_string(e.user), next_id(), ts, e.item);
     }
     end(out.body, ts);
     out.events = st_.opt.batch;
@@ -249,7 +231,7 @@ class batch_writer {
     outgoing out;
     const std::string ts = iso8601(wall_ms());
     begin(out.body);
-    append_event(out.body, cart ? 2 : 1, user, message_id, ts, 1);
+    append_event(out.body, cart ? event_kind::cart_add : event_kind::product_view, user, message_id, ts, 1);
     end(out.body, ts);
     out.events = 1;
     return out;
@@ -264,32 +246,25 @@ class batch_writer {
     body += R"(],"sentAt":")" + sent_at + "\"}";
   }
 
-  int pick_kind() {
-    const auto& m = st_.opt.mix;
-    std::uniform_int_distribution<unsigned> d(0, m[0] + m[1] + m[2] - 1);
-    unsigned r = d(rng_);
-    return r < m[0] ? 0 : r < m[0] + m[1] ? 1 : 2;
-  }
-
   std::string next_id() {
     return st_.run_id + "-" + std::to_string(conn_) + "-" + std::to_string(seq_++);
   }
 
-  static void append_event(std::string& body, int kind, const std::string& user,
+  static void append_event(std::string& body, event_kind kind, const std::string& user,
                            const std::string& id, const std::string& ts, std::uint64_t item) {
     const std::string common = R"("userId":")" + user + R"(","messageId":")" + id +
                                R"(","timestamp":")" + ts + "\"";
     const std::string product = std::to_string(item);
     switch (kind) {
-      case 0:
+      case event_kind::page:
         body += R"({"type":"page","name":"Catalog",)" + common +
                 R"(,"properties":{"path":"/c/)" + product + R"(","duration":12}})";
         break;
-      case 1:
+      case event_kind::product_view:
         body += R"({"type":"track","event":"Product Viewed",)" + common +
                 R"(,"properties":{"product_id":"p)" + product + R"(","price":19.9}})";
         break;
-      default:
+      case event_kind::cart_add:
         body += R"({"type":"track","event":"Product Added",)" + common +
                 R"(,"properties":{"product_id":"p)" + product + R"(","quantity":1}})";
     }
@@ -297,7 +272,7 @@ class batch_writer {
 
   run_state& st_;
   std::size_t conn_;
-  std::mt19937_64 rng_;
+  event_generator events_;
   std::uint64_t seq_ = 0;
 };
 
@@ -615,18 +590,6 @@ class push_probe : public std::enable_shared_from_this<push_probe> {
 // ---------------------------------------------------------------------------------------
 // Options
 
-std::optional<double> parse_number(const std::string& s) {
-  try {
-    std::size_t used = 0;
-    double v = std::stod(s, &used);
-    if (used != s.size() || v < 0)
-      return std::nullopt;
-    return v;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 bool parse_url(const std::string& url, options& o) {
   const std::string prefix = "http://";
   if (url.rfind(prefix, 0) != 0)
@@ -640,20 +603,6 @@ bool parse_url(const std::string& url, options& o) {
   o.host = rest.substr(0, colon);
   o.port = rest.substr(colon + 1);
   return !o.host.empty() && !o.port.empty();
-}
-
-bool parse_mix(const std::string& text, options& o) {
-  std::stringstream in(text);
-  std::string part;
-  for (auto& w : o.mix) {
-    if (!std::getline(in, part, ','))
-      return false;
-    auto v = parse_number(part);
-    if (!v)
-      return false;
-    w = static_cast<unsigned>(*v);
-  }
-  return o.mix[0] + o.mix[1] + o.mix[2] > 0;
 }
 
 std::optional<options> parse_options(int argc, char** argv) {
@@ -679,7 +628,7 @@ std::optional<options> parse_options(int argc, char** argv) {
     else if (flag == "--write-key") o.write_key = value;
     else if (flag == "--replay") o.replay_path = value;
     else if (flag == "--user-prefix") o.user_prefix = value;
-    else if (flag == "--mix") ok = parse_mix(value, o);
+    else if (flag == "--mix") ok = parse_mix(value, o.mix);
     else if (!num) ok = false;
     else if (flag == "--connections") o.connections = static_cast<std::size_t>(*num);
     else if (flag == "--batch") o.batch = static_cast<std::size_t>(*num);
