@@ -3,21 +3,30 @@
 #
 #   bench/run.sh            builds (RelWithDebInfo), starts cohortd with bench/cohort-bench.yaml
 #                           (durability os, write key bench-key), runs cohort-load at each
-#                           offered load for DURATION s after WARMUP s, then baseline 1 (bare
-#                           CAF delivery of as many events to per-user actors) and prints a table
+#                           offered load for DURATION s after WARMUP s, then the baselines at
+#                           the same settings, prints one table with ratios Cohort / baseline
+#                           and writes bench/results/<UTC date-time>/ (results.md, the plot
+#                           throughput_latency.png and the raw outputs):
+#                             1. bare CAF delivery of as many events to per-user actors;
+#                             2. Debian's redis-server running bench/baseline/cohort_update.lua
+#                                per event, fed the same events by cohort-baseline-redis;
+#                             3. bench/baseline/node_service (Node.js + that script in Redis),
+#                                driven by cohort-load over HTTP at the same offered loads.
 #   bench/run.sh --quick    the same with 5 s runs (figures are indicative only)
 #   bench/run.sh --smoke    ctest's bench_load_smoke: a few hundred events with the push probe,
 #                           then every acknowledged event must show in the profiles
 #
-# Other flags: --build-dir DIR (default build), --loads "10000 50000 0" (events/s offered;
-# 0 = as fast as acks come back), --duration S (30), --warmup S (5), --users U (100000),
-# --connections N (32), --batch B (100), --push-users N (50), --push-rate R (200),
-# --no-build, --jobs J (2).
+# Other flags: --build-dir DIR (default build), --loads "5000 10000 20000 50000 0" (events/s
+# offered; 0 = as fast as acks come back), --duration S (30), --warmup S (5), --users U
+# (100000), --connections N (32), --batch B (100, also baseline 2's pipeline depth),
+# --push-users N (50), --push-rate R (200), --no-baselines, --results-dir DIR, --no-build,
+# --jobs J (2). Baselines need redis-server, node and npm (scripts/setup.sh); the plot
+# needs gnuplot (skipped with a note when missing).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$repo/build
-loads="10000 50000 0"
+loads="5000 10000 20000 50000 0"
 duration=30
 warmup=5
 users=100000
@@ -27,9 +36,17 @@ push_users=50
 push_rate=200
 smoke=0
 do_build=1
+baselines=1
+results=
 jobs=2
 pid=
+redis_pid=
+node_pid=
 work=
+
+# The flags as given, for results.md's reproduce line.
+cmdline=
+if [ $# -gt 0 ]; then cmdline=$(printf ' %q' "$@"); fi
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
@@ -48,6 +65,8 @@ while [ $# -gt 0 ]; do
     --quick) duration=5; warmup=2 ;;
     --smoke) smoke=1 ;;
     --no-build) do_build=0 ;;
+    --no-baselines) baselines=0 ;;
+    --results-dir) results=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown flag $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -57,13 +76,20 @@ build=$(mkdir -p "$build" && cd "$build" && pwd)
 cohortd=$build/cohortd
 load=$build/bench/cohort-load
 baseline=$build/bench/cohort-baseline-caf
+baseline_redis=$build/bench/cohort-baseline-redis
+lua_script=$repo/bench/baseline/cohort_update.lua
+node_service=$repo/bench/baseline/node_service
 config=$repo/bench/cohort-bench.yaml
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-# A cohortd left behind by a failed step would keep its port and data dir.
+# A cohortd, redis-server or node left behind by a failed step would keep its port and
+# data dir.
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+  local p
+  for p in "$pid" "$node_pid" "$redis_pid"; do
+    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill -KILL "$p"; fi
+  done
   if [ -n "$work" ]; then rm -rf "$work"; fi
   return 0
 }
@@ -71,7 +97,9 @@ trap cleanup EXIT
 
 build_binaries() {
   [ -f "$build/CMakeCache.txt" ] || cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j"$jobs" --target cohortd cohort-load cohort-baseline-caf
+  local targets=(cohortd cohort-load cohort-baseline-caf)
+  [ "$smoke" = 1 ] || targets+=(cohort-baseline-redis)
+  cmake --build "$build" -j"$jobs" --target "${targets[@]}"
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -122,36 +150,210 @@ smoke() {
   echo "bench_load_smoke: ok"
 }
 
-print_header() {
-  echo
-  echo "Cohort throughput and latency benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, load average $(cut -d' ' -f1-3 /proc/loadavg) (other builds and tests may share these cores; cohort-load runs on the same machine)"
-  echo "build: $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt" | sed 's/^$/RelWithDebInfo (project default)/'), commit $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo '+local changes')"
-  echo "cohortd --config bench/cohort-bench.yaml (durability os); cohort-load: $users users, $connections connections, batch $batch, ${duration} s measured after ${warmup} s warm-up; push probe: $push_users users at $push_rate events/s"
-  echo
-  printf '%-9s | %-10s | %-26s | %-17s | %-8s | %-11s | %-9s | %s\n' \
-    offered achieved "ack p50 / p99 / p999 ms" "push p50 / p99 ms" "non-200" "live actors" "RSS MiB" "KiB/actor"
-  printf '%.0s-' {1..120}; echo
+# A TCP port on 127.0.0.1 that nothing listens on now (redis-server cannot pick its own).
+free_port() {
+  local p i
+  for i in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  die "no free port found"
 }
 
-# One offered load; appends a table row and records the achieved rate.
+# redis-server without persistence on a free port; sets redis_pid and redis_port.
+start_redis() {
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || die "needs redis-server and redis-cli (scripts/setup.sh)"
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+    --logfile "$work/redis.log" --daemonize no &
+  redis_pid=$!
+  local i
+  for i in $(seq 500); do
+    kill -0 "$redis_pid" 2>/dev/null || { cat "$work/redis.log" >&2; die "redis-server exited at start"; }
+    [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && return
+    sleep 0.02
+  done
+  die "redis-server not answering after 10 s"
+}
+
+stop_redis() {
+  local rc=0
+  kill -TERM "$redis_pid"
+  wait "$redis_pid" || rc=$?
+  redis_pid=
+  [ "$rc" = 0 ] || die "redis-server exited with $rc after SIGTERM"
+}
+
+# The Node.js service on a free port in front of redis; sets node_pid and node_port.
+start_node_service() {
+  command -v node >/dev/null && command -v npm >/dev/null || die "needs node and npm (scripts/setup.sh)"
+  if [ ! -d "$node_service/node_modules" ]; then
+    (cd "$node_service" && npm ci --silent --no-audit --no-fund) || die "npm ci failed in $node_service"
+  fi
+  node "$node_service/server.js" --redis-port "$redis_port" --write-key bench-key \
+    >"$work/node.log" 2>"$work/node.err" &
+  node_pid=$!
+  node_port=
+  local i line
+  for i in $(seq 500); do
+    kill -0 "$node_pid" 2>/dev/null || { cat "$work/node.err" >&2; die "node service exited at start"; }
+    line=$(grep -m1 'node_service listening on http://' "$work/node.log" 2>/dev/null || true)
+    if [ -n "$line" ]; then node_port=${line##*:}; return; fi
+    sleep 0.02
+  done
+  die "node service not listening after 10 s"
+}
+
+stop_node_service() {
+  local rc=0
+  kill -TERM "$node_pid"
+  wait "$node_pid" || rc=$?
+  node_pid=
+  [ "$rc" = 0 ] || die "node service exited with $rc after SIGTERM"
+}
+
+# cohort-load against base URL $1 at offered rate $2 with $3 push-probe users, output
+# kept in $4; prints the RESULT line.
+load_run() {
+  "$load" --url "$1" --users "$users" --connections "$connections" --batch "$batch" \
+    --rate "$2" --duration "$duration" --warmup "$warmup" --push-users "$3" \
+    --push-rate "$push_rate" > "$4" || die "cohort-load failed at rate $2 against $1: $(tail -5 "$4")"
+  echo "  $1 offered ${2/#0/max}: $(grep '^offered' "$4" | head -1)" >&2
+  grep '^RESULT ' "$4"
+}
+
+# One row of the table, tab-separated: system offered achieved p50 p99 p999 push_p50
+# push_p99 non200 rss_mib kib_per_actor; "-" where a column does not apply.
+add_row() { local IFS=$'\t'; echo "$*" >> "$work/rows.tsv"; }
+
+# One offered load against cohortd; adds a row (with RSS and live actors) and records the
+# max-rate run's acknowledged events for baseline 1.
 bench_load() {
-  local rate=$1 out=$work/load-$1.out result rss live
-  "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$connections" --batch "$batch" \
-    --rate "$rate" --duration "$duration" --warmup "$warmup" --push-users "$push_users" \
-    --push-rate "$push_rate" > "$out" || die "cohort-load failed at rate $rate: $(tail -5 "$out")"
-  result=$(grep '^RESULT ' "$out")
+  local rate=$1 result rss live
+  result=$(load_run "http://127.0.0.1:$port" "$rate" "$push_users" "$work/cohort-load-$rate.out")
   rss=$(rss_kb "$pid")
   live=$(metric cohort_actors_live)
   live=${live%.*}
-  rows+=("$(awk -v r="$rate" -v a="$(field "$result" achieved)" -v p50="$(field "$result" ack_p50_ms)" \
-    -v p99="$(field "$result" ack_p99_ms)" -v p999="$(field "$result" ack_p999_ms)" \
-    -v q50="$(field "$result" push_p50_ms)" -v q99="$(field "$result" push_p99_ms)" \
-    -v n="$(field "$result" non200)" -v l="${live:-0}" -v m="$rss" 'BEGIN {
-      printf "%-9s | %10.0f | %7.1f / %7.1f / %7.1f | %7.1f / %7.1f | %-8s | %11d | %9.0f | %s",
-        (r == 0 ? "max" : r), a, p50, p99, p999, q50, q99, n, l, m / 1024, (l > 0 ? sprintf("%.1f", m / l) : "-") }')")
-  echo "  offered ${rate/#0/max}: $(grep '^achieved\|^offered' "$out" | head -1)" >&2
-  if [ "$rate" = 0 ]; then max_achieved=$(field "$result" achieved); max_acked=$(field "$result" acked); fi
+  add_row Cohort "${rate/#0/max}" "$(field "$result" achieved)" "$(field "$result" ack_p50_ms)" \
+    "$(field "$result" ack_p99_ms)" "$(field "$result" ack_p999_ms)" "$(field "$result" push_p50_ms)" \
+    "$(field "$result" push_p99_ms)" "$(field "$result" non200)" \
+    "$(awk -v m="$rss" 'BEGIN { printf "%.0f", m / 1024 }')" \
+    "$(awk -v m="$rss" -v l="${live:-0}" 'BEGIN { print (l > 0 ? sprintf("%.1f", m / l) : "-") }')"
+  if [ "$rate" = 0 ]; then max_acked=$(field "$result" acked); fi
+}
+
+# Baseline 1: as many events as the max-rate run acknowledged (at least 1M), same users.
+baseline_caf() {
+  local events=${max_acked:-1000000} r
+  [ "$events" -ge 1000000 ] || events=1000000
+  r=$("$baseline" --events "$events" --users "$users" --policy sharing | tee "$work/baseline1-single.out" | grep '^RESULT ')
+  add_row "baseline 1: bare CAF, 1 event/msg" max "$(field "$r" events_per_s)" - - - - - - - -
+  r=$("$baseline" --events "$events" --users "$users" --policy sharing --per-actor-batch 16 | tee "$work/baseline1-batched.out" | grep '^RESULT ')
+  add_row "baseline 1: bare CAF, 16 events/msg" max "$(field "$r" events_per_s)" - - - - - - - -
+}
+
+# Baselines 2 and 3 share one redis-server, flushed in between.
+baselines_redis() {
+  local r rate
+  start_redis
+  "$baseline_redis" --script "$lua_script" --port "$redis_port" --users "$users" \
+    --connections "$connections" --batch "$batch" --duration "$duration" --warmup "$warmup" \
+    > "$work/baseline2.out" || die "cohort-baseline-redis failed: $(tail -5 "$work/baseline2.out")"
+  r=$(grep '^RESULT ' "$work/baseline2.out")
+  echo "  $(head -1 "$work/baseline2.out")" >&2
+  add_row "baseline 2: Redis Lua, C++ pipelined" max "$(field "$r" achieved)" "$(field "$r" ack_p50_ms)" \
+    "$(field "$r" ack_p99_ms)" "$(field "$r" ack_p999_ms)" - - - - -
+  redis-cli -p "$redis_port" flushall >/dev/null
+  start_node_service
+  for rate in $loads; do
+    r=$(load_run "http://127.0.0.1:$node_port" "$rate" 0 "$work/node-load-$rate.out")
+    add_row "baseline 3: Node.js + Redis Lua" "${rate/#0/max}" "$(field "$r" achieved)" "$(field "$r" ack_p50_ms)" \
+      "$(field "$r" ack_p99_ms)" "$(field "$r" ack_p999_ms)" - - "$(field "$r" non200)" - -
+  done
+  stop_node_service
+  stop_redis
+}
+
+# The commit the scripts run from, or a note when $repo is not a git checkout.
+revision() {
+  local head
+  head=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null) || { echo "not a git checkout"; return; }
+  git -C "$repo" diff --quiet 2>/dev/null && echo "commit $head" || echo "commit $head + local changes"
+}
+
+machine_line() {
+  echo "$(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+}
+
+# The table, as text ($1 = text) or Markdown ($1 = md), with the ratio Cohort at max /
+# this row on every max-rate baseline row.
+format_rows() {
+  awk -F'\t' -v fmt="$1" '
+    function num(v, d) { return v == "-" || v == "" ? "-" : sprintf("%." d "f", v) }
+    { row[NR] = $0; if ($1 == "Cohort" && $2 == "max") cmax = $3 }
+    END {
+      if (fmt == "md") {
+        print "| system | offered | events/s | ack p50 / p99 / p999 ms | push p50 / p99 ms | non-200 | RSS MiB | KiB/actor | Cohort / this |"
+        print "|---|---:|---:|---|---|---|---:|---:|---:|"
+      } else {
+        printf "%-37s | %-7s | %9s | %-26s | %-17s | %-8s | %-7s | %-9s | %s\n", "system", "offered", "events/s", "ack p50 / p99 / p999 ms", "push p50 / p99 ms", "non-200", "RSS MiB", "KiB/actor", "Cohort/this"
+        s = ""; for (i = 0; i < 150; i++) s = s "-"; print s
+      }
+      for (i = 1; i <= NR; i++) {
+        split(row[i], f, "\t")
+        ack = f[4] == "-" ? "-" : sprintf("%s / %s / %s", num(f[4], 1), num(f[5], 1), num(f[6], 1))
+        push = f[7] == "-" ? "-" : sprintf("%s / %s", num(f[7], 1), num(f[8], 1))
+        ratio = (f[1] != "Cohort" && f[2] == "max" && cmax > 0 && f[3] > 0) ? sprintf("%.3g", cmax / f[3]) : "-"
+        if (fmt == "md")
+          printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], num(f[3], 0), ack, push, f[9], f[10], f[11], ratio
+        else
+          printf "%-37s | %7s | %9s | %-26s | %-17s | %-8s | %7s | %9s | %s\n", f[1], f[2], num(f[3], 0), ack, push, f[9], f[10], f[11], ratio
+      }
+    }' "$work/rows.tsv"
+}
+
+notes() {
+  cat <<EOF
+cohortd --config bench/cohort-bench.yaml (durability os); cohort-load: $users users, $connections connections, batch $batch, ${duration} s measured after ${warmup} s warm-up at each offered load; push probe (Cohort only): $push_users users at $push_rate events/s.
+ack: HTTP POST /v1/batch due time (open-loop slot) -> 200, so queueing in front of a slow server counts; at "max" each connection sends its next batch when the last one is acknowledged.
+push: probe event written -> its segment_change received on /v1/stream. RSS: cohortd VmRSS after the run; KiB/actor = RSS / live session actors (whole process).
+baseline 1: bare CAF 0.17 (scheduler sharing) delivering as many events as Cohort's max run acknowledged (at least 1M) to $users per-user actors from one sender; no HTTP, JSON, storage or rules.
+baseline 2: redis-server (no persistence) running bench/baseline/cohort_update.lua per event, fed the same event stream by cohort-baseline-redis: $connections connections, pipelines of $batch EVALSHA; latency = whole pipeline, closed loop.
+baseline 3: bench/baseline/node_service (one Node.js process, ioredis, one pipeline of that script per request) behind cohort-load over HTTP at the same settings as Cohort.
+Cohort / this: Cohort's max-rate events/s divided by the baseline's. Every process (cohortd, the clients, redis-server, node) shares this machine's cores.
+EOF
+}
+
+# results.md, the plot and the raw outputs in $1.
+write_results() {
+  local dir=$1 plot_note
+  mkdir -p "$dir"
+  cp "$work"/*.out "$work/rows.tsv" "$dir/"
+  awk -F'\t' '$1 == "Cohort" && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/cohort.dat"
+  awk -F'\t' '$1 ~ /^baseline 3/ && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/node.dat"
+  if command -v gnuplot >/dev/null; then
+    local cmax nmax
+    cmax=$(awk -F'\t' '$1 == "Cohort" && $2 == "max" { print $3 + 0 }' "$work/rows.tsv")
+    nmax=$(awk -F'\t' '$1 ~ /^baseline 3/ && $2 == "max" { print $3 + 0 }' "$work/rows.tsv")
+    gnuplot -e "dir='$dir'; cohort_max=${cmax:-0}; node_max=${nmax:-0}; title_text='Cohort and baseline 3 against offered load: $users users, batch $batch, durability os, $(nproc) cores, $(date -u +%Y-%m-%d)'" \
+      "$repo/bench/plot.gnuplot" || die "gnuplot failed"
+    plot_note="![throughput and ack p99 against offered load](throughput_latency.png)"
+  else
+    plot_note="(no plot: gnuplot is missing; scripts/setup.sh installs it)"
+  fi
+  {
+    echo "# Cohort benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo "- machine: $(machine_line)"
+    echo "- scripts: $(revision); binaries: $build"
+    echo "- command: \`bench/run.sh$cmdline\`"
+    echo
+    format_rows md
+    echo
+    notes | sed 's/^/- /'
+    echo
+    echo "$plot_note"
+  } > "$dir/results.md"
 }
 
 main() {
@@ -163,35 +365,30 @@ main() {
     smoke
     return
   fi
-  rows=()
-  max_achieved=
+  [ "$baselines" = 0 ] || [ -x "$baseline_redis" ] || die "missing $baseline_redis (build first)"
+  local started=$SECONDS rate
+  : > "$work/rows.tsv"
   max_acked=
   start_node
-  local rate
   for rate in $loads; do bench_load "$rate"; done
   stop_node
-
-  # Baseline 1: as many events as the max-rate run acknowledged (at least 1M), same users.
-  local events=${max_acked:-1000000}
-  [ "$events" -ge 1000000 ] || events=1000000
-  local base_single base_batched
-  base_single=$("$baseline" --events "$events" --users "$users" --policy sharing | grep '^RESULT ')
-  base_batched=$("$baseline" --events "$events" --users "$users" --policy sharing --per-actor-batch 16 | grep '^RESULT ')
-
-  print_header
-  printf '%s\n' "${rows[@]}"
-  echo
-  echo "ack: HTTP POST /v1/batch due time (open-loop slot) -> 200, so queueing in front of a slow"
-  echo "  server counts. push: probe event written -> its segment_change received on /v1/stream."
-  echo "  RSS: cohortd VmRSS after the run; KiB/actor = RSS / live session actors (whole process)."
-  echo
-  echo "baseline 1 (bare CAF 0.17, scheduler sharing, $users per-user actors, $events events, one sender):"
-  echo "  one message per event:      $(field "$base_single" events_per_s) events/s"
-  echo "  16 events per message:      $(field "$base_batched" events_per_s) events/s"
-  if [ -n "$max_achieved" ]; then
-    awk -v c="$max_achieved" -v b="$(field "$base_single" events_per_s)" \
-      'BEGIN { printf "cohortd at max load / baseline 1 (one message per event): %.3f\n", c / b }'
+  if [ "$baselines" = 1 ]; then
+    baseline_caf
+    baselines_redis
   fi
+
+  [ -n "$results" ] || results=$repo/bench/results/$(date -u +%Y-%m-%dT%H%MZ)
+  write_results "$results"
+  echo
+  echo "Cohort throughput and latency benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s of runs"
+  echo "machine: $(machine_line) (other builds and tests may share these cores; the clients run on the same machine)"
+  echo "build: $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt" | sed 's/^$/RelWithDebInfo (project default)/') in $build; scripts: $(revision)"
+  echo
+  format_rows text
+  echo
+  notes
+  echo
+  echo "results: $results (results.md, throughput_latency.png, raw outputs)"
 }
 
 main
