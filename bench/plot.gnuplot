@@ -35,7 +35,7 @@ if (has_node) {
 set title 'HTTP ack latency p99 (from the open-loop due time)'
 set ylabel 'ms'
 set logscale y
-set format y '%g'
+set format y '%.0f'
 set yrange [*:*]
 if (has_node) {
   plot dir . '/cohort.dat' using 1:4 with linespoints lw 2 pt 7 lc 1 title 'Cohort', \

@@ -111,8 +111,8 @@ start_node() {
   "$cohortd" --config "$config" --listen 127.0.0.1:0 --data "$work/data" >"$work/cohortd.out" 2>"$work/cohortd.err" &
   pid=$!
   port=
-  local i line
-  for i in $(seq 3000); do
+  local _ line
+  for _ in $(seq 3000); do
     kill -0 "$pid" 2>/dev/null || { cat "$work/cohortd.err" >&2; die "cohortd exited at start"; }
     if [ -z "$port" ]; then
       line=$(grep -m1 'cohortd listening on http://' "$work/cohortd.out" 2>/dev/null || true)
@@ -152,8 +152,8 @@ smoke() {
 
 # A TCP port on 127.0.0.1 that nothing listens on now (redis-server cannot pick its own).
 free_port() {
-  local p i
-  for i in $(seq 200); do
+  local p _
+  for _ in $(seq 200); do
     p=$((20000 + RANDOM % 40000))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
@@ -167,8 +167,8 @@ start_redis() {
   redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
     --logfile "$work/redis.log" --daemonize no &
   redis_pid=$!
-  local i
-  for i in $(seq 500); do
+  local _
+  for _ in $(seq 500); do
     kill -0 "$redis_pid" 2>/dev/null || { cat "$work/redis.log" >&2; die "redis-server exited at start"; }
     [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && return
     sleep 0.02
@@ -194,8 +194,8 @@ start_node_service() {
     >"$work/node.log" 2>"$work/node.err" &
   node_pid=$!
   node_port=
-  local i line
-  for i in $(seq 500); do
+  local _ line
+  for _ in $(seq 500); do
     kill -0 "$node_pid" 2>/dev/null || { cat "$work/node.err" >&2; die "node service exited at start"; }
     line=$(grep -m1 'node_service listening on http://' "$work/node.log" 2>/dev/null || true)
     if [ -n "$line" ]; then node_port=${line##*:}; return; fi
