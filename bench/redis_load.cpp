@@ -380,12 +380,11 @@ int run(run_state& st) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto opt = parse_options(argc, argv);
-  if (!opt) {
-    std::cerr << usage_text;
-    return exit_usage;
-  }
   run_state st;
-  st.opt = *opt;
-  return run(st);
+  if (auto opt = parse_options(argc, argv)) {
+    st.opt = *opt;
+    return run(st);
+  }
+  std::cerr << usage_text;
+  return exit_usage;
 }
