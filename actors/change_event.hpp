@@ -8,12 +8,14 @@
 
 namespace cohort::actors {
 
-/// A change of one user's segment or tag set, published by the session actor (SPEC 4).
+/// A change of one user's segment or tag set, or of the profile's identities (a merge or
+/// an unmerge), published by the session actor (SPEC 4).
 struct change_event {
-  enum class kind : std::uint8_t { segment_change, tags_change };
+  enum class kind : std::uint8_t { segment_change, tags_change, profile_merged, profile_unmerged };
   kind type = kind::segment_change;
   std::string user_id;
-  std::string from;                 ///< segment_change: previous segment ("" for a new user).
+  std::string from;                 ///< segment_change: previous segment ("" for a new user);
+                                    ///< profile_(un)merged: the other profile.
   std::string to;                   ///< Current segment (tags_change: the current segment too).
   double score = 0;
   std::vector<std::string> tags;    ///< The user's tags after the change.
@@ -22,12 +24,15 @@ struct change_event {
   std::int64_t at_ms = 0;           ///< Event time of the event that caused it.
   std::string message_id;           ///< The causing event's messageId.
   std::int64_t received_ms = 0;     ///< When the causing event was received (push latency).
+  std::string link;                 ///< profile_(un)merged: identify | alias | event | ...
+  double confidence = 1;            ///< profile_merged: of the link (1 unless probabilistic).
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_event& x) {
   return f(caf::meta::type_name("cohort.change_event"), x.type, x.user_id, x.from, x.to,
-           x.score, x.tags, x.added, x.removed, x.at_ms, x.message_id, x.received_ms);
+           x.score, x.tags, x.added, x.removed, x.at_ms, x.message_id, x.received_ms, x.link,
+           x.confidence);
 }
 
 } // namespace cohort::actors

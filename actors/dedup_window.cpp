@@ -1,6 +1,7 @@
 #include "actors/dedup_window.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "actors/stable_hash.hpp"
 
@@ -25,6 +26,21 @@ void dedup_window::rebuild_index() {
   ids_.clear();
   for (const auto& e : order_)
     ids_.insert(e.id);
+}
+
+void dedup_window::absorb(const dedup_window& other) {
+  std::deque<entry> merged;
+  std::merge(order_.begin(), order_.end(), other.order_.begin(), other.order_.end(),
+             std::back_inserter(merged),
+             [](const entry& a, const entry& b) { return a.seen_ms < b.seen_ms; });
+  order_ = std::move(merged);
+  rebuild_index();
+  // Both sides may have seen one id (a message carrying both identities).
+  std::unordered_set<std::uint64_t> seen;
+  order_.erase(std::remove_if(order_.begin(), order_.end(),
+                              [&](const entry& e) { return !seen.insert(e.id).second; }),
+               order_.end());
+  expire(std::max(latest_ms_, other.latest_ms_));
 }
 
 bool dedup_window::insert(std::string_view id, std::int64_t now_ms) {

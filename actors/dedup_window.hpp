@@ -28,6 +28,10 @@ public:
   /// Rebuilds the lookup index after the ids were restored from a snapshot.
   void rebuild_index();
 
+  /// Adds the ids `other` remembers (a merged profile: a retry through either identity
+  /// is still recognised), oldest dropped first past the limits.
+  void absorb(const dedup_window& other);
+
   // Snapshot: the remembered ids; the limits come from the running config.
   MSGPACK_DEFINE(latest_ms_, order_)
 

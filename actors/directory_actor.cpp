@@ -6,6 +6,8 @@
 
 #include <caf/all.hpp>
 
+#include "actors/transfer.hpp"
+
 namespace cohort::actors {
 
 namespace {
@@ -28,8 +30,8 @@ directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool 
   }
   if (!*stored && !create)
     return nullptr;
-  auto initial = *stored ? session_state::restore(key, st.env.limits, **stored)
-                         : result<session_state>{session_state{key, st.env.limits}};
+  auto initial = *stored ? profile_state::restore(key, st.env.limits, **stored)
+                         : result<profile_state>{profile_state{key, st.env.limits}};
   if (!initial) {
     std::cerr << "cohortd: " << initial.error().reason << std::endl;
     return nullptr;
@@ -112,6 +114,19 @@ caf::result<bool> snapshot_all(directory_ptr self) {
   return promise;
 }
 
+/// Forgets the key's actor without stopping it: a giver that ends once it has handed
+/// over everything. Nothing is routed to that key any more (the identity graph sends
+/// its events to the receiver), so no batch can be lost to the forgotten actor.
+void retire(directory_ptr self, const std::string& key) {
+  auto& st = self->state;
+  auto it = st.sessions.find(key);
+  if (it == st.sessions.end())
+    return;
+  st.keys.erase(it->second.session.id());
+  self->demonitor(it->second.session);
+  st.sessions.erase(it);
+}
+
 } // namespace
 
 caf::behavior directory_actor(directory_ptr self, session_env env) {
@@ -144,6 +159,24 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
       }
       ++entry->routed;
       self->send(entry->session, apply_atom::value, std::move(batch));
+    },
+    [=](transfer_atom atom, codecs::event& record, caf::actor& giver_shard) {
+      auto* entry = find_or_spawn(self, record.user_id, true);
+      if (entry == nullptr)
+        return;  // reported; the record stays in the log and is replayed after a fix
+      ++entry->routed;
+      self->send(entry->session, atom, std::move(record), std::move(giver_shard));
+    },
+    [=](handover_atom atom, codecs::event& record) -> caf::result<handover_reply> {
+      auto plan = plan_of(record);
+      auto* entry = find_or_spawn(self, plan.giver, false);
+      if (entry == nullptr)
+        return handover_reply{};  // never seen (or unreadable, reported): nothing to give
+      auto session = entry->session;
+      if (plan.origins.empty())
+        retire(self, plan.giver);
+      self->delegate(session, atom, std::move(record));
+      return caf::delegated<handover_reply>{};
     },
     [=](profile_atom atom, const std::string& key) -> caf::result<profile> {
       return forward_query<profile>(self, key, atom);

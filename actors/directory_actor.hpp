@@ -47,6 +47,10 @@ typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
 /// Behavior:
 ///  - (route_atom, key, event_batch) -> void: to the key's session actor, spawned or
 ///    revived from its snapshot on demand.
+///  - (transfer_atom, record, giver_shard) -> void: to the receiver's session actor.
+///  - (handover_atom, record) -> handover_reply from the giver's session actor (revived
+///    if need be; empty when it has no state); a giver that hands over everything is
+///    forgotten here at once, as it ends.
 ///  - (profile_atom | summary_atom, key) -> the session's answer, or errc::unknown_user
 ///    when the key has neither a live actor nor a snapshot.
 ///  - (list_atom, filter, after, limit) -> vector<string>: live keys containing `filter`,

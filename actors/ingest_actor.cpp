@@ -8,6 +8,8 @@
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/transfer.hpp"
+#include "codecs/time.hpp"
 
 namespace cohort::actors {
 
@@ -18,35 +20,99 @@ using ingest_ptr = caf::stateful_actor<ingest_state>*;
 
 constexpr auto shard_timeout = std::chrono::seconds(120);
 
-/// Sends each user's events, in order, to the user's directory shard.
+/// Sends each profile's events, in order, to its directory shard. A transfer record is
+/// sent after every event before it and before every event after it, so that the giver
+/// has applied what came before and the receiver waits for the state before applying more.
 void route_all(const router& route, ingest_ptr self, event_batch& batch) {
   std::unordered_map<std::string, event_batch> per_user;
-  for (auto& ev : batch)
-    per_user[ev.user_key()].push_back(std::move(ev));
-  for (auto& [key, events] : per_user)
-    self->send(route.shard_for(key), route_atom::value, key, std::move(events));
+  auto flush = [&] {
+    for (auto& [key, events] : per_user)
+      self->send(route.shard_for(key), route_atom::value, key, std::move(events));
+    per_user.clear();
+  };
+  for (auto& ev : batch) {
+    if (is_transfer(ev)) {
+      flush();
+      auto giver_shard = route.shard_for(ev.previous_id);
+      self->send(route.shard_for(ev.user_id), transfer_atom::value, std::move(ev), giver_shard);
+      continue;
+    }
+    per_user[ev.route_key()].push_back(std::move(ev));
+  }
+  flush();
 }
 
-/// Writes the waiting group in one append, then routes and acknowledges it.
-void commit(ingest_ptr self, const router& route, journal& store, flow_control& flow) {
+/// Resolves every event's profile, stamping it, with the transfer records of the merges
+/// it caused logged just before it.
+event_batch resolve_all(identity_graph& graph, event_batch& group) {
+  event_batch out;
+  out.reserve(group.size());
+  for (auto& ev : group) {
+    auto where = graph.resolve(ev);
+    for (const auto& merge : where.merges)
+      out.push_back(transfer_record(merge, ev.received_ms));
+    if (where.profile != ev.user_key())
+      ev.profile_id = std::move(where.profile);
+    if (where.origin != ev.route_key())
+      ev.origin = std::move(where.origin);
+    out.push_back(std::move(ev));
+  }
+  return out;
+}
+
+/// After a failed write the graph holds links the store does not: back to the stored one.
+void reload(identity_graph& graph, journal& store) {
+  auto records = store.identity_records();
+  auto loaded = records ? graph.load(*records) : result<bool>{records.error()};
+  if (!loaded)
+    std::cerr << "cohortd: identity graph reload failed: " << loaded.error().reason << std::endl;
+}
+
+/// Appends `logged` with the graph's new records in one atomic write.
+result<bool> append(identity_graph& graph, journal& store, event_batch& logged) {
+  auto written = store.append(logged, graph.take_writes());
+  if (!written)
+    reload(graph, store);
+  return written;
+}
+
+/// Resolves and writes the waiting group in one append, then routes and acknowledges it.
+void commit(ingest_ptr self, const router& route, journal& store, identity_graph& graph,
+            flow_control& flow) {
   auto& st = self->state;
   if (st.pending.empty())
     return;
-  auto written = store.append(st.group);
+  auto events = st.group.size();
+  auto logged = resolve_all(graph, st.group);
+  auto written = append(graph, store, logged);
   if (!written) {
-    flow.release(static_cast<std::int64_t>(st.group.size()));
+    flow.release(static_cast<std::int64_t>(events));
     auto err = caf::make_error(caf::sec::runtime_error, written.error().reason);
     for (auto& w : st.pending)
       w.promise.deliver(err);
   } else {
-    st.last_seq = st.group.back().seq;
-    st.accepted += st.group.size();
-    route_all(route, self, st.group);
+    st.last_seq = logged.back().seq;
+    st.accepted += events;
+    route_all(route, self, logged);
     for (auto& w : st.pending)
       w.promise.deliver(static_cast<std::uint64_t>(w.count));
   }
   st.pending.clear();
   st.group.clear();
+}
+
+/// Splits a profile: plans it in the graph, logs the transfer record, routes it.
+unmerge_reply unmerge(ingest_ptr self, const router& route, journal& store,
+                      identity_graph& graph, const std::string& id) {
+  auto plan = graph.unmerge(id, codecs::now_ms());
+  if (!plan)
+    return {plan.error().status, plan.error().reason, {}, {}, {}};
+  event_batch logged{transfer_record(*plan, codecs::now_ms())};
+  if (auto written = append(graph, store, logged); !written)
+    return {503, written.error().reason, {}, {}, {}};
+  self->state.last_seq = logged.back().seq;
+  route_all(route, self, logged);
+  return {200, {}, plan->giver, plan->receiver, plan->origins};
 }
 
 /// Snapshot round on every shard, then the checkpoint record and log truncation.
@@ -87,6 +153,7 @@ void checkpoint(ingest_ptr self, const router& route, std::shared_ptr<journal> s
 } // namespace
 
 caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journal> store,
+                           std::shared_ptr<identity_graph> graph,
                            std::shared_ptr<flow_control> flow, ingest_options options) {
   auto periodic = options.checkpoint_interval.count() > 0;
   if (periodic)
@@ -102,7 +169,7 @@ caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journa
       // requests share one write, when idle each request is written at once. A deferred
       // group is committed by a flush queued behind the messages waiting now.
       if (self->mailbox().empty() || st.group.size() >= options.max_group_events) {
-        commit(self, route, *store, *flow);
+        commit(self, route, *store, *graph, *flow);
       } else if (!st.flush_queued) {
         st.flush_queued = true;
         self->send(self, flush_atom::value);
@@ -111,7 +178,7 @@ caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journa
     },
     [=](flush_atom) {
       self->state.flush_queued = false;
-      commit(self, route, *store, *flow);
+      commit(self, route, *store, *graph, *flow);
     },
     [=](replay_atom, event_batch& batch) {
       auto n = batch.size();
@@ -121,15 +188,19 @@ caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journa
       return static_cast<std::uint64_t>(n);
     },
     [=](checkpoint_atom) {
-      commit(self, route, *store, *flow);
+      commit(self, route, *store, *graph, *flow);
       auto rp = self->make_response_promise<std::uint64_t>();
       checkpoint(self, route, store, [rp](std::uint64_t seq) mutable { rp.deliver(seq); });
       return rp;
     },
     [=](checkpoint_atom, bool) {
-      commit(self, route, *store, *flow);
+      commit(self, route, *store, *graph, *flow);
       checkpoint(self, route, store, [](std::uint64_t) {});
       self->delayed_send(self, options.checkpoint_interval, checkpoint_atom::value, true);
+    },
+    [=](unmerge_atom, const std::string& id) {
+      commit(self, route, *store, *graph, *flow);  // what was accepted before goes first
+      return unmerge(self, route, *store, *graph, id);
     },
     [=](stats_atom) { return self->state.accepted; },
   };

@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/flow_control.hpp"
+#include "actors/identity_graph.hpp"
 #include "actors/journal.hpp"
 #include "actors/router.hpp"
 
@@ -38,7 +39,10 @@ struct ingest_state {
   static inline const char* name = "cohort.ingest";
 };
 
-/// Makes accepted events durable and sends them on. Requests that arrive while a write
+/// Makes accepted events durable and sends them on. Each event is first resolved to its
+/// profile in the identity graph (which it owns as the only writer); links it makes are
+/// written in the same append, and merges are logged as transfer records before the
+/// event that caused them. Requests that arrive while a write
 /// is pending are committed together (group commit: one log write for many requests);
 /// only after the write is durable are the events routed — one batch per user, each
 /// user's order kept — and the requests acknowledged. A failed write fails every request
@@ -47,10 +51,11 @@ struct ingest_state {
 /// Spawn it detached: it blocks on disk writes.
 ///  - (ingest_atom, event_batch) -> uint64_t accepted, once durable
 ///  - (replay_atom, event_batch) -> uint64_t routed (events already logged, at startup)
+///  - (unmerge_atom, id) -> unmerge_reply: splits id's origin off its profile (logged)
 ///  - (checkpoint_atom) -> uint64_t: the sequence number covered (also on shutdown)
 ///  - (stats_atom) -> uint64_t accepted since start
 caf::behavior ingest_actor(caf::stateful_actor<ingest_state>* self, router route,
-                           std::shared_ptr<journal> store, std::shared_ptr<flow_control> flow,
-                           ingest_options options);
+                           std::shared_ptr<journal> store, std::shared_ptr<identity_graph> graph,
+                           std::shared_ptr<flow_control> flow, ingest_options options);
 
 } // namespace cohort::actors

@@ -3,11 +3,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "actors/messages.hpp"
 #include "codecs/result.hpp"
 
 namespace cohort::actors {
+
+/// Writes to a key-value column beside the log: (key, bytes), or (key, nullopt) to delete.
+using keyed_writes = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 /// The durable storage actors write through: the accepted-event log, per-user snapshots
 /// and the checkpoint that ties them together. RocksDB in runtime/, memory in tests.
@@ -19,10 +24,22 @@ public:
   /// Appends `events` in one atomic write and stamps each with its sequence number
   /// (consecutive, increasing). Returns only once the write is durable as configured;
   /// on failure nothing was written and no event is stamped.
-  virtual result<bool> append(event_batch& events) = 0;
+  /// `identity` (identity-graph records) is written in the same atomic write, so the graph
+  /// never disagrees with the log about which profile an event was routed to.
+  virtual result<bool> append(event_batch& events, const keyed_writes& identity) = 0;
+
+  /// append() with no identity records.
+  result<bool> append(event_batch& events) { return append(events, {}); }
 
   /// Stores `bytes` as the snapshot of `key` (replacing an older one).
   virtual result<bool> put_snapshot(const std::string& key, const std::string& bytes) = 0;
+
+  /// Writes (or deletes) several snapshots in one atomic write: a merge or unmerge of two
+  /// profiles must never be half on disk.
+  virtual result<bool> put_snapshots(const keyed_writes& snapshots) = 0;
+
+  /// Every stored identity-graph record (read once at startup).
+  virtual result<keyed_writes> identity_records() = 0;
 
   /// The snapshot of `key`, nullopt when the user has none; a read error is a failure.
   virtual result<std::optional<std::string>> get_snapshot(const std::string& key) = 0;

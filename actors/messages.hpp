@@ -28,6 +28,10 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;  ///< idle se
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpnt")>;  ///< snapshot + truncate.
 using replay_atom = caf::atom_constant<caf::atom("replay")>;        ///< logged events, again.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;      ///< counters of an actor.
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;    ///< move state in (merge).
+using handover_atom = caf::atom_constant<caf::atom("handover")>;    ///< give state out.
+using committed_atom = caf::atom_constant<caf::atom("committed")>;  ///< transfer written.
+using unmerge_atom = caf::atom_constant<caf::atom("unmerge")>;      ///< split a profile.
 
 /// Errors that cross actor boundaries as values (category atom "cohort").
 enum class errc : std::uint8_t {
@@ -63,7 +67,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
   return f(caf::meta::type_name("cohort.event"), x.message_id, x.user_id, x.anonymous_id,
            x.call, x.type, x.name, x.previous_id, x.session_id, x.timestamp_ms, x.received_ms,
-           x.properties, x.traits, x.context, x.seq);
+           x.properties, x.traits, x.context, x.seq, x.profile_id, x.origin);
 }
 
 } // namespace cohort::codecs

@@ -14,7 +14,8 @@ namespace cohort::actors {
 struct identity {
   std::string kind;  ///< userId | anonymousId
   std::string id;
-  std::string link;  ///< How it was linked: "event" (seen on the user's own events).
+  std::string link;  ///< first | event | identify | alias | probabilistic
+  double confidence = 1;  ///< Of the link (below 1 only for probabilistic ones); not stored.
   bool operator==(const identity& o) const { return kind == o.kind && id == o.id; }
   MSGPACK_DEFINE(kind, id, link)
 };
@@ -30,7 +31,7 @@ struct session_view {
 /// A copy of one user's live state, answered to queries (`/v1/profiles`, console).
 struct profile {
   std::string user_id;     ///< The user key the state is stored under.
-  std::string profile_id;  ///< Stable profile id (the user key until identity merges land).
+  std::string profile_id;  ///< The profile's key: its first identity, kept across merges.
   std::string segment;
   double score = 0;
   std::vector<score_term> breakdown;
@@ -68,7 +69,7 @@ typename Inspector::result_type inspect(Inspector& f, profile_summary& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, identity& x) {
-  return f(caf::meta::type_name("cohort.identity"), x.kind, x.id, x.link);
+  return f(caf::meta::type_name("cohort.identity"), x.kind, x.id, x.link, x.confidence);
 }
 
 template <class Inspector>

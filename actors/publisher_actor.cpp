@@ -80,6 +80,11 @@ void forget(publisher* self, caf::actor_id who) {
   self->state.subscribed.erase(it);
 }
 
+bool is_identity_change(const change_event& ev) {
+  return ev.type == change_event::kind::profile_merged
+         || ev.type == change_event::kind::profile_unmerged;
+}
+
 const subscriber_set* find(const std::unordered_map<std::string, subscriber_set>& index,
                            const std::string& key) {
   if (key.empty())
@@ -96,14 +101,32 @@ std::vector<const subscriber_set*> matches(publisher* self, const change_event& 
       out.push_back(s);
   };
   add(find(self->state.by_user, ev.user_id));
+  if (is_identity_change(ev)) {
+    add(find(self->state.by_user, ev.from));
+    return out;
+  }
   add(find(self->state.by_segment, ev.to));
   if (ev.type == change_event::kind::segment_change)
     add(find(self->state.by_segment, ev.from));
   return out;
 }
 
+/// After a merge, whoever watched the merged profile watches the surviving one.
+void follow_merge(publisher* self, const change_event& ev) {
+  const auto* watching = find(self->state.by_user, ev.from);
+  if (watching == nullptr)
+    return;
+  std::vector<caf::actor> who;
+  for (const auto& entry : *watching)
+    who.push_back(entry.second);
+  for (const auto& w : who)
+    subscribe(self, subscription{subscription::kind::user, ev.user_id}, w);
+}
+
 void publish(publisher* self, change_event&& ev) {
   ++self->state.published;
+  if (ev.type == change_event::kind::profile_merged)
+    follow_merge(self, ev);
   auto sets = matches(self, ev);
   if (sets.empty())
     return;

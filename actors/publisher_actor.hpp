@@ -75,7 +75,9 @@ struct publisher_state {
 /// later). Subscribers are monitored and forgotten when they die. A subscriber gets
 /// each matching event once, even when several of its subscriptions match it.
 /// A segment subscription to S matches segment_change events with from == S or to == S,
-/// and tags_change events of users whose current segment (`to`) is S.
+/// and tags_change events of users whose current segment (`to`) is S. profile_merged
+/// and profile_unmerged go to subscribers of either profile (`user_id`, `from`); after
+/// a merge, subscribers of the merged profile follow the surviving one.
 ///  - (publish_atom, change_event) -> void
 ///  - (subscribe_atom, subscription, actor subscriber) -> void (idempotent)
 ///  - (unsubscribe_atom, subscription, actor subscriber) -> void (idempotent)

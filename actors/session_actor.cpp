@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/publisher_actor.hpp"
+#include "actors/transfer.hpp"
 #include "codecs/time.hpp"
 
 namespace cohort::actors {
@@ -13,10 +14,19 @@ namespace {
 
 using session_ptr = caf::stateful_actor<session_actor_state>*;
 
+// Long enough for a giver revived from disk behind a full mailbox; a transfer that
+// times out is reported and the events stay in the log for a replay.
+constexpr auto transfer_timeout = std::chrono::seconds(60);
+
 std::string late_reason(const codecs::event& ev, const session_limits& limits) {
   return "late: event time " + codecs::format_iso8601(ev.timestamp_ms)
          + " is older than the user's latest event time minus allowed lateness ("
          + std::to_string(limits.allowed_lateness_ms / 1000) + "s)";
+}
+
+void publish_all(session_ptr self, const session_env& env, std::vector<change_event>& changes) {
+  for (auto& change : changes)
+    self->send(env.publisher, publish_atom::value, std::move(change));
 }
 
 void apply(session_ptr self, const session_env& env, const event_batch& batch) {
@@ -30,10 +40,95 @@ void apply(session_ptr self, const session_env& env, const event_batch& batch) {
     else if (outcome == session_state::outcome::duplicate && env.dedup_hits)
       ++*env.dedup_hits;
   }
-  for (auto& change : changes)
-    self->send(env.publisher, publish_atom::value, std::move(change));
+  publish_all(self, env, changes);
   ++self->state.batches;
   env.flow->release(static_cast<std::int64_t>(batch.size()));
+}
+
+/// The profile_merged / profile_unmerged event of a transfer this actor received.
+change_event identity_change(const profile_state& user, const transfer_plan& plan,
+                             const codecs::event& record) {
+  change_event change;
+  change.type = plan.origins.empty() ? change_event::kind::profile_merged
+                                     : change_event::kind::profile_unmerged;
+  change.user_id = user.key();
+  change.from = plan.giver;
+  change.to = user.combined().segment();
+  change.score = user.combined().score();
+  change.tags = user.combined().tags();
+  change.at_ms = record.timestamp_ms;
+  change.received_ms = record.received_ms;
+  change.link = plan.link;
+  change.confidence = plan.confidence;
+  return change;
+}
+
+/// Takes in what the giver handed over (unless this state already holds the transfer:
+/// a replay), then writes this state and the giver's in one atomic write.
+void receive(session_ptr self, const session_env& env, const codecs::event& record,
+             const handover_reply& reply) {
+  auto& user = *self->state.user;
+  auto plan = plan_of(record);
+  std::vector<change_event> changes;
+  if (record.seq == 0 || record.seq > user.last_seq()) {
+    if (!reply.given.empty()) {
+      auto given = profile_state::restore(plan.giver, env.limits, reply.given);
+      if (given)
+        user.absorb(*given, record, *env.model->get(), changes);
+      else
+        std::cerr << "cohortd: transfer into " << user.key() << ": " << given.error().reason
+                  << std::endl;
+    }
+    user.mark_seq(record.seq);
+    changes.push_back(identity_change(user, plan, record));
+  }
+  keyed_writes writes{{user.key(), user.snapshot()}};
+  if (reply.retired)
+    writes.emplace_back(plan.giver, std::nullopt);
+  else if (!reply.remaining.empty())
+    writes.emplace_back(plan.giver, reply.remaining);
+  if (auto written = env.store->put_snapshots(writes); !written)
+    std::cerr << "cohortd: cannot write the transfer " << plan.giver << " -> " << user.key()
+              << ": " << written.error().reason << std::endl;
+  publish_all(self, env, changes);
+}
+
+/// Hands state to the receiver of a transfer: everything (a merge: this profile ends
+/// once the receiver has written it) or the parts of the plan's origins (an unmerge).
+/// Until the receiver confirms its write, this actor writes nothing of its own (it
+/// awaits): a crash in between must find the old states of both on disk, not one new.
+caf::result<handover_reply> give(session_ptr self, const session_env& env,
+                                 const codecs::event& record) {
+  auto& user = *self->state.user;
+  auto plan = plan_of(record);
+  handover_reply reply;
+  if (plan.origins.empty()) {
+    reply.given = user.snapshot();
+    reply.retired = true;
+  } else if (record.seq == 0 || record.seq > user.last_seq()) {
+    std::vector<change_event> changes;
+    auto out = user.extract(plan.origins, plan.receiver, record, *env.model->get(), changes);
+    user.mark_seq(record.seq);
+    reply.given = out.snapshot();
+    reply.remaining = user.snapshot();
+    publish_all(self, env, changes);
+  } else {
+    reply.remaining = user.snapshot();
+  }
+  auto rp = self->make_response_promise<handover_reply>();
+  rp.deliver(reply);
+  auto receiver = caf::actor_cast<caf::actor>(self->current_sender());
+  auto retired = reply.retired;
+  auto done = [=] {
+    if (retired)
+      self->quit();
+  };
+  if (receiver)
+    self->request(receiver, transfer_timeout, committed_atom::value)
+      .await([=](bool) { done(); }, [=](caf::error&) { done(); });
+  else
+    done();
+  return rp;
 }
 
 /// Writes the state if events were applied since the last write.
@@ -41,7 +136,7 @@ result<bool> save(session_ptr self, const session_env& env) {
   auto& user = *self->state.user;
   if (!user.dirty())
     return true;
-  return env.store->put_snapshot(user.user_key(), user.snapshot());
+  return env.store->put_snapshot(user.key(), user.snapshot());
 }
 
 void passivate(session_ptr self, const session_env& env, const caf::actor_addr& dir_addr) {
@@ -52,11 +147,11 @@ void passivate(session_ptr self, const session_env& env, const caf::actor_addr& 
     return;
   if (auto saved = save(self, env); !saved) {
     // Staying alive keeps the state; the next idle timeout tries again.
-    std::cerr << "cohortd: cannot passivate " << self->state.user->user_key() << ": "
+    std::cerr << "cohortd: cannot passivate " << self->state.user->key() << ": "
               << saved.error().reason << std::endl;
     return;
   }
-  self->request(directory, caf::infinite, passivate_atom::value, self->state.user->user_key(),
+  self->request(directory, caf::infinite, passivate_atom::value, self->state.user->key(),
                 self->state.batches)
     .then([=](bool released) {
       if (released)
@@ -67,13 +162,29 @@ void passivate(session_ptr self, const session_env& env, const caf::actor_addr& 
 } // namespace
 
 caf::behavior session_actor(session_ptr self, std::string key, session_env env,
-                            caf::actor_addr directory, session_state initial) {
+                            caf::actor_addr directory, profile_state initial) {
   self->state.user.emplace(std::move(initial));
   return {
     [=](apply_atom, const event_batch& batch) { apply(self, env, batch); },
-    [=](profile_atom) -> profile { return self->state.user->view(*env.model->get()); },
+    [=](transfer_atom, const codecs::event& record, const caf::actor& giver_shard) {
+      ++self->state.batches;  // the directory counts transfers as routed batches
+      self->request(giver_shard, transfer_timeout, handover_atom::value, record)
+        .await([=](const handover_reply& reply) { receive(self, env, record, reply); },
+               [=](caf::error& err) {
+                 std::cerr << "cohortd: transfer " << record.previous_id << " -> "
+                           << record.user_id << " failed: " << self->system().render(err)
+                           << std::endl;
+               });
+    },
+    [=](handover_atom, const codecs::event& record) { return give(self, env, record); },
+    [=](committed_atom) { return true; },
+    [=](profile_atom) -> profile {
+      auto p = self->state.user->combined().view(*env.model->get());
+      p.profile_id = self->state.user->key();
+      return p;
+    },
     [=](summary_atom) {
-      const auto& user = *self->state.user;
+      const auto& user = self->state.user->combined();
       return profile_summary{user.segment(), user.score(), user.tags(), user.events(),
                              user.latest_ms(), self->mailbox().size()};
     },

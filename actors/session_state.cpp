@@ -1,6 +1,7 @@
 #include "actors/session_state.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace cohort::actors {
 
@@ -57,18 +58,75 @@ session_state::session_state(std::string user_key, const session_limits& limits)
 result<session_state> session_state::restore(std::string user_key,
                                              const session_limits& limits,
                                              const std::string& bytes) {
-  session_state s{std::move(user_key), limits};
   try {
     auto handle = msgpack::unpack(bytes.data(), bytes.size());
-    handle.get().convert(s);
+    return from_object(std::move(user_key), limits, handle.get());
   } catch (const msgpack::type_error& e) {
-    return failure{500, "snapshot of " + s.user_key_ + " is unreadable: " + e.what()};
+    return failure{500, "snapshot of " + user_key + " is unreadable: " + e.what()};
   } catch (const msgpack::unpack_error& e) {
-    return failure{500, "snapshot of " + s.user_key_ + " is unreadable: " + e.what()};
+    return failure{500, "snapshot of " + user_key + " is unreadable: " + e.what()};
   }
+}
+
+session_state session_state::from_object(std::string user_key, const session_limits& limits,
+                                         const msgpack::object& obj) {
+  session_state s{std::move(user_key), limits};
+  obj.convert(s);
   s.dedup_.rebuild_index();
   s.snapshot_seq_ = s.last_seq_;
   return s;
+}
+
+session_state session_state::rekeyed(std::string user_key) const {
+  auto copy = *this;
+  copy.user_key_ = std::move(user_key);
+  return copy;
+}
+
+void session_state::note(outcome what) {
+  if (what == outcome::duplicate)
+    ++duplicates_;
+  else if (what == outcome::late)
+    ++late_;
+}
+
+void session_state::absorb(const session_state& other) {
+  if (other.events_ > 0) {
+    bool other_first = events_ == 0 || other.first_seen_ms_ < first_seen_ms_;
+    // Device from the side with the latest event; source from the first touch.
+    if (!other.device_.empty() && (device_.empty() || other.latest_ms() > latest_ms()))
+      device_ = other.device_;
+    if (!other.source_.empty() && (source_.empty() || other_first))
+      source_ = other.source_;
+    if (other_first)
+      first_seen_ms_ = other.first_seen_ms_;
+  }
+  dedup_.absorb(other.dedup_);
+  sessions_.absorb(other.sessions_);
+  windows_.absorb(other.windows_);
+  for (const auto& [type, n] : other.counts_)
+    counts_[type] += n;
+  std::deque<codecs::event> recent;
+  std::merge(recent_.begin(), recent_.end(), other.recent_.begin(), other.recent_.end(),
+             std::back_inserter(recent),
+             [](const auto& a, const auto& b) { return a.timestamp_ms < b.timestamp_ms; });
+  while (recent.size() > limits_.recent_events)
+    recent.pop_front();
+  recent_ = std::move(recent);
+  for (const auto& x : other.identities_)
+    if (std::find(identities_.begin(), identities_.end(), x) == identities_.end())
+      identities_.push_back(x);
+  events_ += other.events_;
+  duplicates_ += other.duplicates_;
+  late_ += other.late_;
+  updated_ms_ = std::max(updated_ms_, other.updated_ms_);
+  last_seq_ = std::max(last_seq_, other.last_seq_);
+}
+
+void session_state::reevaluate(const codecs::event& cause, const engine_model& model,
+                               std::vector<change_event>& changes) {
+  windows_.prune(model.rules->windows(), sessions_.latest_ms());
+  evaluate(cause, model, changes);
 }
 
 std::string session_state::snapshot() {
@@ -115,7 +173,7 @@ void session_state::record(const codecs::event& ev) {
   first_seen_ms_ = events_ == 1 ? ev.timestamp_ms : std::min(first_seen_ms_, ev.timestamp_ms);
   updated_ms_ = std::max(updated_ms_, ev.received_ms);
   for (auto [kind, id] : {std::pair{"userId", &ev.user_id}, {"anonymousId", &ev.anonymous_id}}) {
-    identity x{kind, *id, "event"};
+    identity x{kind, *id, "event", 1};
     if (!id->empty() && std::find(identities_.begin(), identities_.end(), x) == identities_.end())
       identities_.push_back(std::move(x));
   }

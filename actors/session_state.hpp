@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <msgpack.hpp>
+
 #include "actors/change_event.hpp"
 #include "actors/dedup_window.hpp"
 #include "actors/engine_model.hpp"
@@ -37,6 +39,11 @@ public:
   static result<session_state> restore(std::string user_key, const session_limits& limits,
                                        const std::string& bytes);
 
+  /// restore() from an already unpacked msgpack object (a part of a merged profile).
+  /// Throws msgpack::type_error on a malformed object.
+  static session_state from_object(std::string user_key, const session_limits& limits,
+                                   const msgpack::object& obj);
+
   /// What apply() did with an event. `replayed`: its log position is already in the
   /// state (a replay after restart), so it is skipped: exactly once across crashes.
   enum class outcome { applied, duplicate, late, replayed };
@@ -46,6 +53,34 @@ public:
   /// time minus allowed lateness) changes nothing and is left to the caller to keep.
   outcome apply(const codecs::event& ev, const engine_model& model,
                 std::vector<change_event>& changes);
+
+  /// Counts an event that was not applied here but in the profile this state is a part
+  /// of (a duplicate or a late event), so that the part's counters match.
+  void note(outcome what);
+
+  /// Adds `other` — the state of another profile of the same person — into this one:
+  /// sessions interleaved by event time (overlapping ones joined), counters summed,
+  /// windows and dedup ids united. Score, tags and segment are stale until reevaluate().
+  void absorb(const session_state& other);
+
+  /// Recomputes score, tags and segment (after absorb() or when parts were taken away);
+  /// changes are appended to `changes` with `cause` as their cause.
+  void reevaluate(const codecs::event& cause, const engine_model& model,
+                  std::vector<change_event>& changes);
+
+  /// Takes score, tags and segment from `previous` (the state this one replaces), so that
+  /// the next reevaluate() reports only what really changed for subscribers.
+  void carry_outputs(const session_state& previous) {
+    score_ = previous.score_;
+    tags_ = previous.tags_;
+    segment_ = previous.segment_;
+  }
+
+  /// Marks the log position `seq` (an identity transfer) as reflected in this state.
+  void mark_seq(std::uint64_t seq) { last_seq_ = std::max(last_seq_, seq); }
+
+  /// A copy of this state stored under another key.
+  session_state rekeyed(std::string user_key) const;
 
   /// A copy of the state for queries, with the score breakdown under `model`.
   profile view(const engine_model& model) const;

@@ -1,6 +1,7 @@
 #include "actors/sessionizer.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace cohort::actors {
 
@@ -32,6 +33,29 @@ sessionizer::placement sessionizer::add(const codecs::event& ev, const event_fac
   latest_ms_ = std::max(latest_ms_, t);
   fold_unreachable();
   return placement::placed;
+}
+
+void sessionizer::absorb(const sessionizer& other) {
+  std::deque<session_summary> all;
+  std::merge(open_.begin(), open_.end(), other.open_.begin(), other.open_.end(),
+             std::back_inserter(all),
+             [](const auto& a, const auto& b) { return a.start_ms < b.start_ms; });
+  open_.clear();
+  for (auto& s : all) {
+    if (!open_.empty() && s.start_ms - open_.back().end_ms < gap_ms_)
+      open_.back().merge(s);
+    else
+      open_.push_back(std::move(s));
+  }
+  latest_ms_ = std::max(latest_ms_, other.latest_ms_);
+  folded_sessions_ += other.folded_sessions_;
+  folded_bounces_ += other.folded_bounces_;
+  folded_purchases_ += other.folded_purchases_;
+  std::deque<std::int64_t> starts;
+  std::merge(folded_starts_.begin(), folded_starts_.end(), other.folded_starts_.begin(),
+             other.folded_starts_.end(), std::back_inserter(starts));
+  folded_starts_ = std::move(starts);
+  fold_unreachable();
 }
 
 void sessionizer::fold_unreachable() {

@@ -29,6 +29,10 @@ public:
   /// Places `ev` into its session, or refuses it as late.
   placement add(const codecs::event& ev, const event_facts& facts);
 
+  /// Adds the sessions of `other` (another profile of the same person): overlapping
+  /// sessions (within `gap`) become one, as if every event had come to this user.
+  void absorb(const sessionizer& other);
+
   /// The session holding the latest event; precondition: an event was placed.
   const session_summary& current() const { return open_.back(); }
   bool empty() const { return open_.empty(); }

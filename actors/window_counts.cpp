@@ -1,6 +1,7 @@
 #include "actors/window_counts.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace cohort::actors {
 
@@ -36,6 +37,18 @@ double window_counts::count(const config::window_spec& w, std::int64_t latest_ms
   auto from = std::upper_bound(times.begin(), times.end(), latest_ms - w.span_ms);
   auto to = std::upper_bound(from, times.end(), latest_ms);
   return static_cast<double>(std::distance(from, to));
+}
+
+void window_counts::absorb(const window_counts& other) {
+  for (const auto& [type, theirs] : other.times_) {
+    auto& mine = times_[type];
+    std::deque<std::int64_t> merged;
+    std::merge(mine.begin(), mine.end(), theirs.begin(), theirs.end(),
+               std::back_inserter(merged));
+    while (merged.size() > max_times)
+      merged.pop_front();
+    mine = std::move(merged);
+  }
 }
 
 void window_counts::prune(const std::vector<config::window_spec>& windows,

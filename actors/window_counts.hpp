@@ -26,6 +26,9 @@ public:
   /// Events of w.type with time in (latest_ms - w.span_ms, latest_ms].
   double count(const config::window_spec& w, std::int64_t latest_ms) const;
 
+  /// Adds the times `other` holds (a merged profile), sorted, newest kept past max_times.
+  void absorb(const window_counts& other);
+
   /// Drops times no window can count any more.
   void prune(const std::vector<config::window_spec>& windows, std::int64_t latest_ms);
 

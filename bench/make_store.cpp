@@ -399,7 +399,7 @@ result<std::uint64_t> write_users(context& cx, runtime::store& db,
   event_maker maker{cx.opts.seed, 0, id_width(cx)};
   std::uint64_t seq = 0;
   bool flushed = cx.opts.unflushed_mb == 0;  // the default flushes at the end instead
-  std::vector<std::pair<std::string, std::string>> chunk;
+  actors::keyed_writes chunk;
   for (std::uint64_t first = 0; first < cx.opts.users; first += users_per_write) {
     auto t0 = clock_type::now();
     chunk.clear();

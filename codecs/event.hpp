@@ -56,12 +56,21 @@ struct event {
   attributes traits;         ///< Flattened `traits` (identify/group) .
   attributes context;        ///< Flattened `context` (device, page, userAgent, ip, campaign...).
   std::uint64_t seq = 0;     ///< Position in the node's event log once durable (0 = not yet).
+  std::string profile_id;    ///< Set by identity resolution when it differs from user_key().
+  std::string origin;        ///< Part of the profile the event belongs to, when not profile_id.
 
   /// The key the user's state is stored under: userId when known, else anonymousId.
   const std::string& user_key() const { return user_id.empty() ? anonymous_id : user_id; }
 
+  /// The profile (session actor) the event goes to: its resolved profile, else user_key().
+  const std::string& route_key() const { return profile_id.empty() ? user_key() : profile_id; }
+
+  /// The profile part the event is applied to (see actors/profile_state.hpp).
+  const std::string& origin_key() const { return origin.empty() ? route_key() : origin; }
+
+  // New fields go last: a log written before them still reads (missing ones stay empty).
   MSGPACK_DEFINE(message_id, user_id, anonymous_id, call, type, name, previous_id, session_id,
-                 timestamp_ms, received_ms, properties, traits, context, seq)
+                 timestamp_ms, received_ms, properties, traits, context, seq, profile_id, origin)
 };
 
 } // namespace cohort::codecs

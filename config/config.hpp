@@ -57,6 +57,24 @@ struct sessions_config {
   std::size_t recent_events = 50;  ///< Raw events kept per user for inspection.
 };
 
+/// One probabilistic matching key: event fields that together point at one device or
+/// browser (e.g. context.device.id, or context.ip with context.userAgent).
+struct match_key {
+  std::vector<std::string> fields;  ///< Dotted paths under context, properties or traits.
+  double weight = 0;                ///< Added to a candidate's confidence when all match.
+  int line = 0;
+};
+
+/// `identity:` — how identities are linked into one profile, and the guards against
+/// giant profiles.
+struct identity_config {
+  std::size_t max_identities_per_profile = 100;  ///< A link past it is refused.
+  std::string user_id_conflicts = "refuse";      ///< refuse | allow: merging two userIds.
+  double threshold = 0.8;          ///< probabilistic.threshold: confidence that links.
+  duration window = std::chrono::minutes(30);  ///< probabilistic.window: evidence lifetime.
+  std::vector<match_key> keys;     ///< probabilistic.keys; empty = probabilistic off.
+};
+
 /// `score:` — the engagement score model.
 struct score_config {
   std::string model = "weighted";              ///< weighted | tree
@@ -111,6 +129,7 @@ struct config {
   ingest_config ingest;
   events_config events;
   sessions_config sessions;
+  identity_config identity;
   score_config score;
   std::vector<rule> tags;
   std::vector<rule> segments;

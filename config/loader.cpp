@@ -79,6 +79,7 @@ public:
         {"ingest", [&](const field& v) { read_ingest(v, cfg.ingest); }},
         {"events", [&](const field& v) { read_events(v, cfg.events); }},
         {"sessions", [&](const field& v) { read_sessions(v, cfg.sessions); }},
+        {"identity", [&](const field& v) { read_identity(v, cfg.identity); }},
         {"score", [&](const field& v) { read_score(v, cfg.score); }},
         {"tags", [&](const field& v) { read_rules(v, "tag", cfg.tags); }},
         {"segments", [&](const field& v) { read_rules(v, "segment", cfg.segments); }},
@@ -262,6 +263,59 @@ private:
          [&](const field& v) { r_.read_duration(v, out.passivate_after, false); }},
         {"recent_events", [&](const field& v) { r_.read_positive_size(v, out.recent_events); }},
     });
+  }
+
+  void read_identity(const field& f, identity_config& out) {
+    r_.read_keys(f, {
+        {"max_identities_per_profile",
+         [&](const field& v) { r_.read_positive_size(v, out.max_identities_per_profile); }},
+        {"user_id_conflicts",
+         [&](const field& v) { r_.read_choice(v, {"refuse", "allow"}, out.user_id_conflicts); }},
+        {"probabilistic", [&](const field& v) { read_probabilistic(v, out); }},
+    });
+  }
+
+  void read_probabilistic(const field& f, identity_config& out) {
+    r_.read_keys(f, {
+        {"threshold", [&](const field& v) { read_share(v, out.threshold); }},
+        {"window", [&](const field& v) { r_.read_duration(v, out.window, false); }},
+        {"keys", [&](const field& v) {
+           r_.read_items(v, [&](const field& item) { read_match_key(item, out.keys); });
+         }},
+    });
+  }
+
+  void read_match_key(const field& f, std::vector<match_key>& out) {
+    match_key key;
+    key.line = f.line;
+    const auto before = r_.error_count();
+    const auto present = r_.read_keys(f, {
+        {"fields", [&](const field& v) { read_match_fields(v, key.fields); }},
+        {"weight", [&](const field& v) { read_share(v, key.weight); }},
+    });
+    if (r_.require(f, present, "fields") && r_.require(f, present, "weight")
+        && r_.error_count() == before)
+      out.push_back(std::move(key));
+  }
+
+  void read_match_fields(const field& f, std::vector<std::string>& out) {
+    if (!r_.read_string_list(f, out)) return;
+    if (out.empty()) r_.fail(f, "needs at least one field");
+    for (const auto& path : out) {
+      if (path.rfind("context.", 0) != 0 && path.rfind("properties.", 0) != 0
+          && path.rfind("traits.", 0) != 0)
+        r_.fail(f, "'" + path + "' must start with context., properties. or traits.");
+    }
+  }
+
+  void read_share(const field& f, double& out) {
+    double value = 0;
+    if (!r_.read_number(f, value)) return;
+    if (value <= 0 || value > 1) {
+      r_.fail(f, "must be in (0, 1], got " + describe(f.node));
+      return;
+    }
+    out = value;
   }
 
   void read_score(const field& f, score_config& out) {

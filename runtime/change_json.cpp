@@ -33,12 +33,28 @@ void write_tags_change(codecs::json_writer& w, const actors::change_event& ev) {
   w.key("segment").value(ev.to);
 }
 
+/// profile_merged: `userId` (the surviving profile) absorbed `merged`;
+/// profile_unmerged: `userId` (a new profile) was split off `from`.
+void write_identity_change(codecs::json_writer& w, const actors::change_event& ev) {
+  const bool merged = ev.type == actors::change_event::kind::profile_merged;
+  w.key("type").value(merged ? "profile_merged" : "profile_unmerged");
+  w.key("userId").value(ev.user_id);
+  w.key("profileId").value(ev.user_id);
+  w.key(merged ? "merged" : "from").value(ev.from);
+  w.key("link").value(ev.link);
+  w.key("confidence").value(ev.confidence);
+  w.key("segment").value(ev.to);
+}
+
 } // namespace
 
 void write_change(codecs::json_writer& w, const actors::change_event& ev) {
   const bool tags = ev.type == actors::change_event::kind::tags_change;
   w.begin_object();
-  if (tags)
+  if (ev.type == actors::change_event::kind::profile_merged
+      || ev.type == actors::change_event::kind::profile_unmerged)
+    write_identity_change(w, ev);
+  else if (tags)
     write_tags_change(w, ev);
   else
     write_segment_change(w, ev);

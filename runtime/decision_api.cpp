@@ -108,8 +108,9 @@ void personalize(services& svc, http_request&& req, respond_fn respond) {
     respond(error_response(404, "unknown placement: " + placement));
     return;
   }
+  auto key = svc.identities->profile_of(user);
   ask<actors::profile_summary>(
-    svc.system, svc.route.shard_for(user), svc.cfg.ingest.request_timeout,
+    svc.system, svc.route.shard_for(key), svc.cfg.ingest.request_timeout,
     [&svc, model, user, placement, respond](caf::expected<actors::profile_summary> p) {
       if (p)
         respond(json_response(decision_json(svc, *model, placement, user, &*p)));
@@ -118,7 +119,7 @@ void personalize(services& svc, http_request&& req, respond_fn respond) {
       else
         respond(error_response(503, "decision unavailable: " + svc.system.render(p.error())));
     },
-    actors::summary_atom::value, user);
+    actors::summary_atom::value, key);
 }
 
 } // namespace

@@ -11,6 +11,7 @@
 
 #include "actors/directory_actor.hpp"
 #include "actors/ingest_actor.hpp"
+#include "actors/transfer.hpp"
 #include "actors/publisher_actor.hpp"
 #include "codecs/native_decoder.hpp"
 #include "codecs/time.hpp"
@@ -19,6 +20,7 @@
 #include "runtime/dead_letter_actor.hpp"
 #include "runtime/http_server.hpp"
 #include "runtime/rocks_journal.hpp"
+#include "runtime/identity_api.hpp"
 #include "runtime/services.hpp"
 #include "runtime/stream_context.hpp"
 #include "runtime/store.hpp"
@@ -74,6 +76,7 @@ struct node::impl {
   std::unique_ptr<store> db;
   std::unique_ptr<dead_letters> letters;
   std::shared_ptr<rocks_journal> journal;
+  std::shared_ptr<actors::identity_graph> graph;
   std::shared_ptr<actors::model_holder> model;
   std::unique_ptr<model_reloader> reloader;
   std::unique_ptr<caf::actor_system_config> actor_cfg;
@@ -97,14 +100,16 @@ struct node::impl {
     actors::router route{shards};
     actors::ingest_options options;
     options.checkpoint_interval = cfg.ingest.checkpoint_interval;
-    auto ingest = system->spawn<caf::detached>(actors::ingest_actor, route, journal, flow, options);
+    auto ingest = system->spawn<caf::detached>(actors::ingest_actor, route, journal, graph,
+                                               flow, options);
     actors = shards;
     actors.insert(actors.end(), {ingest, publisher, sink});
     svc.reset(new services{*system, cfg, route, ingest, publisher, *letters, types_of(cfg),
                            cfg.events.mappings.empty() ? codecs::default_mappings()
                                                        : cfg.events.mappings,
-                           codecs::now_ms(), model, *reloader, {}, {}, flow});
+                           codecs::now_ms(), model, *reloader, {}, {}, flow, {}, {}});
     svc->counters.dedup_hits = dedup_hits;
+    svc->identities = graph;
   }
 
   /// Routes the events logged after the last checkpoint through the normal path; the
@@ -114,7 +119,10 @@ struct node::impl {
     caf::scoped_actor self{*system};
     failure error;
     auto replayed = journal->replay(1000, [&](actors::event_batch&& batch) {
-      auto n = static_cast<std::int64_t>(batch.size());
+      // Transfer records are not events: no session releases flow for them.
+      auto n = static_cast<std::int64_t>(
+        std::count_if(batch.begin(), batch.end(),
+                      [](const auto& ev) { return !actors::is_transfer(ev); }));
       while (!svc->flow->try_admit(n))
         std::this_thread::sleep_for(std::chrono::milliseconds(5));  // sessions drain it
       self->request(svc->ingest, std::chrono::seconds(60), actors::replay_atom::value,
@@ -147,6 +155,12 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   m.db = std::move(*db);
   m.letters = std::make_unique<dead_letters>(*m.db);
   m.journal = std::make_shared<rocks_journal>(*m.db, m.cfg.ingest.durability == "fsync");
+  m.graph = std::make_shared<actors::identity_graph>(m.cfg.identity);
+  auto records = m.journal->identity_records();
+  if (!records)
+    return records.error();
+  if (auto loaded = m.graph->load(*records); !loaded)
+    return loaded.error();
   m.model = std::make_shared<actors::model_holder>(std::move(model));
   m.reloader = std::make_unique<model_reloader>(m.cfg.source_path, m.model);
   m.actor_cfg = actor_config();
@@ -159,14 +173,16 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   add_query_api(m.router, *m.svc);
   add_decision_api(m.router, *m.svc);
   add_admin_api(m.router, *m.svc);
+  add_identity_api(m.router, *m.svc);
   add_console_api(m.router, *m.svc, *m.db);
   http_server_options http;
   config::parse_host_port(m.cfg.node.listen, http.host, http.port);
   http.max_body_bytes = m.cfg.ingest.max_body_bytes;
   http.request_timeout = m.cfg.ingest.request_timeout;
   auto stream = std::make_shared<stream_context>(
-    stream_context{*m.system, m.svc->publisher, stream_limits{}, {}, {}, nullptr});
+    stream_context{*m.system, m.svc->publisher, stream_limits{}, {}, {}, nullptr, {}});
   add_console_stream(*stream, *m.svc);
+  stream->resolve_user = [graph = m.graph](const std::string& id) { return graph->profile_of(id); };
   http.stream = std::move(stream);
   m.server = std::make_unique<http_server>(http, m.router);
   auto port = m.server->start();

@@ -65,7 +65,7 @@ std::string profile_json(const actors::profile& p) {
   w.key("identities").begin_array();
   for (const auto& id : p.identities)
     w.begin_object().key("kind").value(id.kind).key("id").value(id.id).key("link").value(id.link)
-      .end_object();
+      .key("confidence").value(id.confidence).end_object();
   w.end_array();
   w.key("firstSeen").value(codecs::format_iso8601(p.first_seen_ms));
   w.key("lastSeen").value(codecs::format_iso8601(p.last_seen_ms));

@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "runtime/ask.hpp"
 #include "runtime/http_router.hpp"
+#include "runtime/identity_api.hpp"
 #include "runtime/profile_json.hpp"
 #include "runtime/services.hpp"
 
@@ -24,17 +25,21 @@ void add_query_api(http_router& router, services& svc) {
       respond(error_response(400, "missing userId in /v1/profiles/{userId}"));
       return;
     }
+    // Any identity of a profile finds it (SPEC 3, identity resolution).
+    auto key = svc.identities->profile_of(user);
     ask<actors::profile>(
-      svc.system, svc.route.shard_for(user), svc.cfg.ingest.request_timeout,
+      svc.system, svc.route.shard_for(key), svc.cfg.ingest.request_timeout,
       [&svc, user, respond](caf::expected<actors::profile> p) {
-        if (p)
+        if (p) {
+          with_linked_identities(*p, *svc.identities);
           respond(json_response(profile_json(*p)));
+        }
         else if (actors::is(p.error(), actors::errc::unknown_user))
           respond(error_response(404, "unknown user: " + user));
         else
           respond(error_response(503, "profile unavailable: " + svc.system.render(p.error())));
       },
-      actors::profile_atom::value, user);
+      actors::profile_atom::value, key);
   });
 }
 

@@ -15,6 +15,17 @@ failure store_failure(const char* what, const rocksdb::Status& st) {
   return failure{503, std::string(what) + ": " + st.ToString()};
 }
 
+/// Adds puts and deletes of `writes` to `batch` in column family `cf`.
+void add_writes(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf,
+                const actors::keyed_writes& writes) {
+  for (const auto& [key, bytes] : writes) {
+    if (bytes)
+      batch.Put(cf, key, *bytes);
+    else
+      batch.Delete(cf, key);
+  }
+}
+
 } // namespace
 
 rocks_journal::rocks_journal(store& db, bool fsync) : db_(db), fsync_(fsync) {
@@ -28,9 +39,11 @@ rocks_journal::rocks_journal(store& db, bool fsync) : db_(db), fsync_(fsync) {
   next_seq_ = std::max(checkpointed_, it->Valid() ? sequence_of(it->key()) : 0) + 1;
 }
 
-result<bool> rocks_journal::append(actors::event_batch& events) {
+result<bool> rocks_journal::append(actors::event_batch& events,
+                                   const actors::keyed_writes& identity) {
   std::lock_guard<std::mutex> guard{append_mutex_};
   rocksdb::WriteBatch batch;
+  add_writes(batch, db_.handle(family::identity), identity);
   msgpack::sbuffer buf;
   auto seq = next_seq_;
   for (auto& ev : events) {
@@ -58,15 +71,24 @@ result<bool> rocks_journal::put_snapshot(const std::string& key, const std::stri
   return true;
 }
 
-result<bool> rocks_journal::put_snapshots(
-  const std::vector<std::pair<std::string, std::string>>& snapshots) {
+result<bool> rocks_journal::put_snapshots(const actors::keyed_writes& snapshots) {
   rocksdb::WriteBatch batch;
-  for (const auto& [key, bytes] : snapshots)
-    batch.Put(db_.handle(family::snapshots), key, bytes);
+  add_writes(batch, db_.handle(family::snapshots), snapshots);
   auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
   if (!st.ok())
     return store_failure("snapshot write failed", st);
   return true;
+}
+
+result<actors::keyed_writes> rocks_journal::identity_records() {
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_.db().NewIterator(rocksdb::ReadOptions{}, db_.handle(family::identity))};
+  actors::keyed_writes out;
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  if (!it->status().ok())
+    return failure{500, "identity graph read failed: " + it->status().ToString()};
+  return out;
 }
 
 result<std::optional<std::string>> rocks_journal::get_snapshot(const std::string& key) {

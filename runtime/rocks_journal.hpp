@@ -20,14 +20,14 @@ class rocks_journal : public actors::journal {
 public:
   rocks_journal(store& db, bool fsync);
 
-  result<bool> append(actors::event_batch& events) override;
+  using actors::journal::append;
+  result<bool> append(actors::event_batch& events, const actors::keyed_writes& identity) override;
   result<bool> put_snapshot(const std::string& key, const std::string& bytes) override;
+  /// One WAL record for the lot: atomic, and what bulk writers (bench) need for speed.
+  result<bool> put_snapshots(const actors::keyed_writes& snapshots) override;
+  result<actors::keyed_writes> identity_records() override;
   result<std::optional<std::string>> get_snapshot(const std::string& key) override;
   result<bool> checkpoint(std::uint64_t seq) override;
-
-  /// Stores many snapshots (user key, bytes) in one atomic write: one WAL record for the
-  /// lot, which is what bulk writers (bench/cohort-make-store) need for speed.
-  result<bool> put_snapshots(const std::vector<std::pair<std::string, std::string>>& snapshots);
 
   /// The sequence number the last checkpoint covered (0 = none).
   std::uint64_t checkpointed() const { return checkpointed_; }

@@ -10,6 +10,7 @@
 
 #include "actors/engine_model.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/identity_graph.hpp"
 #include "actors/router.hpp"
 #include "codecs/event_types.hpp"
 #include "codecs/native_mapping.hpp"
@@ -50,6 +51,8 @@ struct services {
   node_counters counters;
   std::shared_ptr<actors::flow_control> flow;  ///< Admission: acknowledged, not yet applied.
   std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
+  /// Which identities form one profile; the ingest actor writes it, queries read it.
+  std::shared_ptr<actors::identity_graph> identities;
 };
 
 class http_router;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <caf/actor.hpp>
@@ -45,6 +46,8 @@ struct stream_context {
   std::shared_ptr<const inspect_context> inspect;
   /// Records receipt-to-queued latency of pushed changes (runtime/metrics.hpp); may be null.
   latency_histogram* push_latency = nullptr;
+  /// The profile id of a subscribed userId (identity resolution); null: the id itself.
+  std::function<std::string(const std::string&)> resolve_user;
 };
 
 } // namespace cohort::runtime

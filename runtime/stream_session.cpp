@@ -194,6 +194,14 @@ private:
     apply(std::get<stream_op>(parsed));
   }
 
+  /// Changes are published under profile ids: a subscription to any identity of a
+  /// profile watches the profile.
+  actors::subscription resolved(actors::subscription target) const {
+    if (target.type == actors::subscription::kind::user && ctx_->resolve_user)
+      target.key = ctx_->resolve_user(target.key);
+    return target;
+  }
+
   void apply(const stream_op& op) {
     if (!ctx_->publisher)
       return reply(error_json("streaming is not available on this node"));
@@ -203,10 +211,11 @@ private:
         return reply(error_json("too many subscriptions (limit "
                                 + std::to_string(ctx_->limits.max_subscriptions) + ")"));
       subscriptions_.insert(std::move(key));
-      caf::anon_send(ctx_->publisher, actors::subscribe_atom::value, op.target, subscriber_);
+      caf::anon_send(ctx_->publisher, actors::subscribe_atom::value, resolved(op.target),
+                     subscriber_);
     } else {
       subscriptions_.erase(key);
-      caf::anon_send(ctx_->publisher, actors::unsubscribe_atom::value, op.target,
+      caf::anon_send(ctx_->publisher, actors::unsubscribe_atom::value, resolved(op.target),
                      subscriber_);
     }
     // The publisher has the op queued before the ack leaves, so a change published

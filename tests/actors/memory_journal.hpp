@@ -11,10 +11,12 @@ namespace cohort::test {
 
 class memory_journal : public actors::journal {
 public:
-  result<bool> append(actors::event_batch& events) override {
+  using actors::journal::append;
+  result<bool> append(actors::event_batch& events, const actors::keyed_writes& writes) override {
     std::lock_guard<std::mutex> guard{mutex_};
     if (fail_appends)
       return failure{503, "disk full (test)"};
+    apply(identity, writes);
     for (auto& ev : events) {
       ev.seq = next_seq_++;
       log[ev.seq] = ev;
@@ -27,6 +29,21 @@ public:
     snapshots[key] = bytes;
     ++snapshot_writes;
     return true;
+  }
+
+  result<bool> put_snapshots(const actors::keyed_writes& writes) override {
+    std::lock_guard<std::mutex> guard{mutex_};
+    apply(snapshots, writes);
+    snapshot_writes += writes.size();
+    return true;
+  }
+
+  result<actors::keyed_writes> identity_records() override {
+    std::lock_guard<std::mutex> guard{mutex_};
+    actors::keyed_writes out;
+    for (const auto& [key, bytes] : identity)
+      out.emplace_back(key, bytes);
+    return out;
   }
 
   result<std::optional<std::string>> get_snapshot(const std::string& key) override {
@@ -46,11 +63,21 @@ public:
 
   std::map<std::uint64_t, codecs::event> log;
   std::map<std::string, std::string> snapshots;
+  std::map<std::string, std::string> identity;
   std::uint64_t checkpointed = 0;
   std::size_t snapshot_writes = 0;
   bool fail_appends = false;
 
 private:
+  static void apply(std::map<std::string, std::string>& column, const actors::keyed_writes& writes) {
+    for (const auto& [key, bytes] : writes) {
+      if (bytes)
+        column[key] = *bytes;
+      else
+        column.erase(key);
+    }
+  }
+
   std::mutex mutex_;
   std::uint64_t next_seq_ = 1;
 };

@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/profile.hpp"
 #include "actors/publisher_actor.hpp"
+#include "actors/transfer.hpp"
 #include "memory_journal.hpp"
 #include "model_fixture.hpp"
 
@@ -37,7 +38,10 @@ struct ingest_fixture : test::actor_fixture {
     for (int i = 0; i < 3; ++i)
       shards.push_back(sys.spawn(actors::directory_actor, env));
     route.emplace(shards);
-    ingest = sys.spawn(actors::ingest_actor, *route, store, flow, actors::ingest_options{});
+    // Like a node: the graph is what the store holds, whatever the previous run kept.
+    graph = std::make_shared<actors::identity_graph>(identity);
+    BOOST_REQUIRE(graph->load(*store->identity_records()));
+    ingest = sys.spawn(actors::ingest_actor, *route, store, graph, flow, actors::ingest_options{});
   }
 
   void stop() {
@@ -59,6 +63,8 @@ struct ingest_fixture : test::actor_fixture {
   std::shared_ptr<test::memory_journal> store = std::make_shared<test::memory_journal>();
   std::shared_ptr<actors::flow_control> flow = std::make_shared<actors::flow_control>(1000);
   std::optional<actors::router> route;
+  config::identity_config identity;  ///< Set before start() (a restart) to change it.
+  std::shared_ptr<actors::identity_graph> graph;
   caf::actor ingest;
 };
 
@@ -178,6 +184,149 @@ BOOST_AUTO_TEST_CASE(an_idle_session_is_passivated_and_revived_with_the_same_sta
   BOOST_TEST(after.segment == before.segment);
   BOOST_TEST(after.score == before.score);
   BOOST_TEST(after.recent.size() == before.recent.size());
+}
+
+// Identity resolution through the actors: the same fixture, events of an anonymous id A
+// and a user U that an identify call links.
+
+namespace {
+
+codecs::event anonymous_event(std::string anon, std::string id, std::string type) {
+  codecs::event ev;
+  ev.anonymous_id = std::move(anon);
+  ev.message_id = std::move(id);
+  ev.type = std::move(type);
+  return ev;
+}
+
+struct identity_fixture : ingest_fixture {
+  /// A and U each have state of their own, then one batch links them mid-way: an A event
+  /// before the identify, a U and an A event after it. 4 events of A, 3 of U.
+  void merge_a_into_u() {
+    send({anonymous_event("A", "a1", "page_view"), anonymous_event("A", "a2", "product_view")});
+    send({event_for("U", "u1", "click")});
+    auto identify = event_for("U", "i1", "identify");
+    identify.call = "identify";
+    identify.anonymous_id = "A";
+    auto accepted = send({anonymous_event("A", "a3", "click"), identify,
+                          event_for("U", "u2", "add_to_cart"), anonymous_event("A", "a4", "click")});
+    BOOST_TEST(accepted == 4u);
+  }
+
+  void replay_log() {
+    actors::event_batch logged;
+    for (const auto& [seq, ev] : store->log)
+      logged.push_back(ev);
+    ask<std::uint64_t>(ingest, actors::replay_atom::value, logged);
+  }
+
+  bool unknown(const std::string& key) {
+    auto err = ask_error(route->shard_for(key), actors::profile_atom::value, key);
+    return actors::is(err, actors::errc::unknown_user);
+  }
+
+  std::uint64_t live_sessions() {
+    std::uint64_t live = 0;
+    for (const auto& shard : route->shards())
+      live += ask<actors::directory_stats>(shard, actors::stats_atom::value).live;
+    return live;
+  }
+
+  /// Every event applied once to the merged profile U.
+  void check_merged() {
+    auto u = profile_of("U");
+    BOOST_TEST(u.events == 7u);
+    BOOST_TEST((u.event_counts == std::map<std::string, std::uint64_t>{
+                                   {"add_to_cart", 1}, {"click", 3}, {"identify", 1},
+                                   {"page_view", 1}, {"product_view", 1}}));
+    BOOST_TEST(u.duplicates == 0u);
+  }
+
+  /// A's events in A, U's in U, as if they had never been linked.
+  void check_split() {
+    auto a = profile_of("A");
+    BOOST_TEST(a.events == 4u);
+    BOOST_TEST((a.event_counts == std::map<std::string, std::uint64_t>{
+                                   {"click", 2}, {"page_view", 1}, {"product_view", 1}}));
+    auto u = profile_of("U");
+    BOOST_TEST(u.events == 3u);
+    BOOST_TEST((u.event_counts == std::map<std::string, std::uint64_t>{
+                                   {"add_to_cart", 1}, {"click", 1}, {"identify", 1}}));
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_live_merge_counts_every_event_once_in_the_surviving_profile,
+                        identity_fixture) {
+  merge_a_into_u();
+  BOOST_TEST(graph->profile_of("A") == "U");
+  check_merged();
+  // A's profile ended: no actor answers for it, its snapshot is gone, U's is written.
+  BOOST_TEST(unknown("A"));
+  BOOST_TEST(live_sessions() == 1u);
+  BOOST_TEST(store->snapshots.count("A") == 0u);
+  BOOST_TEST(store->snapshots.count("U") == 1u);
+  BOOST_TEST(store->identity.count("p/U") == 1u);  // the link is stored with the events
+  BOOST_TEST(flow->in_flight() == 0);
+  // Later events of A go to U.
+  send({anonymous_event("A", "a5", "click")});
+  BOOST_TEST(profile_of("U").events == 8u);
+  BOOST_TEST(unknown("A"));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_replay_after_a_restart_repeats_the_merge_exactly_once,
+                        identity_fixture) {
+  merge_a_into_u();
+  stop();  // a crash: the events after the merge are only in the log
+  start();
+  BOOST_TEST(graph->profile_of("A") == "U");  // the graph came back from the store
+  replay_log();
+  check_merged();
+  BOOST_TEST(unknown("A"));
+  replay_log();  // a second replay is a no-op
+  check_merged();
+  BOOST_TEST(unknown("A"));
+  BOOST_TEST(store->snapshots.count("A") == 0u);
+  send({anonymous_event("A", "a5", "click")});
+  BOOST_TEST(profile_of("U").events == 8u);
+}
+
+BOOST_FIXTURE_TEST_CASE(an_unmerge_rebuilds_both_profiles_from_their_own_events,
+                        identity_fixture) {
+  merge_a_into_u();
+  auto root = ask<actors::unmerge_reply>(ingest, actors::unmerge_atom::value, std::string{"U"});
+  BOOST_TEST(root.status == 409);
+  auto nobody = ask<actors::unmerge_reply>(ingest, actors::unmerge_atom::value,
+                                           std::string{"nobody"});
+  BOOST_TEST(nobody.status == 404);
+
+  auto reply = ask<actors::unmerge_reply>(ingest, actors::unmerge_atom::value, std::string{"A"});
+  BOOST_TEST(reply.status == 200, reply.reason);
+  BOOST_TEST(reply.profile == "U");
+  BOOST_TEST(reply.split == "A");
+  BOOST_TEST(reply.origins == std::vector<std::string>{"A"});
+  BOOST_TEST(graph->profile_of("A") == "A");
+  check_split();
+  BOOST_TEST(store->snapshots.count("A") == 1u);
+  BOOST_TEST(store->snapshots.count("U") == 1u);
+  // A's events go to A again.
+  send({anonymous_event("A", "a5", "click")});
+  BOOST_TEST(profile_of("A").events == 5u);
+  BOOST_TEST(profile_of("U").events == 3u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_replay_after_an_unmerge_keeps_both_sides, identity_fixture) {
+  merge_a_into_u();
+  auto reply = ask<actors::unmerge_reply>(ingest, actors::unmerge_atom::value, std::string{"A"});
+  BOOST_REQUIRE(reply.status == 200);
+  stop();
+  start();
+  BOOST_TEST(graph->profile_of("A") == "A");
+  replay_log();
+  check_split();
+  replay_log();
+  check_split();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

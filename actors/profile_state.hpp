@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/session_state.hpp"
+
+namespace cohort::actors {
+
+/// The state of one profile: the combined state that features, score and segment are
+/// read from, and — once other profiles were merged into it — each merged part's own
+/// state beside it, so that an unmerge hands each side exactly what its own events built
+/// (the log behind a checkpoint is gone, so parts are how "rebuild from its own events"
+/// stays possible). A profile that never merged holds only the combined state, whose
+/// snapshot bytes are those of a plain session_state.
+class profile_state {
+public:
+  profile_state(std::string key, const session_limits& limits);
+
+  /// Restores a state written by snapshot() (either format); fails on unreadable bytes.
+  static result<profile_state> restore(std::string key, const session_limits& limits,
+                                       const std::string& bytes);
+
+  /// Applies `ev` to the combined state and, when it was applied, to the part of its
+  /// origin (codecs::event::origin_key()).
+  session_state::outcome apply(const codecs::event& ev, const engine_model& model,
+                               std::vector<change_event>& changes);
+
+  /// Merges `other` (a whole profile, or parts split off one) into this profile: its
+  /// parts join these, the combined state absorbs its combined state and is evaluated
+  /// again, changes caused by `cause` (the transfer record) are appended to `changes`.
+  void absorb(const profile_state& other, const codecs::event& cause, const engine_model& model,
+              std::vector<change_event>& changes);
+
+  /// Takes the parts of `origins` out into a new profile stored under `key`; this profile
+  /// is rebuilt from its remaining parts. Origins this profile does not hold are ignored.
+  profile_state extract(const std::vector<std::string>& origins, const std::string& key,
+                        const codecs::event& cause, const engine_model& model,
+                        std::vector<change_event>& changes);
+
+  /// The whole state as msgpack bytes; marks it clean.
+  std::string snapshot();
+
+  bool dirty() const { return combined_.dirty(); }
+  std::uint64_t last_seq() const { return combined_.last_seq(); }
+  void mark_seq(std::uint64_t seq) { combined_.mark_seq(seq); }
+  const std::string& key() const { return combined_.user_key(); }
+  const session_state& combined() const { return combined_; }
+
+  /// The origins this profile is made of (itself alone until a merge).
+  std::vector<std::string> origins() const;
+
+private:
+  /// Every part keyed by origin; a single-part profile's combined state is its part.
+  std::map<std::string, session_state> parts() const;
+  /// Rebuilds the combined state from `parts` (under this profile's key).
+  void rebuild(std::map<std::string, session_state> parts, const codecs::event& cause,
+               const engine_model& model, std::vector<change_event>& changes);
+
+  session_limits limits_;
+  session_state combined_;
+  std::string home_;  ///< The origin of combined_ while parts_ is empty.
+  std::map<std::string, session_state> parts_;
+};
+
+} // namespace cohort::actors
