@@ -226,6 +226,26 @@ load_run() {
 # push_p99 non200 rss_mib kib_per_actor; "-" where a column does not apply.
 add_row() { local IFS=$'\t'; echo "$*" >> "$work/rows.tsv"; }
 
+# Clock ticks of CPU a process has used (utime + stime).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# Waits (at most 30 s) until cohortd uses under 5 % of a core for a whole second, so the
+# backlog an overloaded run leaves behind is not measured against the next load.
+settle() {
+  local hz before after waited
+  hz=$(getconf CLK_TCK)
+  for waited in $(seq 30); do
+    before=$(cpu_ticks "$pid")
+    sleep 1
+    after=$(cpu_ticks "$pid")
+    if [ $((after - before)) -le $((hz / 20)) ]; then
+      [ "$waited" = 1 ] || echo "  cohortd idle after ${waited} s" >&2
+      return
+    fi
+  done
+  echo "  cohortd still busy after 30 s; measuring the next load anyway" >&2
+}
+
 # One offered load against cohortd; adds a row (with RSS and live actors) and records the
 # max-rate run's acknowledged events for baseline 1.
 bench_load() {
@@ -370,7 +390,7 @@ main() {
   : > "$work/rows.tsv"
   max_acked=
   start_node
-  for rate in $loads; do bench_load "$rate"; done
+  for rate in $loads; do settle; bench_load "$rate"; done
   stop_node
   if [ "$baselines" = 1 ]; then
     baseline_caf
