@@ -104,7 +104,8 @@ build_binaries() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-metric() { curl -s --max-time 5 "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+# A /metrics value; empty when cohortd does not answer within 15 s (busy after an overload).
+metric() { { curl -s --max-time 15 "http://127.0.0.1:$port/metrics" || true; } | awk -v m="$1" '$1 == m { print $2 }'; }
 
 # Starts cohortd on a fresh data dir; sets pid and port once /readyz answers 200.
 start_node() {
@@ -246,11 +247,12 @@ settle() {
   echo "  cohortd still busy after 30 s; measuring the next load anyway" >&2
 }
 
-# One offered load against cohortd; adds a row (with RSS and live actors) and records the
-# max-rate run's acknowledged events for baseline 1.
+# One offered load against cohortd; once it is idle again, adds a row (with RSS and live
+# actors) and records the max-rate run's acknowledged events for baseline 1.
 bench_load() {
   local rate=$1 result rss live
   result=$(load_run "http://127.0.0.1:$port" "$rate" "$push_users" "$work/cohort-load-$rate.out")
+  settle
   rss=$(rss_kb "$pid")
   live=$(metric cohort_actors_live)
   live=${live%.*}
@@ -390,7 +392,7 @@ main() {
   : > "$work/rows.tsv"
   max_acked=
   start_node
-  for rate in $loads; do settle; bench_load "$rate"; done
+  for rate in $loads; do bench_load "$rate"; done
   stop_node
   if [ "$baselines" = 1 ]; then
     baseline_caf
