@@ -37,10 +37,35 @@ struct ingest_config {
   duration dedup_window = std::chrono::hours(24);
   std::size_t max_body_bytes = 1048576;        ///< Compressed and decompressed bodies alike.
   std::size_t max_message_bytes = 32768;       ///< Segment's per-message limit.
-  duration request_timeout = std::chrono::seconds(30);
+  duration request_timeout = std::chrono::seconds(30);  ///< Wait for the actors' answer.
   std::string durability = "os";  ///< os: survives a process crash; fsync: power loss too.
   std::size_t max_in_flight = 200000;  ///< Acknowledged events not yet applied; past it, 503.
   duration checkpoint_interval = std::chrono::seconds(5);  ///< Snapshot + log truncation.
+};
+
+/// `http.rate_limit:` — token bucket per write key over ingested events; 0 = off.
+struct rate_limit_config {
+  double events_per_second = 0;  ///< Refill rate; past it ingest answers 429 + Retry-After.
+  double burst = 0;              ///< Bucket size (0 = events_per_second).
+};
+
+/// `http.tls:` — both empty = plain HTTP; both set = HTTPS and wss:// only.
+struct tls_config {
+  std::string cert_file;  ///< PEM certificate chain.
+  std::string key_file;   ///< PEM private key (its contents are never logged).
+};
+
+/// `http:` — connection limits against slow, idle and flooding clients, and TLS.
+struct http_config {
+  duration header_timeout = std::chrono::seconds(10);  ///< Whole header, from its first byte.
+  duration body_timeout = std::chrono::seconds(30);    ///< Whole body; also a response write.
+  duration idle_timeout = std::chrono::seconds(60);    ///< Keep-alive wait for the next request.
+  /// Open connections (WebSocket included); past it new plain-HTTP connections get an
+  /// immediate 503 + Retry-After and are closed, new TLS connections are closed.
+  std::size_t max_connections = 1024;
+  std::size_t max_header_bytes = 16384;  ///< Past it, 431.
+  rate_limit_config rate_limit;
+  tls_config tls;
 };
 
 /// `events:` — raw names to canonical types, native shapes to canonical events.
@@ -54,7 +79,7 @@ struct sessions_config {
   duration gap = std::chrono::minutes(30);
   duration allowed_lateness = std::chrono::minutes(10);
   duration passivate_after = std::chrono::minutes(10);
-  std::size_t recent_events = 50;  ///< Raw events kept per user for inspection.
+  std::size_t recent_events = 16;  ///< Raw events kept per user for inspection.
 };
 
 /// One probabilistic matching key: event fields that together point at one device or
@@ -127,6 +152,7 @@ struct config {
   cluster_config cluster;
   admin_config admin;
   ingest_config ingest;
+  http_config http;
   events_config events;
   sessions_config sessions;
   identity_config identity;

@@ -77,6 +77,7 @@ public:
         {"cluster", [&](const field& v) { read_cluster(v, cfg.cluster); }},
         {"admin", [&](const field& v) { read_admin(v, cfg.admin); }},
         {"ingest", [&](const field& v) { read_ingest(v, cfg.ingest); }},
+        {"http", [&](const field& v) { read_http(v, cfg.http); }},
         {"events", [&](const field& v) { read_events(v, cfg.events); }},
         {"sessions", [&](const field& v) { read_sessions(v, cfg.sessions); }},
         {"identity", [&](const field& v) { read_identity(v, cfg.identity); }},
@@ -158,6 +159,64 @@ private:
         {"checkpoint_interval",
          [&](const field& v) { r_.read_duration(v, out.checkpoint_interval, false); }},
     });
+  }
+
+  void read_http(const field& f, http_config& out) {
+    r_.read_keys(f, {
+        {"header_timeout", [&](const field& v) { r_.read_duration(v, out.header_timeout, false); }},
+        {"body_timeout", [&](const field& v) { r_.read_duration(v, out.body_timeout, false); }},
+        {"idle_timeout", [&](const field& v) { r_.read_duration(v, out.idle_timeout, false); }},
+        {"max_connections", [&](const field& v) { r_.read_positive_size(v, out.max_connections); }},
+        {"max_header_bytes",
+         [&](const field& v) { r_.read_positive_size(v, out.max_header_bytes); }},
+        {"rate_limit", [&](const field& v) { read_rate_limit(v, out.rate_limit); }},
+        {"tls", [&](const field& v) { read_tls(v, out.tls); }},
+    });
+  }
+
+  void read_rate_limit(const field& f, rate_limit_config& out) {
+    r_.read_keys(f, {
+        {"events_per_second", [&](const field& v) { read_non_negative(v, out.events_per_second); }},
+        {"burst", [&](const field& v) { read_non_negative(v, out.burst); }},
+    });
+  }
+
+  void read_non_negative(const field& f, double& out) {
+    double value = 0;
+    if (!r_.read_number(f, value)) return;
+    if (value < 0) {
+      r_.fail(f, "must not be negative (0 = off), got " + describe(f.node));
+      return;
+    }
+    out = value;
+  }
+
+  // Both files or neither: a certificate without its key cannot serve TLS. The files
+  // must be readable now, so that a typo stops the start instead of the first handshake.
+  void read_tls(const field& f, tls_config& out) {
+    const auto before = r_.error_count();
+    const auto present = r_.read_keys(f, {
+        {"cert_file", [&](const field& v) { read_readable_file(v, out.cert_file); }},
+        {"key_file", [&](const field& v) { read_readable_file(v, out.key_file); }},
+    });
+    if (r_.error_count() == before && out.cert_file.empty() != out.key_file.empty()) {
+      const auto* missing = out.cert_file.empty() ? "cert_file" : "key_file";
+      r_.fail(key_or_map(f, present, missing),
+              "required when the other TLS file is set (both PEM files, or neither)");
+    }
+  }
+
+  void read_readable_file(const field& f, std::string& out) {
+    std::string path;
+    if (!r_.read_string(f, path) || path.empty()) return;
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(path, ec)) {
+      r_.fail(f, "cannot read '" + path + "': " +
+                     (in ? std::string("it is a directory") : std::strerror(errno)));
+      return;
+    }
+    out = std::move(path);
   }
 
   void read_events(const field& f, events_config& out) {
@@ -620,6 +679,25 @@ config_error syntax_error(const YAML::Exception& e) {
   return error;
 }
 
+bool is_secret_key(const std::string& key) {
+  const std::string secret_suffix = ".secret";
+  return key.rfind("ingest.write_keys", 0) == 0 || key == "admin.token"
+         || (key.rfind("webhooks[", 0) == 0 && key.size() > secret_suffix.size()
+             && key.compare(key.size() - secret_suffix.size(), secret_suffix.size(),
+                            secret_suffix) == 0);
+}
+
+/// Config errors reach stderr and the admin API (/admin/api/rules, reload answers), so
+/// an error about a write key, the admin token or a webhook secret must not quote the
+/// value it found: a mistyped secret is still a secret.
+void hide_secret_values(std::vector<config_error>& errors) {
+  for (auto& e : errors) {
+    const auto got = e.message.find(", got ");
+    if (is_secret_key(e.key) && got != std::string::npos)
+      e.message = e.message.substr(0, got) + ", got a value that is not shown (a secret)";
+  }
+}
+
 // Errors in file order, whatever order the sections were checked in.
 void sort_by_position(std::vector<config_error>& errors) {
   std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
@@ -652,6 +730,7 @@ load_result load_text(const std::string& yaml, const std::string& name) {
     return result;
   }
   loader(result.errors, yaml).read(root, result.cfg);
+  hide_secret_values(result.errors);
   sort_by_position(result.errors);
   return result;
 }

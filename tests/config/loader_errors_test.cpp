@@ -120,7 +120,9 @@ BOOST_AUTO_TEST_CASE(wrong_types) {
       "admin: [token]\n"
       "node: {id: {a: 1}}\n");
   expect_error(r, "ingest.max_body_bytes", 2, 19, "expected a positive integer, got \"big\"");
-  expect_error(r, "ingest.write_keys", 3, 15, "expected a list, got \"demo-key\"");
+  // A secret's value is never quoted (config errors reach stderr and the admin API).
+  expect_error(r, "ingest.write_keys", 3, 15, "expected a list, got a value that is not shown");
+  BOOST_TEST(test::dump(r).find("demo-key") == std::string::npos, test::dump(r));
   expect_error(r, "ingest.dedup_window", 4, 3, "got a list");
   expect_error(r, "admin", 5, 1, "expected a mapping, got a list");  // collections: at the key
   expect_error(r, "node.id", 6, 8, "expected a string, got a mapping");
