@@ -1,19 +1,15 @@
 #include "runtime/http_server.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <optional>
+#include <atomic>
 #include <thread>
 #include <vector>
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
-#include "runtime/stream_session.hpp"
+#include "runtime/http_connection.hpp"
+#include "runtime/tls_context.hpp"
 
 namespace cohort::runtime {
 
@@ -22,7 +18,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-namespace {
+namespace http_detail {
 
 http_request to_request(http::request<http::string_body>&& in, const tcp::socket& sock) {
   http_request req;
@@ -46,120 +42,127 @@ http_request to_request(http::request<http::string_body>&& in, const tcp::socket
   return req;
 }
 
-/// One client connection: read a request, dispatch, write the answer, repeat.
-class connection : public std::enable_shared_from_this<connection> {
+} // namespace http_detail
+
+namespace {
+
+constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
+constexpr auto refusal_drain = std::chrono::seconds(1);
+
+/// Counts open connections against max_connections. A slot is a token whose
+/// destruction gives the place back, so a connection handing its socket to a WebSocket
+/// session hands the slot along, and no path can forget to release it.
+class connection_slots {
 public:
-  connection(tcp::socket&& socket, const http_router& router, const http_server_options& opts)
-    : stream_(std::move(socket)), router_(router), opts_(opts) {
+  explicit connection_slots(std::size_t max) : max_(max) {
   }
 
-  void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  /// A slot, or null when `max` are taken.
+  std::shared_ptr<void> try_take() {
+    if (open_->fetch_add(1) >= max_) {
+      open_->fetch_sub(1);
+      return nullptr;
+    }
+    // Points at the counter only to be non-null; the deleter gives the place back.
+    return std::shared_ptr<void>(open_.get(), [open = open_](void*) { open->fetch_sub(1); });
   }
 
 private:
-  void read() {
-    parser_.emplace();
-    parser_->body_limit(opts_.max_body_bytes);
-    parser_->header_limit(static_cast<std::uint32_t>(opts_.max_header_bytes));
-    stream_.expires_after(opts_.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
+  const std::size_t max_;
+  std::shared_ptr<std::atomic<std::size_t>> open_ = std::make_shared<std::atomic<std::size_t>>(0);
+};
+
+/// A plain connection past max_connections: a canned 503, then a short drain of what
+/// the client already sent (closing over unread bytes would reset the connection and
+/// could destroy the answer in flight), then close.
+class refusal : public std::enable_shared_from_this<refusal> {
+public:
+  explicit refusal(tcp::socket&& socket) : stream_(std::move(socket)) {
+  }
+
+  void start() {
+    static const std::string answer = [] {
+      const std::string body = R"({"success":false,"error":"too many open connections"})";
+      return "HTTP/1.1 503 Service Unavailable\r\nServer: cohortd\r\nRetry-After: 1\r\n"
+             "Content-Type: application/json\r\nContent-Length: "
+             + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    }();
+    stream_.expires_after(refusal_drain);
+    net::async_write(stream_, net::buffer(answer),
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
+                       beast::error_code ignored;
+                       self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                       if (!ec)
+                         self->drain();
                      });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout
-        || ec == net::error::connection_reset || ec == net::error::operation_aborted) {
-      return close();
-    }
-    if (ec == http::error::body_limit)
-      return fail(413, "body exceeds " + std::to_string(opts_.max_body_bytes) + " bytes");
-    if (ec == http::error::header_limit)
-      return fail(431, "headers exceed " + std::to_string(opts_.max_header_bytes) + " bytes");
-    if (ec)
-      return fail(400, "bad HTTP request: " + ec.message());
-    auto in = parser_->release();
-    // The WebSocket session takes the socket over; this connection ends here.
-    if (opts_.stream && is_stream_upgrade(in))
-      return start_stream_session(opts_.stream, std::move(stream_), std::move(in));
-    keep_alive_ = in.keep_alive();
-    version_ = in.version();
-    stream_.expires_never();
-    auto self = shared_from_this();
-    router_.dispatch(to_request(std::move(in), stream_.socket()),
-                     [self](http_response res) {
-                       net::post(self->stream_.get_executor(),
-                                 [self, res = std::move(res)]() mutable {
-                                   self->write(std::move(res));
-                                 });
-                     });
-  }
-
-  /// Answers a request that could not be read, then closes: the stream position is
-  /// unknown after a parse error, so the connection cannot be reused.
-  void fail(unsigned status, std::string reason) {
-    keep_alive_ = false;
-    version_ = 11;
-    write(error_response(status, reason));
-  }
-
-  void write(http_response res) {
-    auto msg = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(res.status), version_);
-    msg->set(http::field::server, "cohortd");
-    msg->set(http::field::content_type, res.content_type);
-    for (auto& [k, v] : res.headers)
-      msg->set(k, v);
-    msg->body() = std::move(res.body);
-    msg->keep_alive(keep_alive_);
-    msg->prepare_payload();
-    stream_.expires_after(opts_.request_timeout);
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
-                        if (ec || !self->keep_alive_)
-                          return self->close();
-                        self->read();
-                      });
-  }
-
-  void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+private:
+  void drain() {
+    stream_.async_read_some(net::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec)
+                                self->drain();
+                            });
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  const http_router& router_;
-  const http_server_options& opts_;
-  bool keep_alive_ = true;
-  unsigned version_ = 11;
+  char scratch_[4096];
 };
 
 } // namespace
 
 struct http_server::impl {
   impl(http_server_options o, const http_router& r)
-    : opts(std::move(o)), router(r), ioc(opts.threads), acceptor(net::make_strand(ioc)) {
+    : opts(std::move(o)), router(r), ioc(opts.threads), acceptor(net::make_strand(ioc)),
+      retry(acceptor.get_executor()), slots(opts.max_connections) {
   }
 
   void accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open())
         return;
-      if (!ec)
-        std::make_shared<connection>(std::move(s), router, opts)->start();
+      if (ec)
+        return accept_later();
+      serve(std::move(s));
       accept();
     });
+  }
+
+  /// Out of file descriptors (or another accept failure): retrying at once would spin a
+  /// server thread at 100% while connections close and free some.
+  void accept_later() {
+    retry.expires_after(accept_retry_delay);
+    retry.async_wait([this](beast::error_code ec) {
+      if (!ec)
+        accept();
+    });
+  }
+
+  void serve(tcp::socket s) {
+    auto slot = slots.try_take();
+    if (!slot && opts.tls) {
+      beast::error_code ignored;
+      s.close(ignored);
+    } else if (!slot) {
+      std::make_shared<refusal>(std::move(s))->start();
+    } else if (opts.tls) {
+      std::make_shared<http_detail::connection<tls_stream>>(router, opts, std::move(slot),
+                                                            std::move(s), opts.tls->native())
+        ->start();
+    } else {
+      std::make_shared<http_detail::connection<beast::tcp_stream>>(router, opts,
+                                                                   std::move(slot), std::move(s))
+        ->start();
+    }
   }
 
   http_server_options opts;
   const http_router& router;
   net::io_context ioc;
   tcp::acceptor acceptor;
+  net::steady_timer retry;
+  connection_slots slots;
   std::vector<std::thread> threads;
   unsigned short port = 0;
 };
@@ -203,6 +206,7 @@ void http_server::stop() {
   net::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->retry.cancel();
   });
   impl_->ioc.stop();
   for (auto& t : impl_->threads)

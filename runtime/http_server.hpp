@@ -11,23 +11,35 @@
 namespace cohort::runtime {
 
 struct stream_context;
+class tls_context;
 
-/// Limits and address of the HTTP server.
+/// Limits and address of the HTTP server. Each timeout closes the connection without an
+/// answer when it passes: a client too slow to send its request cannot read one either.
 struct http_server_options {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;       ///< 0 binds a free port (see http_server::port()).
-  std::size_t max_body_bytes = 1048576;
-  std::size_t max_header_bytes = 16384;
-  std::chrono::milliseconds request_timeout{30000};  ///< Whole request read, and idle.
+  std::size_t max_body_bytes = 1048576;   ///< Past it, 413.
+  std::size_t max_header_bytes = 16384;   ///< Past it, 431.
+  /// The whole header, from the connection's start (or a kept-alive request's first
+  /// byte): against slowloris clients that dribble a header byte by byte.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};   ///< The whole body; a response write too.
+  std::chrono::milliseconds idle_timeout{60000};   ///< Keep-alive wait for the next request.
+  /// Open connections, WebSocket sessions included. Past it a new plain connection gets
+  /// an immediate 503 + Retry-After (its request unread) and is closed; a new TLS one is
+  /// closed at once, since a handshake would cost what the limit is there to save.
+  std::size_t max_connections = 1024;
   int threads = 2;
+  /// When set, HTTPS and wss:// only (runtime/tls_context.hpp); null: plain HTTP.
+  std::shared_ptr<tls_context> tls;
   /// When set, WebSocket upgrades of /v1/stream are served (runtime/stream_session.hpp).
   std::shared_ptr<const stream_context> stream;
 };
 
-/// HTTP/1.1 server on Boost.Beast: keep-alive, requests on one connection answered in
-/// order (pipelining-safe), a read deadline per request, header and body limits
-/// (413 past the body limit). Handlers run on the server threads and may answer later
-/// from any thread.
+/// HTTP/1.1 server on Boost.Beast, optionally over TLS: keep-alive, requests on one
+/// connection answered in order (pipelining-safe), header/body/idle deadlines, header
+/// and body limits, a connection limit. Handlers run on the server threads and may
+/// answer later from any thread.
 class http_server {
 public:
   http_server(http_server_options options, const http_router& router);

@@ -12,6 +12,7 @@
 #include "runtime/model_loader.hpp"
 #include "runtime/node.hpp"
 #include "runtime/options.hpp"
+#include "runtime/tls_context.hpp"
 
 namespace {
 
@@ -54,6 +55,13 @@ int main(int argc, char** argv) {
     std::cerr << "cohortd: " << applied.error().reason << '\n';
     return exit_usage;
   }
+  // A bad certificate or key is a config error like any other: exit 2 before starting.
+  if (auto tls = runtime::tls_context::load(loaded.cfg.http.tls); !tls) {
+    std::cerr << "cohortd: config error: " << opts->config_path << ": " << tls.error().reason
+              << '\n';
+    return exit_usage;
+  }
+  const bool tls_on = !loaded.cfg.http.tls.cert_file.empty();
   std::vector<std::string> model_errors;
   auto model = runtime::build_model(loaded.cfg, 1, model_errors);
   for (const auto& err : model_errors)
@@ -70,7 +78,7 @@ int main(int argc, char** argv) {
     std::cerr << "cohortd: " << node.error().reason << '\n';
     return exit_runtime_failure;
   }
-  const auto base = "http://" + (*node)->listen();
+  const auto base = (tls_on ? "https://" : "http://") + (*node)->listen();
   std::cout << "cohortd listening on " << base << std::endl;
   std::unique_ptr<runtime::demo> demo;
   if (opts->demo) {

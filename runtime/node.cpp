@@ -24,6 +24,7 @@
 #include "runtime/services.hpp"
 #include "runtime/stream_context.hpp"
 #include "runtime/store.hpp"
+#include "runtime/tls_context.hpp"
 
 namespace cohort::runtime {
 
@@ -56,6 +57,12 @@ codecs::event_types types_of(const config::config& cfg) {
   for (const auto& [raw, canonical] : cfg.events.aliases)
     types.add_alias(raw, canonical);
   return types;
+}
+
+stream_limits stream_limits_of(const config::config& cfg) {
+  stream_limits limits;
+  limits.idle_timeout = cfg.http.idle_timeout;
+  return limits;
 }
 
 /// Writes every dirty session and truncates the log, so the next start replays nothing.
@@ -178,9 +185,17 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   http_server_options http;
   config::parse_host_port(m.cfg.node.listen, http.host, http.port);
   http.max_body_bytes = m.cfg.ingest.max_body_bytes;
-  http.request_timeout = m.cfg.ingest.request_timeout;
+  http.max_header_bytes = m.cfg.http.max_header_bytes;
+  http.header_timeout = m.cfg.http.header_timeout;
+  http.body_timeout = m.cfg.http.body_timeout;
+  http.idle_timeout = m.cfg.http.idle_timeout;
+  http.max_connections = m.cfg.http.max_connections;
+  auto tls = tls_context::load(m.cfg.http.tls);
+  if (!tls)
+    return tls.error();
+  http.tls = *tls;
   auto stream = std::make_shared<stream_context>(
-    stream_context{*m.system, m.svc->publisher, stream_limits{}, {}, {}, nullptr, {}});
+    stream_context{*m.system, m.svc->publisher, stream_limits_of(m.cfg), {}, {}, nullptr, {}});
   add_console_stream(*stream, *m.svc);
   stream->resolve_user = [graph = m.graph](const std::string& id) { return graph->profile_of(id); };
   http.stream = std::move(stream);

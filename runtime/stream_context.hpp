@@ -31,6 +31,10 @@ struct stream_limits {
   /// How long a dropped slow client gets to read its close frame before the socket is
   /// closed under it (its pending write cannot finish while it does not read).
   std::chrono::milliseconds close_grace{5000};
+  /// A client silent this long (no frame, and no answer to the ping sent halfway) is
+  /// dropped: a listening client answers pings, a half-sent frame does not. The node
+  /// sets http.idle_timeout.
+  std::chrono::milliseconds idle_timeout{300000};
 };
 
 /// Shared by all stream sessions of one server. The actor system must outlive the

@@ -11,7 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -35,7 +37,12 @@ namespace {
 constexpr std::string_view stream_path = "/v1/stream";
 constexpr std::string_view slow_consumer_reason = "slow consumer: send queue full";
 
-class stream_session;
+/// What the outbox wakes: a session, whatever its transport.
+class wakeable {
+public:
+  virtual ~wakeable() = default;
+  virtual void on_wake() = 0;
+};
 
 /// The bounded queue of frames waiting to be written, and the only way from the
 /// subscriber actor (CAF threads) into a session (its strand). The actor never holds the
@@ -45,7 +52,7 @@ class stream_session;
 class outbox {
 public:
   outbox(const stream_limits& limits, net::any_io_executor strand,
-         std::weak_ptr<stream_session> session)
+         std::weak_ptr<wakeable> session)
     : limits_(limits), strand_(std::move(strand)), session_(std::move(session)) {
   }
 
@@ -95,7 +102,7 @@ private:
   bool closed_ = false;
   bool wake_posted_ = false;  ///< At most one wake-up waits on the strand.
   std::optional<net::any_io_executor> strand_;
-  std::weak_ptr<stream_session> session_;
+  std::weak_ptr<wakeable> session_;
 };
 
 /// One subscriber actor per connection: the publisher's fan-out target. It renders each
@@ -114,12 +121,17 @@ caf::behavior subscriber_actor(caf::event_based_actor* self, std::shared_ptr<out
   };
 }
 
-/// One WebSocket client of /v1/stream. Every member is touched on the connection's
-/// strand only (the socket was accepted on a strand), except the outbox.
-class stream_session : public std::enable_shared_from_this<stream_session> {
+/// One WebSocket client of /v1/stream over `Stream` (TCP or TLS). Every member is
+/// touched on the connection's strand only (the socket was accepted on a strand),
+/// except the outbox.
+template <class Stream>
+class stream_session : public wakeable,
+                       public std::enable_shared_from_this<stream_session<Stream>> {
 public:
-  stream_session(std::shared_ptr<const stream_context> ctx, beast::tcp_stream&& stream)
-    : ctx_(std::move(ctx)), ws_(std::move(stream)), grace_(ws_.get_executor()) {
+  stream_session(std::shared_ptr<const stream_context> ctx, Stream&& stream,
+                 std::shared_ptr<void> slot)
+    : ctx_(std::move(ctx)), ws_(std::move(stream)), grace_(ws_.get_executor()),
+      slot_(std::move(slot)) {
     beast::error_code ec;
     auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
     if (!ec)
@@ -134,9 +146,11 @@ public:
     // The websocket stream keeps its own timeouts; the TCP deadline of the HTTP
     // connection would otherwise cut idle subscribers.
     beast::get_lowest_layer(ws_).expires_never();
-    // Server defaults: 30 s handshake, keep-alive pings after 300 s of silence (a
-    // listening client sends nothing, and a ping answer counts as activity).
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // Server defaults (30 s handshake), and a ping after half the idle timeout of
+    // silence: a listening client sends nothing, but its ping answer counts as activity.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = ctx_->limits.idle_timeout;
+    ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "cohortd"); }));
     ws_.read_message_max(ctx_->limits.max_frame_bytes);
@@ -144,13 +158,13 @@ public:
       inspect_.emplace(ctx_->inspect, ctx_->system, ctx_->publisher,
                        inspect_allowed(*ctx_->inspect, req.target(),
                                        req[http::field::authorization]));
-    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
       self->on_accept(ec);
     });
   }
 
   /// A frame was queued by the subscriber actor (or the queue overflowed).
-  void on_wake() {
+  void on_wake() override {
     if (box_)
       box_->woken();
     pump();
@@ -161,13 +175,13 @@ private:
     if (ec)
       return release();
     ws_.text(true);
-    box_ = std::make_shared<outbox>(ctx_->limits, ws_.get_executor(), weak_from_this());
+    box_ = std::make_shared<outbox>(ctx_->limits, ws_.get_executor(), this->weak_from_this());
     subscriber_ = ctx_->system.spawn(subscriber_actor, box_, ctx_->push_latency);
     read();
   }
 
   void read() {
-    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_read(ec);
     });
   }
@@ -244,7 +258,7 @@ private:
       return;
     writing_ = true;
     out_ = std::move(*frame);
-    ws_.async_write(net::buffer(out_), [self = shared_from_this()](beast::error_code ec,
+    ws_.async_write(net::buffer(out_), [self = this->shared_from_this()](beast::error_code ec,
                                                                    std::size_t) {
       self->on_write(ec);
     });
@@ -268,7 +282,7 @@ private:
     if (ctx_->on_slow_consumer)
       ctx_->on_slow_consumer(remote_);
     grace_.expires_after(ctx_->limits.close_grace);
-    grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    grace_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec)
         beast::get_lowest_layer(self->ws_).close();  // fails the pending I/O
     });
@@ -279,7 +293,7 @@ private:
   void send_close() {
     websocket::close_reason reason{websocket::close_code::policy_error,
                                    std::string(slow_consumer_reason)};
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+    ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {
       self->release();
     });
   }
@@ -305,8 +319,9 @@ private:
   }
 
   std::shared_ptr<const stream_context> ctx_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   net::steady_timer grace_;
+  std::shared_ptr<void> slot_;  ///< The server's connection count, held until the end.
   beast::flat_buffer in_;
   std::shared_ptr<outbox> box_;
   caf::actor subscriber_;
@@ -356,8 +371,18 @@ bool is_stream_upgrade(const upgrade_request& req) {
 }
 
 void start_stream_session(std::shared_ptr<const stream_context> ctx,
-                          beast::tcp_stream&& stream, upgrade_request&& req) {
-  std::make_shared<stream_session>(std::move(ctx), std::move(stream))->run(std::move(req));
+                          beast::tcp_stream&& stream, upgrade_request&& req,
+                          std::shared_ptr<void> slot) {
+  std::make_shared<stream_session<beast::tcp_stream>>(std::move(ctx), std::move(stream),
+                                                      std::move(slot))
+    ->run(std::move(req));
+}
+
+void start_stream_session(std::shared_ptr<const stream_context> ctx, tls_stream&& stream,
+                          upgrade_request&& req, std::shared_ptr<void> slot) {
+  std::make_shared<stream_session<tls_stream>>(std::move(ctx), std::move(stream),
+                                               std::move(slot))
+    ->run(std::move(req));
 }
 
 } // namespace cohort::runtime
