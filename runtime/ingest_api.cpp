@@ -15,6 +15,7 @@
 #include "runtime/ask.hpp"
 #include "runtime/auth.hpp"
 #include "runtime/http_router.hpp"
+#include "runtime/rate_limiter.hpp"
 #include "runtime/services.hpp"
 
 namespace cohort::runtime {
@@ -88,8 +89,22 @@ void acknowledge(services& svc, codecs::decoded_batch batch, respond_fn respond)
     actors::ingest_atom::value, std::move(batch.events));
 }
 
-http_handler ingest_handler(services& svc, decoder decode) {
-  return [&svc, decode = std::move(decode)](http_request&& req, respond_fn respond) {
+/// 429 when `key` is past its rate: nothing of the request is kept (no dead letters
+/// either), so the client's retry after Retry-After is the first copy stored.
+std::optional<http_response> rate_refusal(rate_limiter& limiter, std::string_view key,
+                                          std::size_t events) {
+  auto wait = limiter.take(key, events);
+  if (!wait)
+    return std::nullopt;
+  auto res = error_response(429, "rate limit: this write key sends more events per second "
+                                 "than http.rate_limit allows; retry after Retry-After");
+  res.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+  return res;
+}
+
+http_handler ingest_handler(services& svc, decoder decode,
+                            std::shared_ptr<rate_limiter> limiter) {
+  return [&svc, decode = std::move(decode), limiter](http_request&& req, respond_fn respond) {
     ++svc.counters.requests;
     respond = timed_ok(svc.counters.ack_latency, std::move(respond));
     auto basic = basic_user(req.header("authorization"));
@@ -114,6 +129,14 @@ http_handler ingest_handler(services& svc, decoder decode) {
       respond(error_response(401, batch->write_key.empty()
                                     ? "missing write key (Basic auth or writeKey)"
                                     : "unknown write key"));
+      return;
+    }
+    // With auth off anyone can name any key: one shared bucket keeps the map bounded.
+    const auto rate_key = keys.empty() ? std::string_view{}
+                                       : std::string_view(basic ? *basic : batch->write_key);
+    auto messages = batch->events.size() + batch->rejected.size();
+    if (auto refused = rate_refusal(*limiter, rate_key, messages)) {
+      respond(std::move(*refused));
       return;
     }
     // Admission comes before anything is kept, so a refused request changes nothing and
@@ -158,15 +181,18 @@ decoder native_decoder(const services& svc) {
 
 void add_ingest_api(http_router& router, services& svc) {
   using codecs::segment_call;
-  router.add("POST", "/v1/batch", ingest_handler(svc, segment_decoder(segment_call::batch)));
+  const auto& rate = svc.cfg.http.rate_limit;
+  auto limiter = std::make_shared<rate_limiter>(rate.events_per_second, rate.burst);
+  router.add("POST", "/v1/batch",
+             ingest_handler(svc, segment_decoder(segment_call::batch), limiter));
   const std::pair<const char*, segment_call> calls[] = {
     {"/v1/track", segment_call::track},       {"/v1/page", segment_call::page},
     {"/v1/screen", segment_call::screen},     {"/v1/identify", segment_call::identify},
     {"/v1/alias", segment_call::alias},       {"/v1/group", segment_call::group},
   };
   for (auto [path, call] : calls)
-    router.add("POST", path, ingest_handler(svc, segment_decoder(call)));
-  router.add("POST", "/v1/events", ingest_handler(svc, native_decoder(svc)));
+    router.add("POST", path, ingest_handler(svc, segment_decoder(call), limiter));
+  router.add("POST", "/v1/events", ingest_handler(svc, native_decoder(svc), limiter));
 }
 
 } // namespace cohort::runtime
