@@ -328,6 +328,11 @@ BOOST_FIXTURE_TEST_CASE(an_unmerge_rebuilds_both_profiles_from_their_own_events,
 
 // A log holding a merge (U <- A) and then its unmerge (A <- U) replays both transfers at
 // once: each must complete, so that both profiles answer and keep their own events.
+// Known failure (found by this case): shard A takes A's events and the unmerge record
+// (receiver A) before the merge's handover request arrives, so A's session awaits U's
+// handover while U's session awaits A's: neither serves the other's request until
+// transfer_timeout, then both transfers fail. A live unmerge sent right after its merge
+// can race the same way.
 BOOST_FIXTURE_TEST_CASE(a_replay_after_an_unmerge_keeps_both_sides, identity_fixture) {
   merge_a_into_u();
   auto reply = ask<actors::unmerge_reply>(ingest, actors::unmerge_atom::value, std::string{"A"});
