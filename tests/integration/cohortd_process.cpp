@@ -83,7 +83,7 @@ void cohortd_process::start(std::chrono::milliseconds ready_timeout) {
   ::close(err_fd);
   const int fd = out_pipe[0];
 
-  static const std::regex ready_line(R"(^cohortd listening on http://127\.0\.0\.1:(\d+)$)");
+  static const std::regex ready_line(R"(^cohortd listening on https?://127\.0\.0\.1:(\d+)$)");
   const auto deadline = clock::now() + ready_timeout;
   std::string pending;  // bytes of the line being read
   std::string seen;     // all stdout so far
