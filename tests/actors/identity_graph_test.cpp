@@ -311,10 +311,11 @@ BOOST_AUTO_TEST_CASE(unmerge_splits_the_origin_with_what_merged_through_it) {
   config::identity_config options = device_matching(0.9);
   options.user_id_conflicts = "allow";  // only the unmerge block may keep V apart below
   identity_graph g{options};
-  g.resolve(event_of("track", "V", "C"));  // C joins V
+  g.resolve(alias_of("C", "D"));           // D joins C
+  g.resolve(event_of("track", "V", "C"));  // C (with D) joins V
   g.resolve(alias_of("U", "V"));           // V (with C) joins U
   g.resolve(event_of("track", "U", "A"));  // A joins U
-  BOOST_TEST(ids_of(*g.record_of("C")) == (std::vector<std::string>{"A", "C", "U", "V"}));
+  BOOST_TEST(ids_of(*g.record_of("C")) == (std::vector<std::string>{"A", "C", "D", "U", "V"}));
 
   auto plan = g.unmerge("V", 7000);
   BOOST_REQUIRE_MESSAGE(plan, (plan ? "" : plan.error().reason));
@@ -323,20 +324,24 @@ BOOST_AUTO_TEST_CASE(unmerge_splits_the_origin_with_what_merged_through_it) {
   BOOST_TEST(plan->link == "unmerge");
   auto origins = plan->origins;
   std::sort(origins.begin(), origins.end());
-  BOOST_TEST(origins == (std::vector<std::string>{"C", "V"}));  // C came in through V
+  // C came in through V, D through C (its edge listed before C's: found transitively).
+  BOOST_TEST(origins == (std::vector<std::string>{"C", "D", "V"}));
   BOOST_TEST(g.profile_of("V") == "V");
   BOOST_TEST(g.profile_of("C") == "V");
+  BOOST_TEST(g.profile_of("D") == "V");
   BOOST_TEST(g.profile_of("A") == "U");
   BOOST_TEST(g.profile_of("U") == "U");
   BOOST_TEST(ids_of(*g.record_of("U")) == (std::vector<std::string>{"A", "U"}));
   auto split = g.record_of("V");
   BOOST_REQUIRE(split.has_value());
   BOOST_TEST(split->id == "V");
-  BOOST_TEST(ids_of(*split) == (std::vector<std::string>{"C", "V"}));
+  BOOST_TEST(ids_of(*split) == (std::vector<std::string>{"C", "D", "V"}));
   BOOST_TEST(find_identity(*split, "V")->link == "first");
-  BOOST_REQUIRE(split->edges.size() == 1u);
-  BOOST_TEST(split->edges[0].origin == "C");
-  BOOST_TEST(split->edges[0].parent == "V");
+  BOOST_REQUIRE(split->edges.size() == 2u);
+  BOOST_TEST(split->edges[0].origin == "D");
+  BOOST_TEST(split->edges[0].parent == "C");
+  BOOST_TEST(split->edges[1].origin == "C");
+  BOOST_TEST(split->edges[1].parent == "V");
   BOOST_TEST(g.stats().unmerges == 1u);
 
   // The split pair is not linked again by evidence: A and V on one device, within the
