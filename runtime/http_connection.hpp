@@ -3,8 +3,6 @@
 // One client connection of http_server, plain or TLS. Only http_server.cpp includes this
 // header: Beast and OpenSSL are heavy to compile.
 
-#include <algorithm>
-#include <cctype>
 #include <memory>
 #include <optional>
 #include <string>

@@ -1,6 +1,8 @@
 #include "runtime/http_server.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <thread>
 #include <vector>
 

@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   const bool tls_on = !loaded.cfg.http.tls.cert_file.empty();
+  if (tls_on && opts->demo) {
+    std::cerr << "cohortd: --demo drives the node over plain HTTP: it cannot run with http.tls\n";
+    return exit_usage;
+  }
   std::vector<std::string> model_errors;
   auto model = runtime::build_model(loaded.cfg, 1, model_errors);
   for (const auto& err : model_errors)
