@@ -114,23 +114,44 @@ caf::result<bool> snapshot_all(directory_ptr self) {
   return promise;
 }
 
-/// Forgets the key's actor without stopping it: a giver that ends once it has handed
-/// over everything. Nothing is routed to that key any more (the identity graph sends
-/// its events to the receiver), so no batch can be lost to the forgotten actor.
-void retire(directory_ptr self, const std::string& key) {
-  auto& st = self->state;
-  auto it = st.sessions.find(key);
-  if (it == st.sessions.end())
+/// Sends `batch` to the key's session actor, spawned or revived on demand.
+void route_one(directory_ptr self, const std::string& key, event_batch&& batch) {
+  auto* entry = find_or_spawn(self, key, true);
+  if (entry == nullptr) {
+    // Unreadable state: the events stay in the log and are replayed after a fix.
+    self->state.env.flow->release(static_cast<std::int64_t>(batch.size()));
     return;
-  st.keys.erase(it->second.session.id());
-  self->demonitor(it->second.session);
-  st.sessions.erase(it);
+  }
+  ++entry->routed;
+  entry->touched = true;
+  entry->asked = false;
+  self->send(entry->session, apply_atom::value, std::move(batch));
+}
+
+/// `d` as a std::chrono duration (CAF 0.17's duration only adds to time points).
+caf::timespan span_of(caf::duration d) {
+  std::chrono::steady_clock::time_point t{};
+  t += d;
+  return t.time_since_epoch();
+}
+
+/// Tells sessions idle since the previous sweep to passivate, then arms the next sweep.
+void sweep(directory_ptr self) {
+  for (auto& [key, entry] : self->state.sessions) {
+    // Still here a sweep after being asked (its write failed, say): ask again next time.
+    if (!entry.touched && !std::exchange(entry.asked, !entry.asked))
+      self->send(entry.session, passivate_atom::value);
+    entry.touched = false;
+  }
+  self->delayed_send(self, span_of(self->state.env.passivate_after), passivate_atom::value);
 }
 
 } // namespace
 
 caf::behavior directory_actor(directory_ptr self, session_env env) {
   self->state.env = std::move(env);
+  if (self->state.env.passivate_after.valid())
+    self->delayed_send(self, span_of(self->state.env.passivate_after), passivate_atom::value);
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& st = self->state;
     auto it = st.keys.find(msg.source.id());
@@ -151,32 +172,37 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
   });
   return {
     [=](route_atom, const std::string& key, event_batch& batch) {
-      auto* entry = find_or_spawn(self, key, true);
-      if (entry == nullptr) {
-        // Unreadable state: the events stay in the log and are replayed after a fix.
-        self->state.env.flow->release(static_cast<std::int64_t>(batch.size()));
-        return;
-      }
-      ++entry->routed;
-      self->send(entry->session, apply_atom::value, std::move(batch));
+      route_one(self, key, std::move(batch));
     },
-    [=](transfer_atom atom, codecs::event& record, caf::actor& giver_shard) {
+    [=](route_atom, shard_batch& batches) {
+      for (auto& b : batches)
+        route_one(self, b.key, std::move(b.events));
+    },
+    [=](transfer_atom atom, codecs::event& record) {
       auto* entry = find_or_spawn(self, record.user_id, true);
       if (entry == nullptr)
         return;  // reported; the record stays in the log and is replayed after a fix
       ++entry->routed;
-      self->send(entry->session, atom, std::move(record), std::move(giver_shard));
+      entry->touched = true;
+      entry->asked = false;
+      self->send(entry->session, atom, std::move(record));
     },
-    [=](handover_atom atom, codecs::event& record) -> caf::result<handover_reply> {
+    [=](handover_atom atom, codecs::event& record, caf::actor& receiver_shard) {
       auto plan = plan_of(record);
       auto* entry = find_or_spawn(self, plan.giver, false);
+      if (entry == nullptr) {
+        // Never seen (or unreadable, reported): nothing to give, nothing to wait for.
+        self->send(receiver_shard, handed_atom::value, std::move(record), handover_reply{});
+        return;
+      }
+      self->send(entry->session, atom, std::move(record), std::move(receiver_shard));
+    },
+    [=](handed_atom atom, codecs::event& record, handover_reply& reply) -> caf::result<bool> {
+      auto* entry = find_or_spawn(self, record.user_id, true);
       if (entry == nullptr)
-        return handover_reply{};  // never seen (or unreadable, reported): nothing to give
-      auto session = entry->session;
-      if (plan.origins.empty())
-        retire(self, plan.giver);
-      self->delegate(session, atom, std::move(record));
-      return caf::delegated<handover_reply>{};
+        return caf::make_error(caf::sec::runtime_error, "receiver state unreadable");
+      self->delegate(entry->session, atom, std::move(record), std::move(reply));
+      return caf::delegated<bool>{};
     },
     [=](profile_atom atom, const std::string& key) -> caf::result<profile> {
       return forward_query<profile>(self, key, atom);
@@ -191,21 +217,25 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     [=](passivate_atom, const std::string& key, std::uint64_t batches) {
       auto& st = self->state;
       auto it = st.sessions.find(key);
-      // Only the key's current actor may go. A session asks again each time its idle
-      // timeout fires while an earlier request waits here; once the first was granted and
-      // the user revived, a later one must not let go of the new actor (whose `routed`
-      // may equal the old actor's count): that actor would live on unknown to the
-      // directory, its events missing from the next incarnation and from checkpoints.
+      // Only the key's current actor may go. A session asks once per passivate message,
+      // and a sweep may send another while an earlier request waits here; once the first
+      // was granted and the user revived, a later one must not let go of the new actor
+      // (whose `routed` may equal the old actor's count): that actor would live on unknown
+      // to the directory, its events missing from the next incarnation and checkpoints.
       if (it == st.sessions.end()
-          || caf::actor_cast<caf::strong_actor_ptr>(it->second.session) != self->current_sender()
-          || it->second.routed != batches)
+          || caf::actor_cast<caf::strong_actor_ptr>(it->second.session) != self->current_sender())
         return false;
+      if (it->second.routed != batches) {
+        it->second.asked = false;  // a batch is on its way: idle again later, asked again
+        return false;
+      }
       st.keys.erase(it->second.session.id());
       self->demonitor(it->second.session);
       st.sessions.erase(it);
       ++st.passivated;
       return true;
     },
+    [=](passivate_atom) { sweep(self); },
     [=](stats_atom) {
       const auto& st = self->state;
       return directory_stats{st.sessions.size(), st.spawned, st.passivated};

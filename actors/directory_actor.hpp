@@ -17,6 +17,8 @@ struct directory_entry {
   caf::actor session;
   std::uint64_t routed = 0;    ///< Apply batches sent to it.
   std::uint64_t clean_at = 0;  ///< `routed` when its state was last written.
+  bool touched = true;         ///< Routed to since the last idle sweep.
+  bool asked = false;          ///< Told to passivate; no answer from it yet.
 };
 
 /// Owns the map user key -> session actor for one shard of the key space. CAF 0.17 has
@@ -45,12 +47,14 @@ typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
 }
 
 /// Behavior:
+///  - (route_atom, shard_batch) -> void: each key's events as below, in order.
 ///  - (route_atom, key, event_batch) -> void: to the key's session actor, spawned or
 ///    revived from its snapshot on demand.
-///  - (transfer_atom, record, giver_shard) -> void: to the receiver's session actor.
-///  - (handover_atom, record) -> handover_reply from the giver's session actor (revived
-///    if need be; empty when it has no state); a giver that hands over everything is
-///    forgotten here at once, as it ends.
+///  - (transfer_atom, record) -> void: to the receiver's session actor.
+///  - (handover_atom, record, receiver_shard) -> void: to the giver's session actor
+///    (revived if need be; when it has no state, an empty handover goes straight to the
+///    receiver); a giver that hands over everything then leaves like a passivated one.
+///  - (handed_atom, record, handover_reply) -> bool from the receiver's session actor.
 ///  - (profile_atom | summary_atom, key) -> the session's answer, or errc::unknown_user
 ///    when the key has neither a live actor nor a snapshot.
 ///  - (list_atom, filter, after, limit) -> vector<string>: live keys containing `filter`,
@@ -58,6 +62,10 @@ typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
 ///  - (snapshot_atom) -> bool: every session with unwritten state has written it.
 ///  - (passivate_atom, key, batches) -> bool: true (and forgotten) when no batch is on its
 ///    way to that session, i.e. it has received all `batches` routed to it.
+///  - (passivate_atom) -> void: the idle sweep, every env.passivate_after: sessions not
+///    routed to since the previous sweep are told to passivate (so a session goes after
+///    between one and two passivate_after of idleness). One timer per shard instead of
+///    an idle timeout per session, which CAF re-arms on every message.
 ///  - (stats_atom) -> directory_stats
 caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, session_env env);
 

@@ -20,21 +20,29 @@ using ingest_ptr = caf::stateful_actor<ingest_state>*;
 
 constexpr auto shard_timeout = std::chrono::seconds(120);
 
-/// Sends each profile's events, in order, to its directory shard. A transfer record is
-/// sent after every event before it and before every event after it, so that the giver
-/// has applied what came before and the receiver waits for the state before applying more.
+/// Sends each profile's events, in order, to its directory shard. A transfer record goes
+/// to both sides after every event before it and before every event after it, so that
+/// the giver has applied what came before and the receiver waits for the state before
+/// applying more. Each actor meets transfers in log order and a giver never waits to be
+/// asked, so transfers in both directions (a merge, then its unmerge) cannot deadlock.
 void route_all(const router& route, ingest_ptr self, event_batch& batch) {
   std::unordered_map<std::string, event_batch> per_user;
   auto flush = [&] {
+    std::unordered_map<const caf::actor*, shard_batch> per_shard;
     for (auto& [key, events] : per_user)
-      self->send(route.shard_for(key), route_atom::value, key, std::move(events));
+      per_shard[&route.shard_for(key)].push_back({key, std::move(events)});
+    for (auto& [shard, batches] : per_shard)
+      self->send(*shard, route_atom::value, std::move(batches));
     per_user.clear();
   };
   for (auto& ev : batch) {
     if (is_transfer(ev)) {
       flush();
-      auto giver_shard = route.shard_for(ev.previous_id);
-      self->send(route.shard_for(ev.user_id), transfer_atom::value, std::move(ev), giver_shard);
+      // The receiver is told first, so the state the giver sends it always arrives after.
+      const auto& receiver_shard = route.shard_for(ev.user_id);
+      self->send(receiver_shard, transfer_atom::value, ev);
+      self->send(route.shard_for(ev.previous_id), handover_atom::value, std::move(ev),
+                 receiver_shard);
       continue;
     }
     per_user[ev.route_key()].push_back(std::move(ev));

@@ -30,8 +30,18 @@ using replay_atom = caf::atom_constant<caf::atom("replay")>;        ///< logged 
 using stats_atom = caf::atom_constant<caf::atom("stats")>;      ///< counters of an actor.
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;    ///< move state in (merge).
 using handover_atom = caf::atom_constant<caf::atom("handover")>;    ///< give state out.
-using committed_atom = caf::atom_constant<caf::atom("committed")>;  ///< transfer written.
+using handed_atom = caf::atom_constant<caf::atom("handed")>;        ///< the state moved.
 using unmerge_atom = caf::atom_constant<caf::atom("unmerge")>;      ///< split a profile.
+
+/// One profile's events within a routed group.
+struct keyed_batch {
+  std::string key;
+  event_batch events;
+};
+
+/// What the ingest actor sends a directory shard per group commit: every profile's
+/// events of that shard in one message, rather than one message per profile.
+using shard_batch = std::vector<keyed_batch>;
 
 /// Errors that cross actor boundaries as values (category atom "cohort").
 enum class errc : std::uint8_t {
@@ -71,3 +81,12 @@ typename Inspector::result_type inspect(Inspector& f, event& x) {
 }
 
 } // namespace cohort::codecs
+
+namespace cohort::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, keyed_batch& x) {
+  return f(caf::meta::type_name("cohort.keyed_batch"), x.key, x.events);
+}
+
+} // namespace cohort::actors

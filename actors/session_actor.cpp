@@ -93,19 +93,41 @@ void receive(session_ptr self, const session_env& env, const codecs::event& reco
   publish_all(self, env, changes);
 }
 
+/// Leaves once the directory forgets this actor (the passivation hand-over, without a
+/// write: the receiver has already deleted this profile's state).
+void retire(session_ptr self, const caf::actor_addr& dir_addr) {
+  auto directory = caf::actor_cast<caf::actor>(dir_addr);
+  if (!directory)
+    return;
+  self->request(directory, caf::infinite, passivate_atom::value, self->state.user->key(),
+                self->state.batches)
+    .then([=](bool released) {
+      if (released)
+        self->quit();
+    });
+}
+
 /// Hands state to the receiver of a transfer: everything (a merge: this profile ends
 /// once the receiver has written it) or the parts of the plan's origins (an unmerge).
 /// Until the receiver confirms its write, this actor writes nothing of its own (it
 /// awaits): a crash in between must find the old states of both on disk, not one new.
-caf::result<handover_reply> give(session_ptr self, const session_env& env,
-                                 const codecs::event& record) {
+void give(session_ptr self, const session_env& env, const codecs::event& record,
+          const caf::actor& receiver_shard, const caf::actor_addr& directory) {
   auto& user = *self->state.user;
   auto plan = plan_of(record);
   handover_reply reply;
-  if (plan.origins.empty()) {
+  // A replay may reach a giver whose state is already past the record (say a merge
+  // undone by a later unmerge): it gives nothing and stays.
+  bool done_before = record.seq != 0 && record.seq <= user.last_seq();
+  if (plan.origins.empty() && !done_before) {
     reply.given = user.snapshot();
     reply.retired = true;
-  } else if (record.seq == 0 || record.seq > user.last_seq()) {
+    // Given away: should this actor be reused before it leaves (a replayed unmerge
+    // making it a receiver), it must start from nothing, as a new one would.
+    auto key = user.key();  // emplace destroys `user` before it constructs
+    self->state.user.emplace(std::move(key), env.limits);
+    self->state.user->mark_seq(record.seq);
+  } else if (!done_before) {
     std::vector<change_event> changes;
     auto out = user.extract(plan.origins, plan.receiver, record, *env.model->get(), changes);
     user.mark_seq(record.seq);
@@ -115,20 +137,43 @@ caf::result<handover_reply> give(session_ptr self, const session_env& env,
   } else {
     reply.remaining = user.snapshot();
   }
-  auto rp = self->make_response_promise<handover_reply>();
-  rp.deliver(reply);
-  auto receiver = caf::actor_cast<caf::actor>(self->current_sender());
-  auto retired = reply.retired;
-  auto done = [=] {
+  auto done = [=, retired = reply.retired] {
     if (retired)
-      self->quit();
+      retire(self, directory);
   };
-  if (receiver)
-    self->request(receiver, transfer_timeout, committed_atom::value)
-      .await([=](bool) { done(); }, [=](caf::error&) { done(); });
-  else
-    done();
-  return rp;
+  self->request(receiver_shard, transfer_timeout, handed_atom::value, record, std::move(reply))
+    .await([=](bool) { done(); },
+           [=](caf::error& err) {
+             std::cerr << "cohortd: transfer " << record.previous_id << " -> " << record.user_id
+                       << " not confirmed: " << self->system().render(err) << std::endl;
+             done();
+           });
+}
+
+/// The receiving side of a transfer: nothing else is processed (messages wait in the
+/// mailbox, in order) until the giver's state for this record arrives.
+void await_state(session_ptr self, const session_env& env, const codecs::event& record) {
+  auto resume = [=] {
+    self->unbecome();
+    self->set_default_handler(caf::print_and_drop);
+  };
+  self->set_default_handler(caf::skip);
+  self->become(
+    caf::keep_behavior,
+    [=](handed_atom, const codecs::event& handed, const handover_reply& reply)
+      -> caf::result<bool> {
+      if (handed.seq != record.seq)
+        return caf::skip;  // another transfer's state: after this one
+      receive(self, env, record, reply);
+      resume();
+      return true;
+    },
+    caf::after(transfer_timeout) >> [=] {
+      std::cerr << "cohortd: transfer " << record.previous_id << " -> " << record.user_id
+                << " timed out waiting for the state; the log keeps it for a replay"
+                << std::endl;
+      resume();
+    });
 }
 
 /// Writes the state if events were applied since the last write.
@@ -146,7 +191,7 @@ void passivate(session_ptr self, const session_env& env, const caf::actor_addr& 
   if (!directory)
     return;
   if (auto saved = save(self, env); !saved) {
-    // Staying alive keeps the state; the next idle timeout tries again.
+    // Staying alive keeps the state; the directory asks again after its next sweep.
     std::cerr << "cohortd: cannot passivate " << self->state.user->key() << ": "
               << saved.error().reason << std::endl;
     return;
@@ -166,18 +211,13 @@ caf::behavior session_actor(session_ptr self, std::string key, session_env env,
   self->state.user.emplace(std::move(initial));
   return {
     [=](apply_atom, const event_batch& batch) { apply(self, env, batch); },
-    [=](transfer_atom, const codecs::event& record, const caf::actor& giver_shard) {
+    [=](transfer_atom, const codecs::event& record) {
       ++self->state.batches;  // the directory counts transfers as routed batches
-      self->request(giver_shard, transfer_timeout, handover_atom::value, record)
-        .await([=](const handover_reply& reply) { receive(self, env, record, reply); },
-               [=](caf::error& err) {
-                 std::cerr << "cohortd: transfer " << record.previous_id << " -> "
-                           << record.user_id << " failed: " << self->system().render(err)
-                           << std::endl;
-               });
+      await_state(self, env, record);
     },
-    [=](handover_atom, const codecs::event& record) { return give(self, env, record); },
-    [=](committed_atom) { return true; },
+    [=](handover_atom, const codecs::event& record, const caf::actor& receiver_shard) {
+      give(self, env, record, receiver_shard, directory);
+    },
     [=](profile_atom) -> profile {
       auto p = self->state.user->combined().view(*env.model->get());
       p.profile_id = self->state.user->key();
@@ -194,8 +234,7 @@ caf::behavior session_actor(session_ptr self, std::string key, session_env env,
         return caf::make_error(caf::sec::runtime_error, saved.error().reason);
       return true;
     },
-    // An infinite duration (passivation off) arms no timer.
-    caf::after(env.passivate_after) >> [=] { passivate(self, env, directory); },
+    [=](passivate_atom) { passivate(self, env, directory); },
   };
 }
 

@@ -25,7 +25,7 @@ struct session_env {
   caf::actor dead_letters;  ///< Receives (dead_letter_atom, reason, event) for late events.
   std::shared_ptr<journal> store;      ///< Snapshots.
   std::shared_ptr<flow_control> flow;  ///< Released as events are applied.
-  caf::duration passivate_after = caf::infinite;  ///< Idle time before passivation.
+  caf::duration passivate_after = caf::infinite;  ///< Idle sweep period (infinite: off).
   std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits;  ///< Retries recognised (metrics).
 };
 
@@ -39,19 +39,21 @@ struct session_actor_state {
 /// One actor per profile key: applies routed event batches in arrival order, publishes
 /// segment and tag changes, hands late events to the dead-letter sink, and answers
 /// profile queries. It never fails a batch; duplicates are counted, not applied.
-/// Idle for env.passivate_after, it writes its snapshot and asks `directory` to let it
-/// go; it quits only when the directory confirms no batch is still on its way.
-/// Merges and unmerges (transfers) move state between two of them: the receiver asks
-/// the giver's shard for it and processes nothing else until it has it (events after
-/// the transfer wait in its mailbox; events before it reached the giver first), writes
-/// both states in one atomic write, then lets the giver go on (or end, after a merge).
+/// Told by its directory that it is idle, it writes its snapshot and asks `directory` to
+/// let it go; it quits only when the directory confirms no batch is still on its way.
+/// Merges and unmerges (transfers) move state between two of them: the giver sends its
+/// state when its turn in its own stream comes; the receiver processes nothing else
+/// until that state arrives (events after the transfer wait in its mailbox; events
+/// before it reached the giver first), writes both states in one atomic write, then
+/// confirms, and only then may the giver write again (or end, after a merge).
 ///  - (apply_atom, event_batch)                       -> void
-///  - (transfer_atom, record, actor giver_shard)      -> void: receive a transfer
-///  - (handover_atom, record)                         -> handover_reply: give one
-///  - (committed_atom)                                -> bool: a transfer is written
+///  - (transfer_atom, record)                         -> void: receive a transfer
+///  - (handover_atom, record, actor receiver_shard)   -> void: give one
+///  - (handed_atom, record, handover_reply)           -> bool: the giver's state, written
 ///  - (profile_atom)                                  -> profile
 ///  - (summary_atom)                                  -> profile_summary
 ///  - (snapshot_atom)                                 -> bool: state written (or clean)
+///  - (passivate_atom)                                -> void: idle; write state and go
 caf::behavior session_actor(caf::stateful_actor<session_actor_state>* self, std::string key,
                             session_env env, caf::actor_addr directory,
                             profile_state initial);

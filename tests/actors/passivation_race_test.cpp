@@ -1,8 +1,10 @@
-// The hand-over race of passivation, replayed deterministically: an idle session whose
-// passivation request waits in a busy directory asks again when its idle timeout fires
-// again; the first request is granted, the user is revived by a new event, and then the
-// second (stale) request arrives. It must not let go of the new actor.
+// The hand-over race of passivation, replayed deterministically: a slow idle session gets
+// two passivate messages from its directory's sweeps and asks twice; the first request is
+// granted, the user is revived by a new event, and then the second (stale) request
+// arrives. It must not let go of the new actor.
 #include "actor_fixture.hpp"
+
+#include <algorithm>
 
 #include "actors/directory_actor.hpp"
 #include "actors/messages.hpp"
@@ -44,10 +46,29 @@ struct directory_fixture : test::actor_fixture {
     self->send(directory, actors::route_atom::value, ev.user_key(), actors::event_batch{ev});
   }
 
-  /// Runs every job except the directory's: its mailbox fills up as if it were busy.
-  void run_all_but_directory() {
-    auto* dir = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(directory));
-    sched.run_jobs_filtered([dir](caf::resumable* job) { return job != dir; });
+  caf::resumable* directory_job() {
+    return dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(directory));
+  }
+
+  /// Runs one message of the first job for which `pick` holds (test_coordinator runs one
+  /// message per job run), leaving every other job waiting.
+  template <class Pick>
+  void run_one(Pick pick) {
+    auto it = std::find_if(sched.jobs.begin(), sched.jobs.end(), pick);
+    BOOST_REQUIRE(it != sched.jobs.end());
+    std::rotate(sched.jobs.begin(), it, std::next(it));
+    sched.run_once();
+  }
+
+  /// The directory's idle sweep fires and runs; the sessions do not run meanwhile.
+  void sweep() {
+    BOOST_REQUIRE(sched.trigger_timeout());
+    run_one([dir = directory_job()](caf::resumable* job) { return job == dir; });
+  }
+
+  /// One message of a session (any job but the directory).
+  void run_session_once() {
+    run_one([dir = directory_job()](caf::resumable* job) { return job != dir; });
   }
 
   actors::directory_stats stats() {
@@ -68,11 +89,13 @@ BOOST_AUTO_TEST_CASE(a_stale_passivation_request_does_not_let_go_of_the_revived_
   run();  // actor A of lee applied 1 batch
   BOOST_TEST(stats().live == 1u);
 
-  sched.trigger_timeouts();   // A is idle: it writes its state and asks to go (request 1)
-  run_all_but_directory();
+  sweep();             // A was routed to: not idle yet
+  sweep();             // idle: A is told to passivate
+  sweep();             // no answer yet: nothing
+  sweep();             // still none (A is slow): told again
+  run_session_once();  // A writes its state and asks to go (request 1)
   route(click("lee", "2", 2));  // an event for lee, behind request 1
-  sched.trigger_timeouts();   // A, still waiting for the answer, asks again (request 2)
-  run_all_but_directory();
+  run_session_once();  // A asks again (request 2), behind the event
   run();  // request 1: A goes; the event revives lee as B; request 2 arrives last
 
   route(click("lee", "3", 3));
