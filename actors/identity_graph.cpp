@@ -294,6 +294,16 @@ bool identity_graph::try_merge(const std::string& survivor, const std::string& s
 }
 
 resolution identity_graph::resolve(const codecs::event& ev) {
+  // The hot path: an event of one identity that cannot link anything (no evidence keys).
+  bool single = (ev.user_id.empty() || ev.anonymous_id.empty()) && ev.call != "identify"
+                && ev.call != "alias";
+  if (single && options_.keys.empty()) {
+    const auto& id = ev.user_key();
+    std::shared_lock lock{mutex_};
+    if (index_.empty())
+      return {id, id, {}};
+    return {profile_locked(id), origin_locked(id), {}};
+  }
   auto ids = identities_of(ev);
   if (ids.empty())
     return {ev.user_key(), ev.user_key(), {}};
