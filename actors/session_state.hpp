@@ -25,7 +25,7 @@ struct session_limits {
   std::int64_t allowed_lateness_ms = 10 * 60 * 1000;
   std::int64_t dedup_window_ms = 24 * 3600 * 1000;
   std::size_t dedup_max_ids = 16384;
-  std::size_t recent_events = 50;
+  std::size_t recent_events = 16;
 };
 
 /// One user's state, free of actor machinery so that it can be tested directly: the

@@ -40,7 +40,9 @@ struct ingest_config {
   duration request_timeout = std::chrono::seconds(30);  ///< Wait for the actors' answer.
   std::string durability = "os";  ///< os: survives a process crash; fsync: power loss too.
   std::size_t max_in_flight = 200000;  ///< Acknowledged events not yet applied; past it, 503.
-  duration checkpoint_interval = std::chrono::seconds(5);  ///< Snapshot + log truncation.
+  /// Snapshot + log truncation: each active user is written once per interval, so a short
+  /// one costs snapshot writes, a long one replay time after a crash.
+  duration checkpoint_interval = std::chrono::seconds(30);
 };
 
 /// `http.rate_limit:` — token bucket per write key over ingested events; 0 = off.

@@ -18,7 +18,7 @@ BOOST_AUTO_TEST_CASE(empty_text_gives_defaults) {
   BOOST_TEST(r.cfg.node.listen == "127.0.0.1:8080");
   BOOST_TEST(r.cfg.ingest.max_message_bytes == 32768u);
   BOOST_TEST(r.cfg.ingest.request_timeout.count() == 30000);
-  BOOST_TEST(r.cfg.sessions.recent_events == 50u);
+  BOOST_TEST(r.cfg.sessions.recent_events == 16u);
   BOOST_TEST(r.cfg.events.mappings.empty());  // caller falls back to the built-in shapes
   BOOST_TEST(load("# only a comment\n").ok());
 }
