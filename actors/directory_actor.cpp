@@ -192,7 +192,8 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
       auto* entry = find_or_spawn(self, plan.giver, false);
       if (entry == nullptr) {
         // Never seen (or unreadable, reported): nothing to give, nothing to wait for.
-        self->send(receiver_shard, handed_atom::value, std::move(record), handover_reply{});
+        // Anonymous: the receiver's confirmation must not come back here as a message.
+        caf::anon_send(receiver_shard, handed_atom::value, std::move(record), handover_reply{});
         return;
       }
       self->send(entry->session, atom, std::move(record), std::move(receiver_shard));
