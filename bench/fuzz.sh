@@ -18,7 +18,20 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 parallel=${FUZZ_PARALLEL:-1}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(segment_fuzz native_fuzz gzip_fuzz rules_fuzz config_fuzz stream_frame_fuzz)
+  targets=(segment_fuzz native_fuzz gzip_fuzz rules_fuzz config_fuzz stream_frame_fuzz
+    http_request_fuzz)
+fi
+
+# clang and its libFuzzer runtime (a Recommends of clang, so installed explicitly) are
+# not among scripts/setup.sh's packages: only this script needs them.
+if [ -z "${FUZZ_CXX:-}" ] && ! { command -v clang++ >/dev/null &&
+    dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed"; }; then
+  echo "fuzz: installing clang libclang-rt-14-dev"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    clang libclang-rt-14-dev >/dev/null
 fi
 
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER="${FUZZ_CXX:-clang++}" -DCOHORT_FUZZ=ON \

@@ -67,8 +67,54 @@ frames = [
     b'{"op":"subscribe","userId":"u","segment":"s"}',
     b'{"op":"inspect","userId":""}',
 ]
+
+def http_req(method, target, headers=(), body=b""):
+    """A raw HTTP/1.1 request."""
+    head = [f"{method} {target} HTTP/1.1", "Host: cohort.example"] + list(headers)
+    if body and not any(h.lower().startswith(("content-length", "transfer-encoding")) for h in headers):
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+def parity(raw, odd):
+    """Pads the first Host header so that the input's length is odd (http_request_fuzz
+    then configures write keys and an admin token) or even (auth off)."""
+    if len(raw) % 2 != odd:
+        raw = raw.replace(b"Host: cohort.example", b"Host: cohort.example.", 1)
+    return raw
+
+basic = "Authorization: Basic " + __import__("base64").b64encode(b"wk_live_fuzz:").decode()
+batch = segment[0].replace(b"demo-key", b"wk_test_fuzz")
+bomb = gzip.compress(b"\0" * 2000000, mtime=0)
+https = [
+    parity(http_req("POST", "/v1/batch", [basic, "Content-Type: application/json"], batch)
+           + http_req("GET", "/healthz", ["Connection: close"]), 1),
+    parity(http_req("POST", "/v1/track?x=1", ["Content-Encoding: gzip", "Content-Type: text/plain"],
+                    gzip.compress(b'{"userId":"u","event":"Signed Up","writeKey":"wk_live_fuzz"}', mtime=0)), 1),
+    parity(http_req("POST", "/v1/events", ["Content-Type: application/msgpack"],
+                    mp([{"event_type": "click", "user_id": "u", "timestamp": 1714564800000, "x": 1.5}])), 0),
+    parity(http_req("POST", "/v1/events", ["Transfer-Encoding: chunked", "Content-Type: application/json"],
+                    b"20\r\n" + native[1][1:33] + b"\r\n" + hex(len(native[1]) - 33)[2:].encode() + b"\r\n"
+                    + native[1][33:] + b"\r\n0\r\n\r\n"), 0),
+    parity(http_req("GET", "/v1/personalize?userId=u%201&placement=home+page&x")
+           + http_req("GET", "/v1/profiles/u%2F1", ["Connection: close"]), 0),
+    parity(http_req("GET", "/admin/api/nodes", ["Authorization: Bearer s3cret-admin-token"])
+           + http_req("POST", "/admin/api/profiles/x/unmerge", ["Authorization: Bearer wrong", "Connection: close"]), 1),
+    parity(http_req("DELETE", "/v1/batch") + http_req("GET", "/nope"), 0),
+    parity(http_req("GET", "/healthz", ["X-Big: " + "a" * 17000]), 0),
+    parity(http_req("POST", "/v1/batch", ["Content-Length: 2000000"]), 1),
+    parity(http_req("POST", "/v1/batch", ["Content-Encoding: gzip", basic], bomb), 1),
+    parity(http_req("POST", "/v1/page", ["Content-Encoding: gzip"], gz[: len(gz) // 2]), 0),
+    parity(http_req("POST", "/v1/identify", ["Content-Encoding: br"], b"{}")
+           + http_req("POST", "/v1/events", ["Content-Type: text/plain"], b"{}"), 0),
+    b"GET\r\n\r\n",
+    parity(http_req("POST", "/v1/events", ["Transfer-Encoding: chunked"], b"zz\r\nabc\r\n"), 1),
+    parity(http_req("GET", "/v1/stream", ["Upgrade: websocket", "Connection: Upgrade",
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]), 0),
+    parity(http_req("POST", "/v1/alias", [], b'{"userId":"u","previousId":"a","writeKey":"nope"}'), 1),
+]
 for name, seeds in [("segment_fuzz", segment), ("native_fuzz", native), ("gzip_fuzz", gzips),
-                    ("rules_fuzz", rules), ("config_fuzz", configs), ("stream_frame_fuzz", frames)]:
+                    ("rules_fuzz", rules), ("config_fuzz", configs), ("stream_frame_fuzz", frames),
+                    ("http_request_fuzz", https)]:
     d = root / name
     d.mkdir(parents=True, exist_ok=True)
     for i, s in enumerate(seeds):
