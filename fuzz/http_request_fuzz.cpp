@@ -7,8 +7,8 @@
 //    bytes in uneven chunks (1, 7, 64, 4096, ...) so that every split point gets parsed;
 //    kept-alive requests follow each other as on a real connection.
 //  - Read errors answered like connection::on_read_error (413, 431, 400 or close).
-//  - http_detail::to_request (copied below: it lives in http_server.cpp, which needs the
-//    whole server), then the real http_router with the node's route table.
+//  - runtime/http_request_parse (to_request, plain_body: what the server itself calls),
+//    then the real http_router with the node's route table.
 //  - The ingest routes run the decode path of runtime/ingest_api.cpp: Basic auth and write
 //    keys (runtime/auth.cpp), Content-Encoding with gunzip up to max_body_bytes, the Segment
 //    or native (JSON/msgpack, by Content-Type) decoder, the body's writeKey, the per-key
@@ -19,8 +19,8 @@
 // Odd-length inputs run with write keys, an admin token and a rate limit configured,
 // even-length ones with auth off, so that one corpus covers both.
 //
-// Keep the copies (to_request, the ingest handler's steps) in step with runtime/ when
-// those change. WebSocket frames after an upgrade are stream_frame_fuzz's.
+// Keep the ingest handler's steps below in step with runtime/ingest_api.cpp when those
+// change. WebSocket frames after an upgrade are stream_frame_fuzz's.
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -43,13 +43,13 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "codecs/event_types.hpp"
-#include "codecs/gzip.hpp"
 #include "codecs/json_writer.hpp"
 #include "codecs/native_decoder.hpp"
 #include "codecs/segment_decoder.hpp"
 #include "config/config.hpp"
 #include "runtime/admin_guard.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/http_request_parse.hpp"
 #include "runtime/http_router.hpp"
 #include "runtime/http_types.hpp"
 #include "runtime/rate_limiter.hpp"
@@ -97,26 +97,6 @@ private:
   std::size_t reads_ = 0;
 };
 
-/// runtime/http_server.cpp's http_detail::to_request, without the peer address.
-http_request to_request(http::request<http::string_body>&& in) {
-  http_request req;
-  req.method = std::string(in.method_string());
-  std::string_view target = in.target();
-  auto q = target.find('?');
-  req.path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos)
-    req.query = std::string(target.substr(q + 1));
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    req.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  req.body = std::move(in.body());
-  req.remote = "203.0.113.7";
-  return req;
-}
-
 /// What the ingest handlers of one node share: its config and its rate limiter.
 struct node_stub {
   config::ingest_config ingest;
@@ -126,17 +106,6 @@ struct node_stub {
   std::unique_ptr<rate_limiter> limiter;
   http_router router;
 };
-
-/// ingest_api.cpp's plain_body.
-result<std::string> plain_body(http_request& req, std::size_t max_bytes) {
-  auto encoding = req.header("content-encoding");
-  if (encoding.empty() || encoding == "identity")
-    return std::move(req.body);
-  if (encoding == "gzip" || encoding == "x-gzip")
-    return codecs::gunzip(req.body, max_bytes);
-  return failure{415, "unsupported Content-Encoding '" + std::string(encoding)
-                        + "' (use gzip or none)"};
-}
 
 using decoder = std::function<result<codecs::decoded_batch>(
   std::string_view body, std::string_view content_type, const codecs::decode_context&)>;
@@ -303,7 +272,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool keep_alive = in.keep_alive();
     const unsigned version = in.version();
     std::optional<http_response> answer;
-    n.router.dispatch(to_request(std::move(in)),
+    n.router.dispatch(to_request(std::move(in), "203.0.113.7"),
                       [&answer](http_response res) { answer = std::move(res); });
     if (!answer)
       __builtin_trap();  // the router must always answer, exactly once

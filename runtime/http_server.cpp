@@ -11,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "runtime/http_connection.hpp"
+#include "runtime/http_request_parse.hpp"
 #include "runtime/tls_context.hpp"
 
 namespace cohort::runtime {
@@ -23,25 +24,9 @@ using tcp = net::ip::tcp;
 namespace http_detail {
 
 http_request to_request(http::request<http::string_body>&& in, const tcp::socket& sock) {
-  http_request req;
-  req.method = std::string(in.method_string());
-  std::string_view target = in.target();
-  auto q = target.find('?');
-  req.path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos)
-    req.query = std::string(target.substr(q + 1));
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    req.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  req.body = std::move(in.body());
   boost::system::error_code ec;
   auto ep = sock.remote_endpoint(ec);
-  if (!ec)
-    req.remote = ep.address().to_string();
-  return req;
+  return runtime::to_request(std::move(in), ec ? std::string{} : ep.address().to_string());
 }
 
 } // namespace http_detail

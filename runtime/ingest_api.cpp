@@ -7,13 +7,13 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/messages.hpp"
-#include "codecs/gzip.hpp"
 #include "codecs/json_writer.hpp"
 #include "codecs/native_decoder.hpp"
 #include "codecs/segment_decoder.hpp"
 #include "codecs/time.hpp"
 #include "runtime/ask.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/http_request_parse.hpp"
 #include "runtime/http_router.hpp"
 #include "runtime/rate_limiter.hpp"
 #include "runtime/services.hpp"
@@ -25,17 +25,6 @@ namespace {
 /// Decodes a plain body; the content type picks the format where an endpoint has several.
 using decoder = std::function<result<codecs::decoded_batch>(
   std::string_view body, std::string_view content_type, const codecs::decode_context&)>;
-
-/// The body as plain bytes: gunzipped when `Content-Encoding: gzip`.
-result<std::string> plain_body(http_request& req, std::size_t max_bytes) {
-  auto encoding = req.header("content-encoding");
-  if (encoding.empty() || encoding == "identity")
-    return std::move(req.body);
-  if (encoding == "gzip" || encoding == "x-gzip")
-    return codecs::gunzip(req.body, max_bytes);
-  return failure{415, "unsupported Content-Encoding '" + std::string(encoding)
-                        + "' (use gzip or none)"};
-}
 
 std::string rejection_body(std::size_t accepted, const std::vector<codecs::rejection>& rejected) {
   codecs::json_writer w;
