@@ -1,0 +1,89 @@
+#include "actors/recent_events.hpp"
+
+#include <algorithm>
+
+namespace cohort::actors {
+
+namespace {
+
+/// A msgpack stream appending to a string (sbuffer would allocate 8 KiB per event).
+struct string_stream {
+  std::string& out;
+  void write(const char* data, std::size_t size) { out.append(data, size); }
+};
+
+} // namespace
+
+void recent_events::push(const codecs::event& ev) {
+  if (capacity_ == 0)
+    return;
+  if (items_.size() == capacity_)
+    drop_oldest();
+  encode(ev);
+}
+
+void recent_events::encode(const codecs::event& ev) {
+  auto before = bytes_.size();
+  string_stream stream{bytes_};
+  msgpack::pack(stream, ev);
+  items_.push_back({ev.timestamp_ms, static_cast<std::uint32_t>(bytes_.size() - before)});
+}
+
+void recent_events::drop_oldest() {
+  bytes_.erase(0, items_.front().size);
+  items_.erase(items_.begin());
+}
+
+void recent_events::append(std::int64_t timestamp_ms, const char* data, std::size_t size) {
+  bytes_.append(data, size);
+  items_.push_back({timestamp_ms, static_cast<std::uint32_t>(size)});
+}
+
+void recent_events::absorb(const recent_events& other) {
+  recent_events merged{capacity_};
+  std::size_t i = 0, j = 0, at_i = 0, at_j = 0;
+  auto take = [&merged](const recent_events& from, std::size_t& k, std::size_t& at) {
+    const auto& it = from.items_[k++];
+    merged.append(it.timestamp_ms, from.bytes_.data() + at, it.size);
+    at += it.size;
+  };
+  while (i < items_.size() || j < other.items_.size()) {
+    bool mine = j == other.items_.size()
+                || (i < items_.size() && items_[i].timestamp_ms <= other.items_[j].timestamp_ms);
+    if (mine)
+      take(*this, i, at_i);
+    else
+      take(other, j, at_j);
+  }
+  while (merged.items_.size() > capacity_)
+    merged.drop_oldest();
+  *this = std::move(merged);
+}
+
+std::vector<codecs::event> recent_events::decoded() const {
+  std::vector<codecs::event> out;
+  out.reserve(items_.size());
+  std::size_t offset = 0;
+  for (const auto& it : items_) {
+    auto handle = msgpack::unpack(bytes_.data() + offset, it.size);
+    out.push_back(handle.get().as<codecs::event>());
+    offset += it.size;
+  }
+  return out;
+}
+
+void recent_events::msgpack_unpack(const msgpack::object& obj) {
+  if (obj.type != msgpack::type::ARRAY)
+    throw msgpack::type_error();
+  items_.clear();
+  bytes_.clear();
+  const auto& array = obj.via.array;
+  // A lowered sessions.recent_events keeps the newest.
+  auto skip = array.size > capacity_ ? array.size - capacity_ : 0;
+  for (std::uint32_t k = skip; k < array.size; ++k) {
+    // Converted first, so that a malformed element fails here rather than on display.
+    encode(array.ptr[k].as<codecs::event>());
+  }
+}
+
+} // namespace cohort::actors

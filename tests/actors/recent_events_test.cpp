@@ -1,0 +1,110 @@
+#include <boost/test/unit_test.hpp>
+
+#include <deque>
+#include <string>
+
+#include "actors/recent_events.hpp"
+
+using cohort::actors::recent_events;
+using cohort::codecs::event;
+using cohort::codecs::value;
+
+namespace {
+
+event make_event(int i, std::int64_t ts) {
+  event ev;
+  ev.message_id = "message-" + std::to_string(i);
+  ev.user_id = "u1";
+  ev.call = "track";
+  ev.type = "product_view";
+  ev.name = "Product Viewed";
+  ev.timestamp_ms = ts;
+  ev.received_ms = ts + 5;
+  ev.seq = static_cast<std::uint64_t>(i) + 1;
+  ev.properties.push_back({"product_id", value::of_string("p" + std::to_string(i))});
+  ev.properties.push_back({"price", value::of_number(19.9)});
+  ev.context.push_back({"page.path", value::of_string("/p/" + std::to_string(i))});
+  return ev;
+}
+
+std::vector<std::string> ids(const recent_events& r) {
+  std::vector<std::string> out;
+  for (const auto& ev : r.decoded())
+    out.push_back(ev.message_id);
+  return out;
+}
+
+template <class T>
+std::string packed(const T& x) {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, x);
+  return {buf.data(), buf.size()};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(recent_events_suite)
+
+BOOST_AUTO_TEST_CASE(keeps_the_newest_events_whole_and_in_order) {
+  recent_events r{3};
+  for (int i = 0; i < 5; ++i)
+    r.push(make_event(i, 1000 * i));
+  BOOST_TEST(r.size() == 3u);
+  auto kept = r.decoded();
+  BOOST_TEST(kept.size() == 3u);
+  for (int k = 0; k < 3; ++k) {
+    auto expected = make_event(k + 2, 1000 * (k + 2));
+    BOOST_TEST(kept[k].message_id == expected.message_id);
+    BOOST_TEST(kept[k].seq == expected.seq);
+    BOOST_TEST(kept[k].received_ms == expected.received_ms);
+    BOOST_TEST((kept[k].properties == expected.properties));
+    BOOST_TEST((kept[k].context == expected.context));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(capacity_zero_keeps_nothing) {
+  recent_events r{0};
+  r.push(make_event(1, 1));
+  BOOST_TEST(r.size() == 0u);
+  BOOST_TEST(r.decoded().empty());
+}
+
+BOOST_AUTO_TEST_CASE(snapshots_keep_the_format_of_a_list_of_events) {
+  // Snapshots written before this class held a std::deque<event>: both must read alike.
+  recent_events r{4};
+  std::deque<event> plain;
+  for (int i = 0; i < 6; ++i) {
+    r.push(make_event(i, i));
+    plain.push_back(make_event(i, i));
+    if (plain.size() > 4)
+      plain.pop_front();
+  }
+  BOOST_TEST(packed(r) == packed(plain));
+
+  auto bytes = packed(plain);
+  recent_events smaller{2};  // a lowered sessions.recent_events keeps the newest
+  msgpack::unpack(bytes.data(), bytes.size()).get().convert(smaller);
+  BOOST_TEST(ids(smaller) == (std::vector<std::string>{"message-4", "message-5"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_that_is_not_a_list_of_events_is_refused) {
+  auto bytes = packed(std::vector<int>{1, 2});
+  recent_events r{4};
+  BOOST_CHECK_THROW(msgpack::unpack(bytes.data(), bytes.size()).get().convert(r),
+                    msgpack::type_error);
+}
+
+BOOST_AUTO_TEST_CASE(absorbing_interleaves_by_event_time_and_keeps_the_newest) {
+  recent_events a{4}, b{4};
+  a.push(make_event(1, 10));
+  a.push(make_event(3, 30));
+  a.push(make_event(5, 50));
+  b.push(make_event(2, 20));
+  b.push(make_event(4, 40));
+  b.push(make_event(6, 60));
+  a.absorb(b);
+  BOOST_TEST(ids(a) == (std::vector<std::string>{"message-3", "message-4", "message-5",
+                                                 "message-6"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
