@@ -11,35 +11,68 @@ dedup_window::dedup_window(std::int64_t window_ms, std::size_t max_ids)
   : window_ms_(window_ms), max_ids_(std::max<std::size_t>(max_ids, 1)) {
 }
 
+bool dedup_window::contains(std::uint64_t id) const {
+  if (size() > index_from)
+    return ids_.count(id) != 0;
+  return std::any_of(order_.begin() + static_cast<std::ptrdiff_t>(head_), order_.end(),
+                     [id](const entry& e) { return e.id == id; });
+}
+
 void dedup_window::expire(std::int64_t now_ms) {
   // Arrival times may step backwards (clock adjustments, replays): expire against the
   // latest time seen so that an entry is never kept past its window.
   latest_ms_ = std::max(latest_ms_, now_ms);
-  while (!order_.empty()
-         && (latest_ms_ - order_.front().seen_ms >= window_ms_ || order_.size() >= max_ids_)) {
-    ids_.erase(order_.front().id);
-    order_.pop_front();
+  bool indexed = size() > index_from;
+  while (head_ < order_.size()
+         && (latest_ms_ - order_[head_].seen_ms >= window_ms_ || size() >= max_ids_)) {
+    if (indexed)
+      ids_.erase(order_[head_].id);
+    ++head_;
   }
+  // Expired entries go in bulk, so that dropping one costs O(1) amortized.
+  if (head_ * 2 >= order_.size()) {
+    order_.erase(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+  if (indexed && size() <= index_from)
+    std::unordered_set<std::uint64_t>{}.swap(ids_);  // frees the buckets too
 }
 
 void dedup_window::rebuild_index() {
-  ids_.clear();
-  for (const auto& e : order_)
-    ids_.insert(e.id);
+  std::unordered_set<std::uint64_t>{}.swap(ids_);
+  if (size() > index_from)
+    for (auto i = head_; i < order_.size(); ++i)
+      ids_.insert(order_[i].id);
+}
+
+void dedup_window::msgpack_unpack(const msgpack::object& obj) {
+  if (obj.type != msgpack::type::ARRAY || obj.via.array.size != 2)
+    throw msgpack::type_error();
+  obj.via.array.ptr[0].convert(latest_ms_);
+  obj.via.array.ptr[1].convert(order_);
+  head_ = 0;
+  rebuild_index();
 }
 
 void dedup_window::absorb(const dedup_window& other) {
-  std::deque<entry> merged;
-  std::merge(order_.begin(), order_.end(), other.order_.begin(), other.order_.end(),
-             std::back_inserter(merged),
-             [](const entry& a, const entry& b) { return a.seen_ms < b.seen_ms; });
-  order_ = std::move(merged);
-  rebuild_index();
+  auto live = [](const dedup_window& w) {
+    return std::make_pair(w.order_.begin() + static_cast<std::ptrdiff_t>(w.head_),
+                          w.order_.end());
+  };
+  auto [a, a_end] = live(*this);
+  auto [b, b_end] = live(other);
+  std::vector<entry> merged;
+  merged.reserve(size() + other.size());
+  std::merge(a, a_end, b, b_end, std::back_inserter(merged),
+             [](const entry& x, const entry& y) { return x.seen_ms < y.seen_ms; });
   // Both sides may have seen one id (a message carrying both identities).
   std::unordered_set<std::uint64_t> seen;
-  order_.erase(std::remove_if(order_.begin(), order_.end(),
+  merged.erase(std::remove_if(merged.begin(), merged.end(),
                               [&](const entry& e) { return !seen.insert(e.id).second; }),
-               order_.end());
+               merged.end());
+  order_ = std::move(merged);
+  head_ = 0;
+  rebuild_index();
   expire(std::max(latest_ms_, other.latest_ms_));
 }
 
@@ -48,10 +81,13 @@ bool dedup_window::insert(std::string_view id, std::int64_t now_ms) {
     return true;
   auto h = stable_hash(id);
   expire(now_ms);
-  if (ids_.count(h) != 0)
+  if (contains(h))
     return false;
-  ids_.insert(h);
   order_.push_back({now_ms, h});
+  if (size() == index_from + 1)
+    rebuild_index();
+  else if (size() > index_from)
+    ids_.insert(h);
   return true;
 }
 

@@ -2,18 +2,19 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include <msgpack.hpp>
 
 namespace cohort::actors {
 
 /// Remembers message ids seen within a time window so that a retried message (same
-/// messageId) is accepted but applied once. Ids are kept as 64-bit FNV-1a hashes, in
-/// arrival order (see stable_hash), and forgotten when older than the window or when `max_ids` is reached
-/// (oldest first), so memory per user stays bounded whatever the traffic.
+/// messageId) is accepted but applied once. Ids are kept as 64-bit FNV-1a hashes (see
+/// stable_hash) in arrival order, and forgotten when older than the window or when
+/// `max_ids` is reached (oldest first), so memory per user stays bounded whatever the
+/// traffic.
 class dedup_window {
 public:
   dedup_window(std::int64_t window_ms, std::size_t max_ids);
@@ -23,17 +24,24 @@ public:
   bool insert(std::string_view id, std::int64_t now_ms);
 
   /// Ids currently remembered.
-  std::size_t size() const { return order_.size(); }
-
-  /// Rebuilds the lookup index after the ids were restored from a snapshot.
-  void rebuild_index();
+  std::size_t size() const { return order_.size() - head_; }
 
   /// Adds the ids `other` remembers (a merged profile: a retry through either identity
   /// is still recognised), oldest dropped first past the limits.
   void absorb(const dedup_window& other);
 
-  // Snapshot: the remembered ids; the limits come from the running config.
-  MSGPACK_DEFINE(latest_ms_, order_)
+  /// Snapshot: [latest time, [[seen_ms, id]...]]; the limits come from the running config.
+  template <typename Packer>
+  void msgpack_pack(Packer& pk) const {
+    pk.pack_array(2);
+    pk.pack(latest_ms_);
+    pk.pack_array(static_cast<std::uint32_t>(size()));
+    for (auto i = head_; i < order_.size(); ++i)
+      pk.pack(order_[i]);
+  }
+
+  /// Reads what msgpack_pack() wrote; throws msgpack::type_error on anything else.
+  void msgpack_unpack(const msgpack::object& obj);
 
 private:
   struct entry {
@@ -41,13 +49,20 @@ private:
     std::uint64_t id;
     MSGPACK_DEFINE(seen_ms, id)
   };
+  /// Most users remember a few dozen ids: scanning them beats a hash set's memory (~40
+  /// bytes per id) and allocations; the set is built past this many.
+  static constexpr std::size_t index_from = 64;
+
+  bool contains(std::uint64_t id) const;
   void expire(std::int64_t now_ms);
+  void rebuild_index();
 
   std::int64_t window_ms_;
   std::size_t max_ids_;
   std::int64_t latest_ms_ = INT64_MIN;
-  std::deque<entry> order_;
-  std::unordered_set<std::uint64_t> ids_;
+  std::vector<entry> order_;  ///< Arrival order; entries before head_ are expired.
+  std::size_t head_ = 0;
+  std::unordered_set<std::uint64_t> ids_;  ///< The live ids, when size() > index_from.
 };
 
 } // namespace cohort::actors

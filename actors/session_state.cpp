@@ -52,7 +52,8 @@ session_state::session_state(std::string user_key, const session_limits& limits)
   : user_key_(std::move(user_key)),
     limits_(limits),
     dedup_(limits.dedup_window_ms, limits.dedup_max_ids),
-    sessions_(limits.gap_ms, limits.allowed_lateness_ms) {
+    sessions_(limits.gap_ms, limits.allowed_lateness_ms),
+    recent_(limits.recent_events) {
 }
 
 result<session_state> session_state::restore(std::string user_key,
@@ -72,7 +73,6 @@ session_state session_state::from_object(std::string user_key, const session_lim
                                          const msgpack::object& obj) {
   session_state s{std::move(user_key), limits};
   obj.convert(s);
-  s.dedup_.rebuild_index();
   s.snapshot_seq_ = s.last_seq_;
   return s;
 }
@@ -106,13 +106,7 @@ void session_state::absorb(const session_state& other) {
   windows_.absorb(other.windows_);
   for (const auto& [type, n] : other.counts_)
     counts_[type] += n;
-  std::deque<codecs::event> recent;
-  std::merge(recent_.begin(), recent_.end(), other.recent_.begin(), other.recent_.end(),
-             std::back_inserter(recent),
-             [](const auto& a, const auto& b) { return a.timestamp_ms < b.timestamp_ms; });
-  while (recent.size() > limits_.recent_events)
-    recent.pop_front();
-  recent_ = std::move(recent);
+  recent_.absorb(other.recent_);
   for (const auto& x : other.identities_)
     if (std::find(identities_.begin(), identities_.end(), x) == identities_.end())
       identities_.push_back(x);
@@ -173,15 +167,11 @@ void session_state::record(const codecs::event& ev) {
   first_seen_ms_ = events_ == 1 ? ev.timestamp_ms : std::min(first_seen_ms_, ev.timestamp_ms);
   updated_ms_ = std::max(updated_ms_, ev.received_ms);
   for (auto [kind, id] : {std::pair{"userId", &ev.user_id}, {"anonymousId", &ev.anonymous_id}}) {
-    identity x{kind, *id, "event", 1};
-    if (!id->empty() && std::find(identities_.begin(), identities_.end(), x) == identities_.end())
-      identities_.push_back(std::move(x));
+    auto known = [&](const identity& x) { return x.id == *id && x.kind == kind; };
+    if (!id->empty() && std::none_of(identities_.begin(), identities_.end(), known))
+      identities_.push_back({kind, *id, "event", 1});
   }
-  if (limits_.recent_events > 0) {
-    if (recent_.size() == limits_.recent_events)
-      recent_.pop_front();
-    recent_.push_back(ev);
-  }
+  recent_.push(ev);
 }
 
 std::vector<double> session_state::window_values(const config::rule_set& rules) const {
@@ -229,6 +219,8 @@ void session_state::evaluate(const codecs::event& cause, const engine_model& mod
   std::vector<std::string> no_tags;
   auto tags = model.rules->tags(feature_input{f, windows, no_tags});
   const auto& segment = model.rules->segment(feature_input{f, windows, tags});
+  if (segment == segment_ && tags == tags_)
+    return;  // most events: nothing to tell subscribers, nothing to build
   change_event base;
   base.user_id = user_key_;
   base.to = segment;
@@ -281,7 +273,7 @@ profile session_state::view(const engine_model& model) const {
   p.last_seen_ms = sessions_.latest_ms();
   p.updated_ms = updated_ms_;
   p.identities = identities_;
-  p.recent.assign(recent_.begin(), recent_.end());
+  p.recent = recent_.decoded();
   return p;
 }
 

@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "actors/dedup_window.hpp"
 #include "actors/engine_model.hpp"
 #include "actors/profile.hpp"
+#include "actors/recent_events.hpp"
 #include "actors/sessionizer.hpp"
 #include "actors/window_counts.hpp"
 #include "codecs/result.hpp"
@@ -95,6 +95,9 @@ public:
   /// The whole state as msgpack bytes; marks the state clean.
   std::string snapshot();
 
+  /// The last snapshot() was not written after all: dirty() until the next one.
+  void mark_unsaved() { snapshot_seq_ = 0; }
+
   /// True when events were applied since the last snapshot().
   bool dirty() const { return last_seq_ != snapshot_seq_ || snapshot_seq_ == 0; }
 
@@ -116,7 +119,7 @@ private:
   sessionizer sessions_;
   window_counts windows_;
   std::map<std::string, std::uint64_t> counts_;
-  std::deque<codecs::event> recent_;
+  recent_events recent_;
   std::vector<identity> identities_;
   std::string device_;
   std::string source_;

@@ -47,18 +47,35 @@ void session_summary::merge(const session_summary& o) {
   duration_sum_s += o.duration_sum_s;
   duration_samples += o.duration_samples;
   max_scroll = std::max(max_scroll, o.max_scroll);
-  std::vector<std::uint64_t> all;
-  all.reserve(paths.size() + o.paths.size());
-  std::set_union(paths.begin(), paths.end(), o.paths.begin(), o.paths.end(),
-                 std::back_inserter(all));
-  if (all.size() > max_paths)
-    all.resize(max_paths);
-  paths = std::move(all);
+  merge_paths(o.paths);
   // Device: the latest session's; source: the earliest session's (first touch).
   if (!o.device.empty() && (later || device.empty()))
     device = o.device;
   if (!o.source.empty() && (!later || source.empty()))
     source = o.source;
+}
+
+void session_summary::merge_paths(const std::vector<std::uint64_t>& other) {
+  if (other.size() == 1) {
+    // One event's path (the per-event case): inserted in place, no new vector.
+    // Same result as the union below: the lowest max_paths hashes.
+    auto at = std::lower_bound(paths.begin(), paths.end(), other.front());
+    if (at != paths.end() && *at == other.front())
+      return;
+    if (paths.size() < max_paths || at != paths.end()) {
+      paths.insert(at, other.front());
+      if (paths.size() > max_paths)
+        paths.pop_back();
+    }
+    return;
+  }
+  std::vector<std::uint64_t> all;
+  all.reserve(paths.size() + other.size());
+  std::set_union(paths.begin(), paths.end(), other.begin(), other.end(),
+                 std::back_inserter(all));
+  if (all.size() > max_paths)
+    all.resize(max_paths);
+  paths = std::move(all);
 }
 
 double session_summary::time_on_page_s() const {

@@ -42,6 +42,9 @@ struct session_summary {
   /// Adds `other` (a session adjacent in time) into this one.
   void merge(const session_summary& other);
 
+  /// Unites `other` (sorted distinct hashes) into paths, keeping the max_paths lowest.
+  void merge_paths(const std::vector<std::uint64_t>& other);
+
   // Feature definitions of SPEC 9 over this session.
   double page_depth() const { return static_cast<double>(paths.size()); }
   double duration_s() const { return static_cast<double>(end_ms - start_ms) / 1000.0; }

@@ -26,17 +26,24 @@ sessionizer::placement sessionizer::add(const codecs::event& ev, const event_fac
                             [&](const auto& s) { return t - s.end_ms < gap_ms_; });
   auto last = std::find_if(first, open_.end(),
                            [&](const auto& s) { return s.start_ms - t >= gap_ms_; });
-  for (auto it = first; it != last; ++it)
-    joined.merge(*it);
-  auto pos = open_.erase(first, last);
-  open_.insert(pos, std::move(joined));
+  if (last - first == 1) {
+    // The common case, one session reached: extended in place. It cannot reach another,
+    // which would have to lie within `gap` of t too.
+    first->merge(joined);
+  } else {
+    for (auto it = first; it != last; ++it)
+      joined.merge(*it);
+    auto pos = open_.erase(first, last);
+    open_.insert(pos, std::move(joined));
+  }
   latest_ms_ = std::max(latest_ms_, t);
   fold_unreachable();
   return placement::placed;
 }
 
 void sessionizer::absorb(const sessionizer& other) {
-  std::deque<session_summary> all;
+  std::vector<session_summary> all;
+  all.reserve(open_.size() + other.open_.size());
   std::merge(open_.begin(), open_.end(), other.open_.begin(), other.open_.end(),
              std::back_inserter(all),
              [](const auto& a, const auto& b) { return a.start_ms < b.start_ms; });
@@ -51,7 +58,7 @@ void sessionizer::absorb(const sessionizer& other) {
   folded_sessions_ += other.folded_sessions_;
   folded_bounces_ += other.folded_bounces_;
   folded_purchases_ += other.folded_purchases_;
-  std::deque<std::int64_t> starts;
+  std::vector<std::int64_t> starts;
   std::merge(folded_starts_.begin(), folded_starts_.end(), other.folded_starts_.begin(),
              other.folded_starts_.end(), std::back_inserter(starts));
   folded_starts_ = std::move(starts);
@@ -62,16 +69,19 @@ void sessionizer::fold_unreachable() {
   // The earliest admissible event is latest - lateness; it reaches sessions ending
   // after that minus gap. Anything older is final.
   auto horizon = latest_ms_ - lateness_ms_ - gap_ms_;
-  while (open_.size() > 1 && open_.front().end_ms <= horizon) {
-    const auto& s = open_.front();
+  auto final_end = open_.begin();
+  while (open_.end() - final_end > 1 && final_end->end_ms <= horizon) {
     ++folded_sessions_;
-    folded_bounces_ += s.bounced();
-    folded_purchases_ += s.purchases;
-    folded_starts_.push_back(s.start_ms);
-    open_.pop_front();
+    folded_bounces_ += final_end->bounced();
+    folded_purchases_ += final_end->purchases;
+    folded_starts_.push_back(final_end->start_ms);
+    ++final_end;
   }
-  while (!folded_starts_.empty() && folded_starts_.front() < latest_ms_ - frequency_horizon_ms)
-    folded_starts_.pop_front();
+  open_.erase(open_.begin(), final_end);
+  auto since = latest_ms_ - frequency_horizon_ms;
+  folded_starts_.erase(folded_starts_.begin(),
+                       std::find_if(folded_starts_.begin(), folded_starts_.end(),
+                                    [since](auto start) { return start >= since; }));
 }
 
 std::uint64_t sessionizer::sessions() const {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <vector>
 
 #include "actors/session_summary.hpp"
@@ -46,7 +46,7 @@ public:
   double session_frequency() const;
 
   /// Open sessions, oldest first (for inspection).
-  const std::deque<session_summary>& open_sessions() const { return open_; }
+  const std::vector<session_summary>& open_sessions() const { return open_; }
 
   // Snapshot: the sessions and folded totals; gap and lateness come from the config.
   MSGPACK_DEFINE(latest_ms_, open_, folded_sessions_, folded_bounces_, folded_purchases_,
@@ -58,11 +58,11 @@ private:
   std::int64_t gap_ms_;
   std::int64_t lateness_ms_;
   std::int64_t latest_ms_ = 0;
-  std::deque<session_summary> open_;  // sorted by start, disjoint
+  std::vector<session_summary> open_;  // sorted by start, disjoint; usually one or two
   std::uint64_t folded_sessions_ = 0;
   std::uint64_t folded_bounces_ = 0;
   std::uint64_t folded_purchases_ = 0;
-  std::deque<std::int64_t> folded_starts_;  // within the frequency horizon
+  std::vector<std::int64_t> folded_starts_;  // within the frequency horizon
 };
 
 } // namespace cohort::actors

@@ -22,11 +22,14 @@ void window_counts::add(const std::vector<config::window_spec>& windows,
                         const std::string& type, std::int64_t t_ms) {
   if (longest_span(windows, type) < 0)
     return;
-  auto& times = times_[type];
+  auto it = times_.find(type);
+  if (it == times_.end())
+    it = times_.emplace(type, std::vector<std::int64_t>{}).first;
+  auto& times = it->second;
   // Events mostly arrive in order: appending is the common case, insertion the rare one.
   times.insert(std::upper_bound(times.begin(), times.end(), t_ms), t_ms);
   if (times.size() > max_times)
-    times.pop_front();
+    times.erase(times.begin());
 }
 
 double window_counts::count(const config::window_spec& w, std::int64_t latest_ms) const {
@@ -42,11 +45,12 @@ double window_counts::count(const config::window_spec& w, std::int64_t latest_ms
 void window_counts::absorb(const window_counts& other) {
   for (const auto& [type, theirs] : other.times_) {
     auto& mine = times_[type];
-    std::deque<std::int64_t> merged;
+    std::vector<std::int64_t> merged;
+    merged.reserve(mine.size() + theirs.size());
     std::merge(mine.begin(), mine.end(), theirs.begin(), theirs.end(),
                std::back_inserter(merged));
-    while (merged.size() > max_times)
-      merged.pop_front();
+    if (merged.size() > max_times)
+      merged.erase(merged.begin(), merged.end() - static_cast<std::ptrdiff_t>(max_times));
     mine = std::move(merged);
   }
 }
@@ -56,8 +60,9 @@ void window_counts::prune(const std::vector<config::window_spec>& windows,
   for (auto it = times_.begin(); it != times_.end();) {
     auto span = longest_span(windows, it->first);
     auto& times = it->second;
-    while (!times.empty() && (span < 0 || times.front() <= latest_ms - span))
-      times.pop_front();
+    auto keep = span < 0 ? times.end()
+                         : std::upper_bound(times.begin(), times.end(), latest_ms - span);
+    times.erase(times.begin(), keep);
     it = times.empty() ? times_.erase(it) : std::next(it);
   }
 }
