@@ -14,8 +14,6 @@ namespace {
 
 using directory_ptr = caf::stateful_actor<directory_state>*;
 
-constexpr auto snapshot_timeout = std::chrono::seconds(60);
-
 /// The key's entry: live, else revived from its snapshot, else (when `create`) new.
 /// Nullptr when there is no such user, or its snapshot cannot be read (reported).
 directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool create) {
@@ -68,49 +66,115 @@ std::vector<std::string> list_keys(const std::unordered_map<std::string, directo
   return keys;
 }
 
-/// Collects the answers of one snapshot round.
+/// One snapshot round: the sessions with unwritten state are asked for their bytes a
+/// window at a time, and the bytes written in batches as they come in.
 struct snapshot_round {
+  /// A session to ask, and the `routed` count its state will cover.
+  struct member {
+    std::string key;
+    caf::actor session;
+    std::uint64_t routed;
+  };
   caf::typed_response_promise<bool> promise;
-  std::size_t pending = 1;  // 1 = the round itself, released once all requests are out
+  std::vector<member> todo;
+  std::size_t next = 0;  ///< todo[next...] not asked yet.
+  std::size_t in_flight = 0;
   bool failed = false;
-
-  void done() {
-    if (--pending != 0)
-      return;
-    if (failed)
-      promise.deliver(caf::make_error(caf::sec::runtime_error, "a snapshot failed"));
-    else
-      promise.deliver(true);
-  }
+  keyed_writes writes;
+  std::vector<member> answered;  ///< Their bytes (if any) are in `writes`.
 };
 
-/// Asks every session with unwritten state to write it; answers when all did.
+/// Sessions asked at once. CAF's sharing scheduler runs ready actors first come, first
+/// served: asking 100k sessions at once would put the ingest actor behind 100k jobs
+/// (seconds of stalled acknowledgements); a window keeps it behind at most this many.
+constexpr std::size_t snapshot_window = 1024;
+
+/// Snapshots per RocksDB write: ~1-3 MB batches.
+constexpr std::size_t snapshot_batch = 512;
+
+/// The entry of `m`, if it still holds the same actor: one passivated meanwhile and
+/// revived is another actor whose `routed` counts other batches.
+directory_entry* entry_of(directory_ptr self, const snapshot_round::member& m) {
+  auto it = self->state.sessions.find(m.key);
+  return it != self->state.sessions.end() && it->second.session == m.session ? &it->second
+                                                                             : nullptr;
+}
+
+/// Writes the collected snapshots; marks their sessions clean, or unsaved on failure.
+void write_round(directory_ptr self, snapshot_round& round) {
+  auto written = round.writes.empty() ? result<bool>{true}
+                                      : self->state.env.store->put_snapshots(round.writes);
+  if (!written) {
+    std::cerr << "cohortd: checkpoint snapshot write failed: " << written.error().reason
+              << std::endl;
+    round.failed = true;
+  }
+  for (const auto& m : round.answered) {
+    if (auto* entry = entry_of(self, m)) {
+      entry->writing = false;
+      if (written)
+        entry->clean_at = std::max(entry->clean_at, m.routed);
+    }
+    if (!written)
+      self->send(m.session, unsaved_atom::value);
+  }
+  round.writes.clear();
+  round.answered.clear();
+}
+
+void continue_round(directory_ptr self, const std::shared_ptr<snapshot_round>& round);
+
+/// Asks todo[next] for its bytes.
+void ask_next(directory_ptr self, const std::shared_ptr<snapshot_round>& round) {
+  auto m = round->todo[round->next++];
+  ++round->in_flight;
+  // No timeout: a session answers once earlier messages are processed (a pending
+  // transfer has its own), and a request to a dead one fails at once.
+  self->request(m.session, caf::infinite, snapshot_atom::value)
+    .then(
+      [=](std::string& bytes) mutable {
+        --round->in_flight;
+        if (!bytes.empty())
+          round->writes.emplace_back(m.key, std::move(bytes));
+        round->answered.push_back(std::move(m));
+        if (round->answered.size() >= snapshot_batch)
+          write_round(self, *round);
+        continue_round(self, round);
+      },
+      [=](caf::error&) {
+        --round->in_flight;
+        if (auto* entry = entry_of(self, m))
+          entry->writing = false;
+        round->failed = true;
+        continue_round(self, round);
+      });
+}
+
+/// Keeps the window full; once every session has answered, writes the rest and answers.
+void continue_round(directory_ptr self, const std::shared_ptr<snapshot_round>& round) {
+  while (round->in_flight < snapshot_window && round->next < round->todo.size())
+    ask_next(self, round);
+  if (round->in_flight != 0 || round->next != round->todo.size())
+    return;
+  write_round(self, *round);
+  if (round->failed)
+    round->promise.deliver(caf::make_error(caf::sec::runtime_error, "a snapshot failed"));
+  else
+    round->promise.deliver(true);
+}
+
+/// Writes the state of every session with unwritten state; answers when all is written.
 caf::result<bool> snapshot_all(directory_ptr self) {
   auto round = std::make_shared<snapshot_round>();
   round->promise = self->make_response_promise<bool>();
   for (auto& [key, entry] : self->state.sessions) {
-    if (entry.routed == entry.clean_at)
+    if (entry.routed == entry.clean_at || entry.writing)
       continue;
-    ++round->pending;
-    auto routed = entry.routed;
-    auto session = entry.session;
-    self->request(entry.session, snapshot_timeout, snapshot_atom::value)
-      .then(
-        [=, key = key](bool) {
-          // Only for the actor that wrote: if it was passivated meanwhile and the user
-          // revived, the new actor's `routed` counts other batches.
-          if (auto it = self->state.sessions.find(key);
-              it != self->state.sessions.end() && it->second.session == session)
-            it->second.clean_at = std::max(it->second.clean_at, routed);
-          round->done();
-        },
-        [=](caf::error&) {
-          round->failed = true;
-          round->done();
-        });
+    entry.writing = true;  // held here until written: passivation would skip its write
+    round->todo.push_back({key, entry.session, entry.routed});
   }
   auto promise = round->promise;
-  round->done();
+  continue_round(self, round);
   return promise;
 }
 
@@ -226,8 +290,10 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
       if (it == st.sessions.end()
           || caf::actor_cast<caf::strong_actor_ptr>(it->second.session) != self->current_sender())
         return false;
-      if (it->second.routed != batches) {
-        it->second.asked = false;  // a batch is on its way: idle again later, asked again
+      if (it->second.routed != batches || it->second.writing) {
+        // A batch is on its way, or its snapshot waits in a checkpoint's write (which
+        // marked it clean): idle again later, asked again.
+        it->second.asked = false;
         return false;
       }
       st.keys.erase(it->second.session.id());

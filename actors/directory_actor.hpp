@@ -19,6 +19,7 @@ struct directory_entry {
   std::uint64_t clean_at = 0;  ///< `routed` when its state was last written.
   bool touched = true;         ///< Routed to since the last idle sweep.
   bool asked = false;          ///< Told to passivate; no answer from it yet.
+  bool writing = false;        ///< Its snapshot is in a checkpoint's batch, not yet written.
 };
 
 /// Owns the map user key -> session actor for one shard of the key space. CAF 0.17 has
@@ -59,7 +60,9 @@ typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
 ///    when the key has neither a live actor nor a snapshot.
 ///  - (list_atom, filter, after, limit) -> vector<string>: live keys containing `filter`,
 ///    sorted, after `after`, at most `limit` (a page of the console's actor list).
-///  - (snapshot_atom) -> bool: every session with unwritten state has written it.
+///  - (snapshot_atom) -> bool: the state of every session with unwritten state has been
+///    written (collected from the sessions, written in batches); an error if a write
+///    failed (those sessions write on passivation and are asked again next time).
 ///  - (passivate_atom, key, batches) -> bool: true (and forgotten) when no batch is on its
 ///    way to that session, i.e. it has received all `batches` routed to it.
 ///  - (passivate_atom) -> void: the idle sweep, every env.passivate_after: sessions not

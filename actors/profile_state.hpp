@@ -44,6 +44,8 @@ public:
   std::string snapshot();
 
   bool dirty() const { return combined_.dirty(); }
+  /// The last snapshot() was not written after all: dirty() until the next one.
+  void mark_unsaved() { combined_.mark_unsaved(); }
   std::uint64_t last_seq() const { return combined_.last_seq(); }
   void mark_seq(std::uint64_t seq) { combined_.mark_seq(seq); }
   const std::string& key() const { return combined_.user_key(); }

@@ -52,7 +52,9 @@ struct session_actor_state {
 ///  - (handed_atom, record, handover_reply)           -> bool: the giver's state, written
 ///  - (profile_atom)                                  -> profile
 ///  - (summary_atom)                                  -> profile_summary
-///  - (snapshot_atom)                                 -> bool: state written (or clean)
+///  - (snapshot_atom)                                 -> string: the state's snapshot bytes
+///    for the asker to write (empty when nothing changed since the last one)
+///  - (unsaved_atom)                                  -> void: those bytes were not written
 ///  - (passivate_atom)                                -> void: idle; write state and go
 caf::behavior session_actor(caf::stateful_actor<session_actor_state>* self, std::string key,
                             session_env env, caf::actor_addr directory,

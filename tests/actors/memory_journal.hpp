@@ -26,6 +26,8 @@ public:
 
   result<bool> put_snapshot(const std::string& key, const std::string& bytes) override {
     std::lock_guard<std::mutex> guard{mutex_};
+    if (fail_snapshots)
+      return failure{503, "disk full (test)"};
     snapshots[key] = bytes;
     ++snapshot_writes;
     return true;
@@ -33,6 +35,8 @@ public:
 
   result<bool> put_snapshots(const actors::keyed_writes& writes) override {
     std::lock_guard<std::mutex> guard{mutex_};
+    if (fail_snapshots)
+      return failure{503, "disk full (test)"};
     apply(snapshots, writes);
     snapshot_writes += writes.size();
     return true;
@@ -67,6 +71,7 @@ public:
   std::uint64_t checkpointed = 0;
   std::size_t snapshot_writes = 0;
   bool fail_appends = false;
+  bool fail_snapshots = false;
 
 private:
   static void apply(std::map<std::string, std::string>& column, const actors::keyed_writes& writes) {

@@ -148,6 +148,21 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_writes_dirty_users_and_truncates_the_log) {
   BOOST_TEST(store->snapshot_writes == writes + 1);  // only the dirty user is written again
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_checkpoint_write_keeps_the_log_and_the_users_dirty) {
+  send({event_for("ivan", "1", "click"), event_for("jade", "2", "click")});
+  store->fail_snapshots = true;
+  auto covered = ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
+  BOOST_TEST(covered == 0u);  // no checkpoint: the log still holds both events
+  BOOST_TEST(store->log.size() == 2u);
+  BOOST_TEST(store->snapshots.empty());
+  store->fail_snapshots = false;
+  covered = ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
+  BOOST_TEST(covered == 2u);  // asked again, although they had handed their bytes over
+  BOOST_TEST(store->log.empty());
+  BOOST_TEST(store->snapshots.count("ivan") == 1u);
+  BOOST_TEST(store->snapshots.count("jade") == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(after_a_restart_state_comes_back_from_snapshot_plus_log_exactly_once) {
   send({event_for("kim", "1", "click")});
   ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
@@ -186,6 +201,21 @@ BOOST_AUTO_TEST_CASE(an_idle_session_is_passivated_and_revived_with_the_same_sta
   BOOST_TEST(after.segment == before.segment);
   BOOST_TEST(after.score == before.score);
   BOOST_TEST(after.recent.size() == before.recent.size());
+}
+
+BOOST_AUTO_TEST_CASE(a_session_whose_checkpoint_write_failed_writes_itself_when_passivated) {
+  stop();
+  start(caf::duration{std::chrono::minutes(10)});
+  send({event_for("max", "1", "product_view")});
+  store->fail_snapshots = true;
+  ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
+  store->fail_snapshots = false;
+  for (int sweep = 0; sweep < 2; ++sweep) {
+    sched.trigger_timeouts();
+    run();
+  }
+  BOOST_TEST(store->snapshots.count("max") == 1u);
+  BOOST_TEST(profile_of("max").events == 1u);  // revived from that snapshot
 }
 
 // Identity resolution through the actors: the same fixture, events of an anonymous id A
