@@ -156,12 +156,13 @@ void run_client(int index, std::uint32_t seed, const std::vector<std::string>& u
 }
 
 struct user_counts {
-  std::int64_t clicks = -1;  // -1: no profile (404)
-  std::int64_t events = -1;
+  std::int64_t clicks = 0;  // no profile (404): nothing applied
+  std::int64_t events = 0;
   std::int64_t duplicates = 0;
 };
 
-/// Reads every user's profile once; an error string when a request failed oddly.
+/// Reads every user's profile once; an error string when a request failed oddly. A user
+/// without a profile counts zero: a slow run may acknowledge no batch for a cold user.
 std::vector<user_counts> read_counts(http_client& client, const std::vector<std::string>& users,
                                      std::string& error) {
   std::vector<user_counts> out(users.size());
