@@ -204,7 +204,7 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   if (!port)
     return port.error();
   m.svc->listen = http.host + ":" + std::to_string(*port);
-  return std::move(n);
+  return n;
 }
 
 const std::string& node::listen() const {

@@ -119,7 +119,7 @@ struct stream_fixture {
   explicit stream_fixture(runtime::stream_limits limits = {})
     : publisher(system.spawn(actors::publisher_actor, actors::publisher_limits{})) {
     auto ctx = std::make_shared<runtime::stream_context>(
-      runtime::stream_context{system, publisher, limits, {}, nullptr, nullptr});
+      runtime::stream_context{system, publisher, limits, {}, nullptr, nullptr, {}});
     ctx->on_slow_consumer = [this](std::string_view) {
       std::call_once(slow_reported, [this] { slow_consumer.set_value(); });
     };
