@@ -6,10 +6,15 @@ namespace cohort::actors {
 
 namespace {
 
-/// A msgpack stream appending to a string (sbuffer would allocate 8 KiB per event).
-struct string_stream {
-  std::string& out;
-  void write(const char* data, std::size_t size) { out.append(data, size); }
+/// A msgpack stream appending to a buffer (sbuffer would allocate 8 KiB per event), which
+/// grows by an eighth rather than doubling.
+struct buffer_stream {
+  std::vector<char>& out;
+  void write(const char* data, std::size_t size) {
+    if (out.size() + size > out.capacity())
+      out.reserve(out.size() + size + out.size() / 8);
+    out.insert(out.end(), data, data + size);
+  }
 };
 
 } // namespace
@@ -24,18 +29,18 @@ void recent_events::push(const codecs::event& ev) {
 
 void recent_events::encode(const codecs::event& ev) {
   auto before = bytes_.size();
-  string_stream stream{bytes_};
+  buffer_stream stream{bytes_};
   msgpack::pack(stream, ev);
   items_.push_back({ev.timestamp_ms, static_cast<std::uint32_t>(bytes_.size() - before)});
 }
 
 void recent_events::drop_oldest() {
-  bytes_.erase(0, items_.front().size);
+  bytes_.erase(bytes_.begin(), bytes_.begin() + items_.front().size);
   items_.erase(items_.begin());
 }
 
 void recent_events::append(std::int64_t timestamp_ms, const char* data, std::size_t size) {
-  bytes_.append(data, size);
+  bytes_.insert(bytes_.end(), data, data + size);
   items_.push_back({timestamp_ms, static_cast<std::uint32_t>(size)});
 }
 

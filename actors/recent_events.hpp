@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include <msgpack.hpp>
@@ -55,7 +54,9 @@ private:
 
   std::size_t capacity_;
   std::vector<item> items_;  ///< Oldest first.
-  std::string bytes_;        ///< The items' encodings, concatenated in order.
+  /// The items' encodings, concatenated in order. A vector, not a string: its capacity
+  /// is ours to set (libstdc++ doubles a string's), and slack is paid per live user.
+  std::vector<char> bytes_;
 };
 
 } // namespace cohort::actors
