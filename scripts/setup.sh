@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libboost1.74-dev libboost-test1.74-dev
   libmsgpack-cxx-dev librocksdb-dev libsimdjson-dev libyaml-cpp-dev
-  librdkafka-dev zlib1g-dev libssl-dev openssl
+  librdkafka-dev zlib1g-dev libssl-dev openssl libjemalloc-dev
   curl jq chromium
   redis-server redis-tools gnuplot-nox  # bench/run.sh: baselines 2 and 3, the plot
 )
