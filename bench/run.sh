@@ -16,11 +16,17 @@
 #   bench/run.sh --smoke    ctest's bench_load_smoke: a few hundred events with the push probe,
 #                           then every acknowledged event must show in the profiles
 #
+# Then memory: for each of --memory-users (default "100000 1000000"), a fresh cohortd gets
+# --memory-events (5) events per user on average, at 50,000 events/s over that many users,
+# and once idle its RSS growth over the idle node is divided by its live session actors
+# (each actor with its state, directory entry and share of RocksDB's memtables and of
+# allocator overhead); whole-process RSS per actor is shown beside it.
+#
 # Other flags: --build-dir DIR (default build), --loads "5000 10000 20000 50000 0" (events/s
 # offered; 0 = as fast as acks come back), --duration S (30), --warmup S (5), --users U
 # (100000), --connections N (32), --batch B (100, also baseline 2's pipeline depth),
-# --push-users N (50), --push-rate R (200), --no-baselines, --results-dir DIR, --no-build,
-# --jobs J (2). Baselines need redis-server, node and npm (scripts/setup.sh); the plot
+# --push-users N (50), --push-rate R (200), --no-baselines, --no-memory, --results-dir DIR,
+# --no-build, --jobs J (2). Baselines need redis-server, node and npm (scripts/setup.sh); the plot
 # needs gnuplot (skipped with a note when missing).
 set -euo pipefail
 
@@ -37,6 +43,9 @@ push_rate=200
 smoke=0
 do_build=1
 baselines=1
+memory_users="100000 1000000"
+memory_events=5
+memory_rate=50000
 results=
 jobs=2
 pid=
@@ -66,6 +75,9 @@ while [ $# -gt 0 ]; do
     --smoke) smoke=1 ;;
     --no-build) do_build=0 ;;
     --no-baselines) baselines=0 ;;
+    --no-memory) memory_users= ;;
+    --memory-users) memory_users=$2; shift ;;
+    --memory-events) memory_events=$2; shift ;;
     --results-dir) results=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown flag $1" >&2; usage >&2; exit 2 ;;
@@ -264,6 +276,52 @@ bench_load() {
   if [ "$rate" = 0 ]; then max_acked=$(field "$result" acked); fi
 }
 
+# Memory at $1 live users: a fresh node fed memory_events per user over $1 users; once
+# idle, the RSS it grew by, per live session actor. Adds a line to memory.tsv.
+bench_memory() {
+  local n=$1 secs rss0 rss1 live result
+  secs=$(awk -v n="$n" -v e="$memory_events" -v r="$memory_rate" 'BEGIN { printf "%.1f", n * e / r }')
+  rm -rf "$work/data"
+  start_node
+  settle
+  rss0=$(rss_kb "$pid")
+  "$load" --url "http://127.0.0.1:$port" --users "$n" --connections "$connections" --batch "$batch" \
+    --rate "$memory_rate" --duration "$secs" --warmup 0 --user-prefix m > "$work/memory-$n.out" \
+    || die "cohort-load failed in the memory run over $n users: $(tail -5 "$work/memory-$n.out")"
+  result=$(grep '^RESULT ' "$work/memory-$n.out")
+  settle
+  rss1=$(rss_kb "$pid")
+  live=$(metric cohort_actors_live)
+  live=${live%.*}
+  stop_node
+  [ "${live:-0}" -gt 0 ] || die "no live actors after the memory run over $n users"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$live" "$(field "$result" acked)" \
+    "$((rss0 / 1024))" "$((rss1 / 1024))" \
+    "$(awk -v a="$rss0" -v b="$rss1" -v l="$live" 'BEGIN { printf "%.2f\t%.2f", (b - a) / l, b / l }')" \
+    >> "$work/memory.tsv"
+  echo "  memory: $n users, $live live actors, RSS $((rss0 / 1024)) -> $((rss1 / 1024)) MiB" >&2
+}
+
+# The memory table, as text ($1 = text) or Markdown ($1 = md).
+format_memory() {
+  [ -s "$work/memory.tsv" ] || return 0
+  awk -F'\t' -v fmt="$1" '
+    BEGIN {
+      if (fmt == "md") {
+        print "| users | live actors | events applied | events/actor | RSS idle -> loaded MiB | KiB per actor (growth) | KiB per actor (whole process) |"
+        print "|---:|---:|---:|---:|---|---:|---:|"
+      } else {
+        printf "%-9s | %-11s | %-14s | %-12s | %-22s | %-22s | %s\n", "users", "live actors", "events applied", "events/actor", "RSS idle -> loaded MiB", "KiB per actor (growth)", "KiB per actor (whole process)"
+      }
+    }
+    {
+      if (fmt == "md")
+        printf "| %s | %s | %s | %.1f | %s -> %s | %s | %s |\n", $1, $2, $3, $3 / $2, $4, $5, $6, $7
+      else
+        printf "%9s | %11s | %14s | %12.1f | %9s -> %-9s | %22s | %s\n", $1, $2, $3, $3 / $2, $4, $5, $6, $7
+    }' "$work/memory.tsv"
+}
+
 # Baseline 1: as many events as the max-rate run acknowledged (at least 1M), same users.
 baseline_caf() {
   local events=${max_acked:-1000000} r
@@ -351,9 +409,12 @@ write_results() {
   local dir=$1 plot_note
   mkdir -p "$dir"
   cp "$work"/*.out "$work/rows.tsv" "$dir/"
+  if [ -s "$work/memory.tsv" ]; then cp "$work/memory.tsv" "$dir/"; fi
   awk -F'\t' '$1 == "Cohort" && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/cohort.dat"
   awk -F'\t' '$1 ~ /^baseline 3/ && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/node.dat"
-  if command -v gnuplot >/dev/null; then
+  if [ ! -s "$dir/cohort.dat" ]; then
+    plot_note="(no plot: no offered-load runs)"
+  elif command -v gnuplot >/dev/null; then
     local cmax nmax
     cmax=$(awk -F'\t' '$1 == "Cohort" && $2 == "max" { print $3 + 0 }' "$work/rows.tsv")
     nmax=$(awk -F'\t' '$1 ~ /^baseline 3/ && $2 == "max" { print $3 + 0 }' "$work/rows.tsv")
@@ -373,6 +434,12 @@ write_results() {
     format_rows md
     echo
     notes | sed 's/^/- /'
+    if [ -s "$work/memory.tsv" ]; then
+      echo
+      echo "Memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle):"
+      echo
+      format_memory md
+    fi
     echo
     echo "$plot_note"
   } > "$dir/results.md"
@@ -398,6 +465,8 @@ main() {
     baseline_caf
     baselines_redis
   fi
+  : > "$work/memory.tsv"
+  for n in $memory_users; do bench_memory "$n"; done
 
   [ -n "$results" ] || results=$repo/bench/results/$(date -u +%Y-%m-%dT%H%MZ)
   write_results "$results"
@@ -410,6 +479,11 @@ main() {
   echo
   notes
   echo
+  if [ -s "$work/memory.tsv" ]; then
+    echo "memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle):"
+    format_memory text
+    echo
+  fi
   echo "results: $results (results.md, throughput_latency.png, raw outputs)"
 }
 
