@@ -315,15 +315,6 @@ private:
 // ---------------------------------------------------------------------------------------
 // Writing the store.
 
-actors::session_limits limits_of(const config::config& cfg) {
-  actors::session_limits limits;
-  limits.gap_ms = cfg.sessions.gap.count();
-  limits.allowed_lateness_ms = cfg.sessions.allowed_lateness.count();
-  limits.dedup_window_ms = cfg.ingest.dedup_window.count();
-  limits.recent_events = cfg.sessions.recent_events;
-  return limits;
-}
-
 struct build_stats {
   std::uint64_t events = 0;        // applied to stored states
   std::uint64_t snapshot_bytes = 0;
@@ -501,7 +492,7 @@ bool load_model(context& cx) {
   if (!loaded.ok())
     return false;
   cx.cfg = std::move(loaded.cfg);
-  cx.limits = limits_of(cx.cfg);
+  cx.limits = runtime::session_limits_of(cx.cfg);
   std::vector<std::string> errors;
   cx.model = runtime::build_model(cx.cfg, 1, errors);
   for (const auto& err : errors)

@@ -26,6 +26,15 @@ std::shared_ptr<const actors::engine_model> build_model(const config::config& cf
   return model;
 }
 
+actors::session_limits session_limits_of(const config::config& cfg) {
+  actors::session_limits limits;
+  limits.gap_ms = cfg.sessions.gap.count();
+  limits.allowed_lateness_ms = cfg.sessions.allowed_lateness.count();
+  limits.dedup_window_ms = cfg.ingest.dedup_window.count();
+  limits.recent_events = cfg.sessions.recent_events;
+  return limits;
+}
+
 } // namespace cohort::runtime
 
 namespace cohort::runtime {

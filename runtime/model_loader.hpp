@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/engine_model.hpp"
+#include "actors/session_state.hpp"
 #include "config/config.hpp"
 
 namespace cohort::runtime {
@@ -16,6 +17,9 @@ namespace cohort::runtime {
 std::shared_ptr<const actors::engine_model> build_model(const config::config& cfg,
                                                         std::uint64_t version,
                                                         std::vector<std::string>& errors);
+
+/// The limits every session actor works within, from `cfg`'s sessions and ingest sections.
+actors::session_limits session_limits_of(const config::config& cfg);
 
 } // namespace cohort::runtime
 

@@ -43,15 +43,6 @@ std::unique_ptr<caf::actor_system_config> actor_config() {
   return cfg;
 }
 
-actors::session_limits limits_of(const config::config& cfg) {
-  actors::session_limits limits;
-  limits.gap_ms = cfg.sessions.gap.count();
-  limits.allowed_lateness_ms = cfg.sessions.allowed_lateness.count();
-  limits.dedup_window_ms = cfg.ingest.dedup_window.count();
-  limits.recent_events = cfg.sessions.recent_events;
-  return limits;
-}
-
 codecs::event_types types_of(const config::config& cfg) {
   codecs::event_types types;
   for (const auto& [raw, canonical] : cfg.events.aliases)
@@ -99,7 +90,7 @@ struct node::impl {
     auto flow = std::make_shared<actors::flow_control>(
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
-    actors::session_env env{limits_of(cfg), model, publisher, sink, journal, flow,
+    actors::session_env env{session_limits_of(cfg), model, publisher, sink, journal, flow,
                             caf::duration{cfg.sessions.passivate_after}, dedup_hits};
     std::vector<caf::actor> shards;
     for (unsigned i = 0; i < worker_count(); ++i)
