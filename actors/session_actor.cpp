@@ -93,9 +93,11 @@ void receive(session_ptr self, const session_env& env, const codecs::event& reco
   publish_all(self, env, changes);
 }
 
-/// Leaves once the directory forgets this actor (the passivation hand-over, without a
-/// write: the receiver has already deleted this profile's state).
+/// Leaves once the directory forgets this actor: the end of a passivation, and of a
+/// giver whose whole state a merge moved (no write: the receiver deleted its state).
 void retire(session_ptr self, const caf::actor_addr& dir_addr) {
+  // The directory is held weakly: directory and session referring to each other strongly
+  // would keep both alive forever.
   auto directory = caf::actor_cast<caf::actor>(dir_addr);
   if (!directory)
     return;
@@ -184,24 +186,15 @@ result<bool> save(session_ptr self, const session_env& env) {
   return env.store->put_snapshot(user.key(), user.snapshot());
 }
 
+/// Writes the state, then leaves once the directory confirms no batch is on its way.
 void passivate(session_ptr self, const session_env& env, const caf::actor_addr& dir_addr) {
-  // The directory is held weakly: directory and session referring to each other strongly
-  // would keep both alive forever.
-  auto directory = caf::actor_cast<caf::actor>(dir_addr);
-  if (!directory)
-    return;
   if (auto saved = save(self, env); !saved) {
     // Staying alive keeps the state; the directory asks again after its next sweep.
     std::cerr << "cohortd: cannot passivate " << self->state.user->key() << ": "
               << saved.error().reason << std::endl;
     return;
   }
-  self->request(directory, caf::infinite, passivate_atom::value, self->state.user->key(),
-                self->state.batches)
-    .then([=](bool released) {
-      if (released)
-        self->quit();
-    });
+  retire(self, dir_addr);
 }
 
 } // namespace
