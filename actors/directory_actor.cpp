@@ -168,7 +168,13 @@ caf::result<bool> snapshot_all(directory_ptr self) {
   auto round = std::make_shared<snapshot_round>();
   round->promise = self->make_response_promise<bool>();
   for (auto& [key, entry] : self->state.sessions) {
-    if (entry.routed == entry.clean_at || entry.writing)
+    if (entry.writing) {
+      // An earlier round (one its asker gave up on) still holds these bytes: this round
+      // cannot vouch for them, so it fails and the log is kept.
+      round->failed = true;
+      continue;
+    }
+    if (entry.routed == entry.clean_at)
       continue;
     entry.writing = true;  // held here until written: passivation would skip its write
     round->todo.push_back({key, entry.session, entry.routed});

@@ -163,6 +163,23 @@ BOOST_AUTO_TEST_CASE(a_failed_checkpoint_write_keeps_the_log_and_the_users_dirty
   BOOST_TEST(store->snapshots.count("jade") == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_snapshot_round_fails_while_an_earlier_one_still_writes) {
+  // An asker that timed out may start the next round before the earlier one wrote its
+  // sessions: the later one must not report them written.
+  send({event_for("nina", "1", "click")});
+  const auto& shard = route->shard_for("nina");
+  self->send(shard, actors::snapshot_atom::value);
+  self->send(shard, actors::snapshot_atom::value);
+  run();
+  std::vector<bool> succeeded;
+  for (int reply = 0; reply < 2; ++reply)
+    self->receive([&](bool) { succeeded.push_back(true); },
+                  [&](caf::error&) { succeeded.push_back(false); },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+  BOOST_TEST(succeeded == (std::vector<bool>{false, true}), boost::test_tools::per_element());
+  BOOST_TEST(store->snapshots.count("nina") == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(after_a_restart_state_comes_back_from_snapshot_plus_log_exactly_once) {
   send({event_for("kim", "1", "click")});
   ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
