@@ -66,8 +66,10 @@ std::vector<std::string> list_keys(const std::unordered_map<std::string, directo
   return keys;
 }
 
+} // namespace
+
 /// One snapshot round: the sessions with unwritten state are asked for their bytes a
-/// window at a time, and the bytes written in batches as they come in.
+/// slice at a time, and each slice's bytes written in one batch.
 struct snapshot_round {
   /// A session to ask, and the `routed` count its state will cover.
   struct member {
@@ -75,22 +77,31 @@ struct snapshot_round {
     caf::actor session;
     std::uint64_t routed;
   };
-  caf::typed_response_promise<bool> promise;
+  std::uint64_t id = 0;
+  std::vector<caf::typed_response_promise<bool>> promises;  ///< Answered when it ends.
+  caf::timespan spread{0};  ///< Zero: urgent, no pauses.
   std::vector<member> todo;
   std::size_t next = 0;  ///< todo[next...] not asked yet.
   std::size_t in_flight = 0;
+  bool paused = false;
   bool failed = false;
   keyed_writes writes;
   std::vector<member> answered;  ///< Their bytes (if any) are in `writes`.
+  /// Asked while this round runs: the next round's askers, and its spread.
+  std::vector<caf::typed_response_promise<bool>> queued;
+  caf::timespan queued_spread = caf::timespan::max();
 };
 
-/// Sessions asked at once. CAF's sharing scheduler runs ready actors first come, first
-/// served: asking 100k sessions at once would put the ingest actor behind 100k jobs
-/// (seconds of stalled acknowledgements); a window keeps it behind at most this many.
-constexpr std::size_t snapshot_window = 1024;
+namespace {
 
-/// Snapshots per RocksDB write: ~1-3 MB batches.
-constexpr std::size_t snapshot_batch = 512;
+/// Sessions asked at once when urgent. CAF's sharing scheduler runs ready actors first
+/// come, first served: asking 100k sessions at once would put everything else behind
+/// 100k jobs (seconds of stalled acknowledgements); a slice keeps it behind this many.
+constexpr std::size_t urgent_slice = 1024;
+
+/// Sessions asked at once in the background: ~1 ms of snapshot jobs and one small write
+/// ahead of the events routed meanwhile.
+constexpr std::size_t background_slice = 64;
 
 /// The entry of `m`, if it still holds the same actor: one passivated meanwhile and
 /// revived is another actor whose `routed` counts other batches.
@@ -101,7 +112,7 @@ directory_entry* entry_of(directory_ptr self, const snapshot_round::member& m) {
 }
 
 /// Writes the collected snapshots; marks their sessions clean, or unsaved on failure.
-void write_round(directory_ptr self, snapshot_round& round) {
+void write_slice(directory_ptr self, snapshot_round& round) {
   auto written = round.writes.empty() ? result<bool>{true}
                                       : self->state.env.store->put_snapshots(round.writes);
   if (!written) {
@@ -133,54 +144,94 @@ void ask_next(directory_ptr self, const std::shared_ptr<snapshot_round>& round) 
   self->request(m.session, caf::infinite, snapshot_atom::value)
     .then(
       [=](std::string& bytes) mutable {
-        --round->in_flight;
         if (!bytes.empty())
           round->writes.emplace_back(m.key, std::move(bytes));
         round->answered.push_back(std::move(m));
-        if (round->answered.size() >= snapshot_batch)
-          write_round(self, *round);
-        continue_round(self, round);
+        if (--round->in_flight == 0)
+          continue_round(self, round);
       },
       [=](caf::error&) {
-        --round->in_flight;
         if (auto* entry = entry_of(self, m))
           entry->writing = false;
         round->failed = true;
-        continue_round(self, round);
+        if (--round->in_flight == 0)
+          continue_round(self, round);
       });
 }
 
-/// Keeps the window full; once every session has answered, writes the rest and answers.
-void continue_round(directory_ptr self, const std::shared_ptr<snapshot_round>& round) {
-  while (round->in_flight < snapshot_window && round->next < round->todo.size())
-    ask_next(self, round);
-  if (round->in_flight != 0 || round->next != round->todo.size())
-    return;
-  write_round(self, *round);
-  if (round->failed)
-    round->promise.deliver(caf::make_error(caf::sec::runtime_error, "a snapshot failed"));
-  else
-    round->promise.deliver(true);
+void start_round(directory_ptr self, std::vector<caf::typed_response_promise<bool>> promises,
+                 caf::timespan spread);
+
+/// Answers the round's askers, then starts the round asked for meanwhile, if any.
+void finish_round(directory_ptr self, snapshot_round& round) {
+  for (auto& promise : round.promises) {
+    if (round.failed)
+      promise.deliver(caf::make_error(caf::sec::runtime_error, "a snapshot failed"));
+    else
+      promise.deliver(true);
+  }
+  self->state.round = nullptr;
+  if (!round.queued.empty())
+    start_round(self, std::move(round.queued), round.queued_spread);
 }
 
-/// Writes the state of every session with unwritten state; answers when all is written.
-caf::result<bool> snapshot_all(directory_ptr self) {
+/// Called with no session asked: writes the last slice, then asks the next slice, now
+/// or after the pause that spreads the round, or finishes the round.
+void continue_round(directory_ptr self, const std::shared_ptr<snapshot_round>& round) {
+  write_slice(self, *round);
+  auto left = round->todo.size() - round->next;
+  if (left == 0) {
+    finish_round(self, *round);
+    return;
+  }
+  auto slice = round->spread.count() == 0 ? urgent_slice : background_slice;
+  if (round->next != 0 && round->spread.count() != 0 && !round->paused) {
+    // The same pause after each slice spreads the slices evenly over `spread`.
+    auto slices = (round->todo.size() + slice - 1) / slice;
+    round->paused = true;
+    self->delayed_send(self, round->spread / static_cast<std::int64_t>(slices),
+                      resume_atom::value, round->id);
+    return;
+  }
+  round->paused = false;
+  for (auto n = std::min(slice, left); n > 0; --n)
+    ask_next(self, round);
+}
+
+/// Starts a round over every session with unwritten state (none may be in another
+/// round's write: rounds run one at a time).
+void start_round(directory_ptr self, std::vector<caf::typed_response_promise<bool>> promises,
+                 caf::timespan spread) {
+  auto& st = self->state;
   auto round = std::make_shared<snapshot_round>();
-  round->promise = self->make_response_promise<bool>();
-  for (auto& [key, entry] : self->state.sessions) {
-    if (entry.writing) {
-      // An earlier round (one its asker gave up on) still holds these bytes: this round
-      // cannot vouch for them, so it fails and the log is kept.
-      round->failed = true;
-      continue;
-    }
+  round->id = ++st.rounds;
+  round->promises = std::move(promises);
+  round->spread = spread;
+  for (auto& [key, entry] : st.sessions) {
     if (entry.routed == entry.clean_at)
       continue;
     entry.writing = true;  // held here until written: passivation would skip its write
     round->todo.push_back({key, entry.session, entry.routed});
   }
-  auto promise = round->promise;
+  st.round = round;
   continue_round(self, round);
+}
+
+/// Starts a round, or queues the request behind the running one (hurried when urgent).
+caf::result<bool> snapshot_all(directory_ptr self, caf::timespan spread) {
+  auto promise = self->make_response_promise<bool>();
+  auto round = self->state.round;
+  if (round == nullptr) {
+    start_round(self, {promise}, spread);
+    return promise;
+  }
+  round->queued.push_back(promise);
+  round->queued_spread = std::min(round->queued_spread, spread);
+  if (spread.count() == 0) {
+    round->spread = spread;
+    if (round->paused)
+      continue_round(self, round);
+  }
   return promise;
 }
 
@@ -284,7 +335,13 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     [=](list_atom, const std::string& filter, const std::string& after, std::uint32_t limit) {
       return list_keys(self->state.sessions, filter, after, limit);
     },
-    [=](snapshot_atom) { return snapshot_all(self); },
+    [=](snapshot_atom) { return snapshot_all(self, caf::timespan{0}); },
+    [=](snapshot_atom, caf::timespan spread) { return snapshot_all(self, spread); },
+    [=](resume_atom, std::uint64_t round) {
+      auto& current = self->state.round;
+      if (current != nullptr && current->id == round && current->paused)
+        continue_round(self, current);
+    },
     [=](passivate_atom, const std::string& key, std::uint64_t batches) {
       auto& st = self->state;
       auto it = st.sessions.find(key);

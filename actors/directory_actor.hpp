@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -22,6 +23,8 @@ struct directory_entry {
   bool writing = false;        ///< Its snapshot is in a checkpoint's batch, not yet written.
 };
 
+struct snapshot_round;  // directory_actor.cpp: the checkpoint round a shard is running
+
 /// Owns the map user key -> session actor for one shard of the key space. CAF 0.17 has
 /// no way to list or find live actors, so this is where they are spawned (restored from
 /// their snapshot when they have one), found, counted, monitored, let go when idle, and
@@ -30,6 +33,8 @@ struct directory_state {
   std::unordered_map<std::string, directory_entry> sessions;
   std::unordered_map<caf::actor_id, std::string> keys;  ///< For down messages.
   session_env env;
+  std::shared_ptr<snapshot_round> round;  ///< The snapshot round running now, if any.
+  std::uint64_t rounds = 0;               ///< Rounds started (tells a stale resume apart).
   std::uint64_t spawned = 0;
   std::uint64_t passivated = 0;
   static inline const char* name = "cohort.directory";
@@ -61,8 +66,15 @@ typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
 ///  - (list_atom, filter, after, limit) -> vector<string>: live keys containing `filter`,
 ///    sorted, after `after`, at most `limit` (a page of the console's actor list).
 ///  - (snapshot_atom) -> bool: the state of every session with unwritten state has been
-///    written (collected from the sessions, written in batches); an error if a write
-///    failed (those sessions write on passivation and are asked again next time).
+///    written (collected from the sessions a slice at a time, each slice one write), as
+///    fast as it goes; an error if a write failed (those sessions write on passivation
+///    and are asked again next time).
+///  - (snapshot_atom, timespan spread) -> bool: the same in the background: its slices
+///    are small and spread evenly over about `spread`, so that the events routed
+///    meanwhile never wait behind more than one slice of snapshot jobs.
+///    Rounds run one at a time: a request during a round waits for the next, which
+///    covers everything routed until then; an urgent one makes the running round hurry.
+///  - (resume_atom, round) -> void: a background round's pause is over.
 ///  - (passivate_atom, key, batches) -> bool: true (and forgotten) when no batch is on its
 ///    way to that session, i.e. it has received all `batches` routed to it.
 ///  - (passivate_atom) -> void: the idle sweep, every env.passivate_after: sessions not

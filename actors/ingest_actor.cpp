@@ -124,38 +124,50 @@ unmerge_reply unmerge(ingest_ptr self, const router& route, journal& store,
 }
 
 /// Snapshot round on every shard, then the checkpoint record and log truncation.
-/// `done` gets the sequence number covered by the latest checkpoint.
+/// `done` gets the sequence number covered by the latest checkpoint. A background
+/// round (`spread` > 0) is skipped while another runs; an urgent one always runs (the
+/// shards hurry the running round and run this one right after it).
 void checkpoint(ingest_ptr self, const router& route, std::shared_ptr<journal> store,
-                std::function<void(std::uint64_t)> done) {
+                caf::timespan spread, std::function<void(std::uint64_t)> done) {
   auto& st = self->state;
   auto upto = st.last_seq;
-  if (st.checkpointing || upto == st.checkpointed) {
+  if ((spread.count() != 0 && st.checkpoints_running != 0) || upto == st.checkpointed) {
     done(st.checkpointed);
     return;
   }
-  st.checkpointing = true;
+  ++st.checkpoints_running;
   auto remaining = std::make_shared<std::size_t>(route.shards().size());
   auto failed = std::make_shared<bool>(false);
   auto finish = [=]() mutable {
-    self->state.checkpointing = false;
-    if (!*failed) {
+    auto& st = self->state;
+    --st.checkpoints_running;
+    // An urgent round finishes after the round it hurried, so never goes back.
+    if (!*failed && upto > st.checkpointed) {
       if (auto done = store->checkpoint(upto); done)
-        self->state.checkpointed = upto;
+        st.checkpointed = upto;
       else
         std::cerr << "cohortd: checkpoint failed: " << done.error().reason << std::endl;
     }
-    done(self->state.checkpointed);
+    done(st.checkpointed);
+  };
+  auto answered = [=](bool) mutable {
+    if (--*remaining == 0)
+      finish();
+  };
+  auto refused = [=](caf::error&) mutable {
+    *failed = true;
+    if (--*remaining == 0)
+      finish();
   };
   // Shards see this after every batch routed so far (same sender, same receiver: FIFO),
   // so each session's snapshot covers all its events up to `upto`.
-  for (const auto& shard : route.shards())
-    self->request(shard, shard_timeout, snapshot_atom::value)
-      .then([=](bool) mutable { if (--*remaining == 0) finish(); },
-            [=](caf::error&) mutable {
-              *failed = true;
-              if (--*remaining == 0)
-                finish();
-            });
+  for (const auto& shard : route.shards()) {
+    if (spread.count() == 0)
+      self->request(shard, shard_timeout, snapshot_atom::value).then(answered, refused);
+    else
+      self->request(shard, shard_timeout + spread, snapshot_atom::value, spread)
+        .then(answered, refused);
+  }
 }
 
 } // namespace
@@ -198,12 +210,14 @@ caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journa
     [=](checkpoint_atom) {
       commit(self, route, *store, *graph, *flow);
       auto rp = self->make_response_promise<std::uint64_t>();
-      checkpoint(self, route, store, [rp](std::uint64_t seq) mutable { rp.deliver(seq); });
+      checkpoint(self, route, store, caf::timespan{0},
+                 [rp](std::uint64_t seq) mutable { rp.deliver(seq); });
       return rp;
     },
     [=](checkpoint_atom, bool) {
       commit(self, route, *store, *graph, *flow);
-      checkpoint(self, route, store, [](std::uint64_t) {});
+      // Spread over half the interval: done before the next, with room for its own work.
+      checkpoint(self, route, store, options.checkpoint_interval / 2, [](std::uint64_t) {});
       self->delayed_send(self, options.checkpoint_interval, checkpoint_atom::value, true);
     },
     [=](unmerge_atom, const std::string& id) {

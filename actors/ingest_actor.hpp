@@ -34,7 +34,7 @@ struct ingest_state {
   std::uint64_t accepted = 0;
   std::uint64_t last_seq = 0;        ///< Highest sequence number appended.
   std::uint64_t checkpointed = 0;    ///< Highest sequence number covered by a checkpoint.
-  bool checkpointing = false;
+  std::size_t checkpoints_running = 0;  ///< Snapshot rounds asked of the shards, unanswered.
   bool flush_queued = false;         ///< A flush message is behind the waiting requests.
   static inline const char* name = "cohort.ingest";
 };
@@ -47,12 +47,14 @@ struct ingest_state {
 /// only after the write is durable are the events routed — one batch per user, each
 /// user's order kept — and the requests acknowledged. A failed write fails every request
 /// of the group, routes nothing and returns its room to `flow`. Periodically it runs a checkpoint: every directory
-/// shard has its dirty sessions write their state, then the log is truncated behind it.
+/// shard has its dirty sessions write their state in the background (spread over half the
+/// interval, so that events are not stalled behind it), then the log is truncated behind it.
 /// Spawn it detached: it blocks on disk writes.
 ///  - (ingest_atom, event_batch) -> uint64_t accepted, once durable
 ///  - (replay_atom, event_batch) -> uint64_t routed (events already logged, at startup)
 ///  - (unmerge_atom, id) -> unmerge_reply: splits id's origin off its profile (logged)
-///  - (checkpoint_atom) -> uint64_t: the sequence number covered (also on shutdown)
+///  - (checkpoint_atom) -> uint64_t: the sequence number covered (also on shutdown), as
+///    fast as it goes: a background round running is hurried, then this one runs
 ///  - (stats_atom) -> uint64_t accepted since start
 caf::behavior ingest_actor(caf::stateful_actor<ingest_state>* self, router route,
                            std::shared_ptr<journal> store, std::shared_ptr<identity_graph> graph,

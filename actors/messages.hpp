@@ -24,6 +24,7 @@ using profile_atom = caf::atom_constant<caf::atom("profile")>;  ///< query one u
 using summary_atom = caf::atom_constant<caf::atom("summary")>;  ///< segment/score/tags only.
 using list_atom = caf::atom_constant<caf::atom("list")>;  ///< live user keys of a shard.
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;    ///< write dirty state.
+using resume_atom = caf::atom_constant<caf::atom("resume")>;  ///< paused work goes on.
 using unsaved_atom = caf::atom_constant<caf::atom("unsaved")>;  ///< a snapshot was not written.
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;  ///< idle session leaves.
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpnt")>;  ///< snapshot + truncate.
