@@ -20,7 +20,7 @@ directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool 
   auto& st = self->state;
   if (auto it = st.sessions.find(key); it != st.sessions.end())
     return &it->second;
-  auto stored = st.env.store->get_snapshot(key);
+  auto stored = st.env->store->get_snapshot(key);
   if (!stored) {
     std::cerr << "cohortd: cannot read state of " << key << ": " << stored.error().reason
               << std::endl;
@@ -28,13 +28,13 @@ directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool 
   }
   if (!*stored && !create)
     return nullptr;
-  auto initial = *stored ? profile_state::restore(key, st.env.limits, **stored)
-                         : result<profile_state>{profile_state{key, st.env.limits}};
+  auto initial = *stored ? profile_state::restore(key, st.env->limits, **stored)
+                         : result<profile_state>{profile_state{key, st.env->limits}};
   if (!initial) {
     std::cerr << "cohortd: " << initial.error().reason << std::endl;
     return nullptr;
   }
-  auto session = self->spawn(session_actor, key, st.env, self->address(),
+  auto session = self->spawn(session_actor, st.env, self->address(),
                              std::move(*initial));
   self->monitor(session);
   st.keys.emplace(session.id(), key);
@@ -114,7 +114,7 @@ directory_entry* entry_of(directory_ptr self, const snapshot_round::member& m) {
 /// Writes the collected snapshots; marks their sessions clean, or unsaved on failure.
 void write_slice(directory_ptr self, snapshot_round& round) {
   auto written = round.writes.empty() ? result<bool>{true}
-                                      : self->state.env.store->put_snapshots(round.writes);
+                                      : self->state.env->store->put_snapshots(round.writes);
   if (!written) {
     std::cerr << "cohortd: checkpoint snapshot write failed: " << written.error().reason
               << std::endl;
@@ -240,7 +240,7 @@ void route_one(directory_ptr self, const std::string& key, event_batch&& batch) 
   auto* entry = find_or_spawn(self, key, true);
   if (entry == nullptr) {
     // Unreadable state: the events stay in the log and are replayed after a fix.
-    self->state.env.flow->release(static_cast<std::int64_t>(batch.size()));
+    self->state.env->flow->release(static_cast<std::int64_t>(batch.size()));
     return;
   }
   ++entry->routed;
@@ -264,15 +264,15 @@ void sweep(directory_ptr self) {
       self->send(entry.session, passivate_atom::value);
     entry.touched = false;
   }
-  self->delayed_send(self, span_of(self->state.env.passivate_after), passivate_atom::value);
+  self->delayed_send(self, span_of(self->state.env->passivate_after), passivate_atom::value);
 }
 
 } // namespace
 
 caf::behavior directory_actor(directory_ptr self, session_env env) {
-  self->state.env = std::move(env);
-  if (self->state.env.passivate_after.valid())
-    self->delayed_send(self, span_of(self->state.env.passivate_after), passivate_atom::value);
+  self->state.env = std::make_shared<const session_env>(std::move(env));
+  if (self->state.env->passivate_after.valid())
+    self->delayed_send(self, span_of(self->state.env->passivate_after), passivate_atom::value);
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& st = self->state;
     auto it = st.keys.find(msg.source.id());

@@ -32,7 +32,7 @@ struct snapshot_round;  // directory_actor.cpp: the checkpoint round a shard is 
 struct directory_state {
   std::unordered_map<std::string, directory_entry> sessions;
   std::unordered_map<caf::actor_id, std::string> keys;  ///< For down messages.
-  session_env env;
+  std::shared_ptr<const session_env> env;  ///< Shared with its sessions.
   std::shared_ptr<snapshot_round> round;  ///< The snapshot round running now, if any.
   std::uint64_t rounds = 0;               ///< Rounds started (tells a stale resume apart).
   std::uint64_t spawned = 0;

@@ -154,7 +154,7 @@ void give(session_ptr self, const session_env& env, const codecs::event& record,
 
 /// The receiving side of a transfer: nothing else is processed (messages wait in the
 /// mailbox, in order) until the giver's state for this record arrives.
-void await_state(session_ptr self, const session_env& env, const codecs::event& record) {
+void await_state(session_ptr self, const codecs::event& record) {
   auto resume = [=] {
     self->unbecome();
     self->set_default_handler(caf::print_and_drop);
@@ -166,7 +166,7 @@ void await_state(session_ptr self, const session_env& env, const codecs::event& 
       -> caf::result<bool> {
       if (handed.seq != record.seq)
         return caf::skip;  // another transfer's state: after this one
-      receive(self, env, record, reply);
+      receive(self, *self->state.env, record, reply);
       resume();
       return true;
     },
@@ -199,20 +199,23 @@ void passivate(session_ptr self, const session_env& env, const caf::actor_addr& 
 
 } // namespace
 
-caf::behavior session_actor(session_ptr self, std::string key, session_env env,
+caf::behavior session_actor(session_ptr self, std::shared_ptr<const session_env> env,
                             caf::actor_addr directory, profile_state initial) {
+  // The handlers reach the shard's environment through the state: a copy captured by
+  // each would cost every actor ~0.7 KiB.
+  self->state.env = std::move(env);
   self->state.user.emplace(std::move(initial));
   return {
-    [=](apply_atom, const event_batch& batch) { apply(self, env, batch); },
+    [=](apply_atom, const event_batch& batch) { apply(self, *self->state.env, batch); },
     [=](transfer_atom, const codecs::event& record) {
       ++self->state.batches;  // the directory counts transfers as routed batches
-      await_state(self, env, record);
+      await_state(self, record);
     },
     [=](handover_atom, const codecs::event& record, const caf::actor& receiver_shard) {
-      give(self, env, record, receiver_shard, directory);
+      give(self, *self->state.env, record, receiver_shard, directory);
     },
     [=](profile_atom) -> profile {
-      auto p = self->state.user->combined().view(*env.model->get());
+      auto p = self->state.user->combined().view(*self->state.env->model->get());
       p.profile_id = self->state.user->key();
       return p;
     },
@@ -228,7 +231,7 @@ caf::behavior session_actor(session_ptr self, std::string key, session_env env,
       return user.dirty() ? user.snapshot() : std::string{};
     },
     [=](unsaved_atom) { self->state.user->mark_unsaved(); },
-    [=](passivate_atom) { passivate(self, env, directory); },
+    [=](passivate_atom) { passivate(self, *self->state.env, directory); },
   };
 }
 

@@ -31,6 +31,7 @@ struct session_env {
 
 /// The actor state wrapper: CAF default-constructs it, the behavior fills it.
 struct session_actor_state {
+  std::shared_ptr<const session_env> env;  ///< Shared by the sessions of a shard.
   std::optional<profile_state> user;
   std::uint64_t batches = 0;  ///< Apply batches received: the directory's hand-over check.
   static inline const char* name = "cohort.session";
@@ -56,8 +57,8 @@ struct session_actor_state {
 ///    for the asker to write (empty when nothing changed since the last one)
 ///  - (unsaved_atom)                                  -> void: those bytes were not written
 ///  - (passivate_atom)                                -> void: idle; write state and go
-caf::behavior session_actor(caf::stateful_actor<session_actor_state>* self, std::string key,
-                            session_env env, caf::actor_addr directory,
+caf::behavior session_actor(caf::stateful_actor<session_actor_state>* self,
+                            std::shared_ptr<const session_env> env, caf::actor_addr directory,
                             profile_state initial);
 
 } // namespace cohort::actors
