@@ -14,6 +14,7 @@
 #include "actors/profile.hpp"
 #include "actors/recent_events.hpp"
 #include "actors/sessionizer.hpp"
+#include "actors/small_map.hpp"
 #include "actors/window_counts.hpp"
 #include "codecs/result.hpp"
 
@@ -118,7 +119,7 @@ private:
   dedup_window dedup_;
   sessionizer sessions_;
   window_counts windows_;
-  std::map<std::string, std::uint64_t> counts_;
+  small_map<std::uint64_t> counts_;
   recent_events recent_;
   std::vector<identity> identities_;
   std::string device_;

@@ -22,10 +22,7 @@ void window_counts::add(const std::vector<config::window_spec>& windows,
                         const std::string& type, std::int64_t t_ms) {
   if (longest_span(windows, type) < 0)
     return;
-  auto it = times_.find(type);
-  if (it == times_.end())
-    it = times_.emplace(type, std::vector<std::int64_t>{}).first;
-  auto& times = it->second;
+  auto& times = times_[type];
   // Events mostly arrive in order: appending is the common case, insertion the rare one.
   times.insert(std::upper_bound(times.begin(), times.end(), t_ms), t_ms);
   if (times.size() > max_times)

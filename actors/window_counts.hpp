@@ -1,13 +1,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
 #include <msgpack.hpp>
 
+#include "actors/small_map.hpp"
 #include "config/rule_set.hpp"
 
 namespace cohort::actors {
@@ -35,9 +34,9 @@ public:
   MSGPACK_DEFINE(times_)
 
 private:
-  // A sorted map of vectors: most users have one or two counted types with a few times
-  // each, where a hash map's buckets and a deque's 512-byte blocks cost the most.
-  std::map<std::string, std::vector<std::int64_t>, std::less<>> times_;
+  // Most users have one or two counted types with a few times each, where a hash map's
+  // buckets, tree nodes and a deque's 512-byte blocks cost the most.
+  small_map<std::vector<std::int64_t>> times_;
 };
 
 } // namespace cohort::actors
