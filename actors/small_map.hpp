@@ -25,7 +25,7 @@ public:
 
   /// The value of `key`, inserted (default-constructed) in key order when absent.
   V& operator[](std::string_view key) {
-    auto it = lower_bound(key);
+    auto it = items_.begin() + (lower_bound(key) - items_.cbegin());
     if (it == items_.end() || it->first != key)
       it = items_.emplace(it, std::string{key}, V{});
     return it->second;
@@ -33,7 +33,7 @@ public:
 
   /// The entry of `key`, or end().
   const_iterator find(std::string_view key) const {
-    auto it = std::lower_bound(items_.begin(), items_.end(), key, key_less);
+    auto it = lower_bound(key);
     return it != items_.end() && it->first == key ? it : items_.end();
   }
 
@@ -72,10 +72,10 @@ public:
   }
 
 private:
-  static bool key_less(const value_type& item, std::string_view key) { return item.first < key; }
-
-  iterator lower_bound(std::string_view key) {
-    return std::lower_bound(items_.begin(), items_.end(), key, key_less);
+  /// The first entry whose key is not less than `key`.
+  const_iterator lower_bound(std::string_view key) const {
+    return std::lower_bound(items_.begin(), items_.end(), key,
+                            [](const value_type& item, std::string_view k) { return item.first < k; });
   }
 
   std::vector<value_type> items_;  ///< Sorted by key, keys unique.
