@@ -74,8 +74,8 @@ public:
 private:
   /// The first entry whose key is not less than `key`.
   const_iterator lower_bound(std::string_view key) const {
-    return std::lower_bound(items_.begin(), items_.end(), key,
-                            [](const value_type& item, std::string_view k) { return item.first < k; });
+    auto less = [](const value_type& item, std::string_view k) { return item.first < k; };
+    return std::lower_bound(items_.begin(), items_.end(), key, less);
   }
 
   std::vector<value_type> items_;  ///< Sorted by key, keys unique.
