@@ -135,9 +135,15 @@ void write_slice(directory_ptr self, snapshot_round& round) {
 
 void continue_round(directory_ptr self, const std::shared_ptr<snapshot_round>& round);
 
-/// Asks todo[next] for its bytes.
-void ask_next(directory_ptr self, const std::shared_ptr<snapshot_round>& round) {
+/// Asks todo[next] for its bytes; false when it left meanwhile (a passivation, which
+/// wrote its state; a failure failed the round when it went down).
+bool ask_next(directory_ptr self, const std::shared_ptr<snapshot_round>& round) {
   auto m = round->todo[round->next++];
+  auto* entry = entry_of(self, m);
+  if (entry == nullptr)
+    return false;
+  entry->queued = false;
+  entry->writing = true;  // held until written: passivation would skip its write
   ++round->in_flight;
   // No timeout: a session answers once earlier messages are processed (a pending
   // transfer has its own), and a request to a dead one fails at once.
@@ -157,6 +163,7 @@ void ask_next(directory_ptr self, const std::shared_ptr<snapshot_round>& round) 
         if (--round->in_flight == 0)
           continue_round(self, round);
       });
+  return true;
 }
 
 void start_round(directory_ptr self, std::vector<caf::typed_response_promise<bool>> promises,
@@ -194,8 +201,10 @@ void continue_round(directory_ptr self, const std::shared_ptr<snapshot_round>& r
     return;
   }
   round->paused = false;
-  for (auto n = std::min(slice, left); n > 0; --n)
-    ask_next(self, round);
+  for (std::size_t asked = 0; asked < slice && round->next < round->todo.size();)
+    asked += ask_next(self, round) ? 1 : 0;
+  if (round->in_flight == 0)  // all the rest left meanwhile
+    continue_round(self, round);
 }
 
 /// Starts a round over every session with unwritten state (none may be in another
@@ -210,7 +219,7 @@ void start_round(directory_ptr self, std::vector<caf::typed_response_promise<boo
   for (auto& [key, entry] : st.sessions) {
     if (entry.routed == entry.clean_at)
       continue;
-    entry.writing = true;  // held here until written: passivation would skip its write
+    entry.queued = true;
     round->todo.push_back({key, entry.session, entry.routed});
   }
   st.round = round;
@@ -281,6 +290,11 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     if (msg.reason && msg.reason != caf::exit_reason::user_shutdown)
       std::cerr << "cohortd: session of " << it->second << " failed: "
                 << self->system().render(msg.reason) << std::endl;
+    // Not passivated (that forgets the actor first): a round that still counts on its
+    // write cannot vouch for its events.
+    if (auto entry = st.sessions.find(it->second);
+        entry != st.sessions.end() && entry->second.queued && st.round != nullptr)
+      st.round->failed = true;
     st.sessions.erase(it->second);
     st.keys.erase(it);
   });

@@ -20,6 +20,7 @@ struct directory_entry {
   std::uint64_t clean_at = 0;  ///< `routed` when its state was last written.
   bool touched = true;         ///< Routed to since the last idle sweep.
   bool asked = false;          ///< Told to passivate; no answer from it yet.
+  bool queued = false;         ///< In a checkpoint round, not asked yet (may passivate).
   bool writing = false;        ///< Its snapshot is in a checkpoint's batch, not yet written.
 };
 
@@ -71,7 +72,9 @@ typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
 ///    and are asked again next time).
 ///  - (snapshot_atom, timespan spread) -> bool: the same in the background: its slices
 ///    are small and spread evenly over about `spread`, so that the events routed
-///    meanwhile never wait behind more than one slice of snapshot jobs.
+///    meanwhile never wait behind more than one slice of snapshot jobs. A session not
+///    asked yet may passivate meanwhile (its own write covers it), so a long round does
+///    not keep idle sessions in memory.
 ///    Rounds run one at a time: a request during a round waits for the next, which
 ///    covers everything routed until then; an urgent one makes the running round hurry.
 ///  - (resume_atom, round) -> void: a background round's pause is over.

@@ -234,6 +234,32 @@ BOOST_AUTO_TEST_CASE(a_background_round_writes_one_small_slice_per_pause_within_
   BOOST_TEST(took.count() <= 12000);
 }
 
+BOOST_AUTO_TEST_CASE(sessions_waiting_their_turn_in_a_background_round_may_passivate) {
+  stop();
+  start(caf::duration{std::chrono::minutes(10)});
+  send_users("w", 600);
+  const auto& shard = route->shard_for("w0");
+  auto users = users_of(shard, "w", 600);
+  // Four slices over 4 h: an hour's pause after each, two idle sweeps within the first.
+  self->send(shard, actors::snapshot_atom::value, caf::timespan{std::chrono::hours(4)});
+  run();
+  BOOST_REQUIRE(snapshots_of(users) == 64u);
+  for (int sweep = 0; sweep < 2; ++sweep) {  // the first finds them active, the second idle
+    sched.clock().advance_time(std::chrono::minutes(10));
+    run();
+  }
+  auto stats = ask<actors::directory_stats>(shard, actors::stats_atom::value);
+  BOOST_TEST(stats.live == 0u);  // not held in memory for the hours the round takes
+  BOOST_TEST(stats.passivated == users.size());
+  BOOST_TEST(snapshots_of(users) == users.size());  // each wrote its own state
+  bool done = false;
+  while (!done && sched.clock().advance_time(std::chrono::hours(1)) > 0) {
+    run();
+    self->receive([&](bool ok) { done = ok; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  }
+  BOOST_TEST(done);  // the round skips those that left and still succeeds
+}
+
 BOOST_AUTO_TEST_CASE(an_urgent_checkpoint_hurries_the_background_one_and_covers_all) {
   stop();
   options.checkpoint_interval = std::chrono::minutes(20);
