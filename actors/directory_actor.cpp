@@ -177,9 +177,11 @@ void finish_round(directory_ptr self, snapshot_round& round) {
     else
       promise.deliver(true);
   }
-  self->state.round = nullptr;
-  if (!round.queued.empty())
-    start_round(self, std::move(round.queued), round.queued_spread);
+  auto queued = std::move(round.queued);
+  auto spread = round.queued_spread;
+  self->state.round = nullptr;  // may be the last owner of `round`
+  if (!queued.empty())
+    start_round(self, std::move(queued), spread);
 }
 
 /// Called with no session asked: writes the last slice, then asks the next slice, now
@@ -352,7 +354,7 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     [=](snapshot_atom) { return snapshot_all(self, caf::timespan{0}); },
     [=](snapshot_atom, caf::timespan spread) { return snapshot_all(self, spread); },
     [=](resume_atom, std::uint64_t round) {
-      auto& current = self->state.round;
+      auto current = self->state.round;  // finishing the round resets state.round
       if (current != nullptr && current->id == round && current->paused)
         continue_round(self, current);
     },
