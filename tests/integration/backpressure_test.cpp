@@ -94,7 +94,7 @@ void flood(int index, std::uint16_t port, const std::vector<std::string>& users,
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(backpressure)
+BOOST_AUTO_TEST_SUITE(backpressure, *boost::unit_test::label("load"))
 
 BOOST_AUTO_TEST_CASE(flood_beyond_max_in_flight_gets_503_and_every_ack_is_applied) {
   const std::string run = unique_id("bp");

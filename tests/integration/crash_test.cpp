@@ -226,7 +226,7 @@ std::string converge(http_client& client, const std::vector<std::string>& users,
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(crash)
+BOOST_AUTO_TEST_SUITE(crash, *boost::unit_test::label("load"))
 
 BOOST_AUTO_TEST_CASE(kill_9_under_concurrent_load_loses_and_double_counts_nothing) {
   const auto test_started = clock::now();

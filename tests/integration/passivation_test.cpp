@@ -104,7 +104,7 @@ void check_events_match(http_client& client, const std::vector<std::string>& use
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(passivation)
+BOOST_AUTO_TEST_SUITE(passivation, *boost::unit_test::label("passivation"))
 
 BOOST_AUTO_TEST_CASE(a_revived_profile_is_identical_to_the_passivated_one) {
   server_fixture f(passivating_config("1s"));
