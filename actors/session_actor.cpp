@@ -24,12 +24,13 @@ std::string late_reason(const codecs::event& ev, const session_limits& limits) {
          + std::to_string(limits.allowed_lateness_ms / 1000) + "s)";
 }
 
-void publish_all(session_ptr self, const session_env& env, std::vector<change_event>& changes) {
+void publish_all(session_ptr self, std::vector<change_event>& changes) {
   for (auto& change : changes)
-    self->send(env.publisher, publish_atom::value, std::move(change));
+    self->send(self->state.env->publisher, publish_atom::value, std::move(change));
 }
 
-void apply(session_ptr self, const session_env& env, const event_batch& batch) {
+void apply(session_ptr self, const event_batch& batch) {
+  const auto& env = *self->state.env;
   auto model = env.model->get();
   auto& user = *self->state.user;
   std::vector<change_event> changes;
@@ -40,7 +41,7 @@ void apply(session_ptr self, const session_env& env, const event_batch& batch) {
     else if (outcome == session_state::outcome::duplicate && env.dedup_hits)
       ++*env.dedup_hits;
   }
-  publish_all(self, env, changes);
+  publish_all(self, changes);
   ++self->state.batches;
   env.flow->release(static_cast<std::int64_t>(batch.size()));
 }
@@ -65,8 +66,8 @@ change_event identity_change(const profile_state& user, const transfer_plan& pla
 
 /// Takes in what the giver handed over (unless this state already holds the transfer:
 /// a replay), then writes this state and the giver's in one atomic write.
-void receive(session_ptr self, const session_env& env, const codecs::event& record,
-             const handover_reply& reply) {
+void receive(session_ptr self, const codecs::event& record, const handover_reply& reply) {
+  const auto& env = *self->state.env;
   auto& user = *self->state.user;
   auto plan = plan_of(record);
   std::vector<change_event> changes;
@@ -90,7 +91,7 @@ void receive(session_ptr self, const session_env& env, const codecs::event& reco
   if (auto written = env.store->put_snapshots(writes); !written)
     std::cerr << "cohortd: cannot write the transfer " << plan.giver << " -> " << user.key()
               << ": " << written.error().reason << std::endl;
-  publish_all(self, env, changes);
+  publish_all(self, changes);
 }
 
 /// Leaves once the directory forgets this actor: the end of a passivation, and of a
@@ -113,8 +114,9 @@ void retire(session_ptr self, const caf::actor_addr& dir_addr) {
 /// once the receiver has written it) or the parts of the plan's origins (an unmerge).
 /// Until the receiver confirms its write, this actor writes nothing of its own (it
 /// awaits): a crash in between must find the old states of both on disk, not one new.
-void give(session_ptr self, const session_env& env, const codecs::event& record,
-          const caf::actor& receiver_shard, const caf::actor_addr& directory) {
+void give(session_ptr self, const codecs::event& record, const caf::actor& receiver_shard,
+          const caf::actor_addr& directory) {
+  const auto& env = *self->state.env;
   auto& user = *self->state.user;
   auto plan = plan_of(record);
   handover_reply reply;
@@ -135,7 +137,7 @@ void give(session_ptr self, const session_env& env, const codecs::event& record,
     user.mark_seq(record.seq);
     reply.given = out.snapshot();
     reply.remaining = user.snapshot();
-    publish_all(self, env, changes);
+    publish_all(self, changes);
   } else {
     reply.remaining = user.snapshot();
   }
@@ -166,7 +168,7 @@ void await_state(session_ptr self, const codecs::event& record) {
       -> caf::result<bool> {
       if (handed.seq != record.seq)
         return caf::skip;  // another transfer's state: after this one
-      receive(self, *self->state.env, record, reply);
+      receive(self, record, reply);
       resume();
       return true;
     },
@@ -179,16 +181,16 @@ void await_state(session_ptr self, const codecs::event& record) {
 }
 
 /// Writes the state if events were applied since the last write.
-result<bool> save(session_ptr self, const session_env& env) {
+result<bool> save(session_ptr self) {
   auto& user = *self->state.user;
   if (!user.dirty())
     return true;
-  return env.store->put_snapshot(user.key(), user.snapshot());
+  return self->state.env->store->put_snapshot(user.key(), user.snapshot());
 }
 
 /// Writes the state, then leaves once the directory confirms no batch is on its way.
-void passivate(session_ptr self, const session_env& env, const caf::actor_addr& dir_addr) {
-  if (auto saved = save(self, env); !saved) {
+void passivate(session_ptr self, const caf::actor_addr& dir_addr) {
+  if (auto saved = save(self); !saved) {
     // Staying alive keeps the state; the directory asks again after its next sweep.
     std::cerr << "cohortd: cannot passivate " << self->state.user->key() << ": "
               << saved.error().reason << std::endl;
@@ -206,13 +208,13 @@ caf::behavior session_actor(session_ptr self, std::shared_ptr<const session_env>
   self->state.env = std::move(env);
   self->state.user.emplace(std::move(initial));
   return {
-    [=](apply_atom, const event_batch& batch) { apply(self, *self->state.env, batch); },
+    [=](apply_atom, const event_batch& batch) { apply(self, batch); },
     [=](transfer_atom, const codecs::event& record) {
       ++self->state.batches;  // the directory counts transfers as routed batches
       await_state(self, record);
     },
     [=](handover_atom, const codecs::event& record, const caf::actor& receiver_shard) {
-      give(self, *self->state.env, record, receiver_shard, directory);
+      give(self, record, receiver_shard, directory);
     },
     [=](profile_atom) -> profile {
       auto p = self->state.user->combined().view(*self->state.env->model->get());
@@ -231,7 +233,7 @@ caf::behavior session_actor(session_ptr self, std::shared_ptr<const session_env>
       return user.dirty() ? user.snapshot() : std::string{};
     },
     [=](unsaved_atom) { self->state.user->mark_unsaved(); },
-    [=](passivate_atom) { passivate(self, *self->state.env, directory); },
+    [=](passivate_atom) { passivate(self, directory); },
   };
 }
 
