@@ -31,6 +31,22 @@ struct admin_config {
   std::string token;
 };
 
+/// One `ingest.cors.keys` entry: the web origins that may send with one write key.
+struct cors_key {
+  std::string write_key;             ///< One of ingest.write_keys (never shown in errors).
+  std::vector<std::string> origins;  ///< "*" or exact origins; [] = none.
+};
+
+/// `ingest.cors:` — which web pages may send events from a browser. A browser write key
+/// is public (it is in the page's source): the origins and the per-key rate limit are
+/// what protect it. Only the ingest endpoints answer cross-origin requests.
+struct cors_config {
+  /// Origins allowed for write keys without their own entry: "*" (any; the default) or
+  /// exact origins ("https://shop.example.com", lower case, no path). [] = none.
+  std::vector<std::string> origins{"*"};
+  std::vector<cors_key> keys;  ///< Per write key, its own list instead of `origins`.
+};
+
 /// `ingest:` — HTTP ingestion limits and auth.
 struct ingest_config {
   std::vector<std::string> write_keys;         ///< Empty = auth off.
@@ -43,6 +59,7 @@ struct ingest_config {
   /// Snapshot + log truncation: each active user is written once per interval, so a short
   /// one costs snapshot writes, a long one replay time after a crash.
   duration checkpoint_interval = std::chrono::seconds(30);
+  cors_config cors;  ///< Browser ingest from other origins.
 };
 
 /// `http.rate_limit:` — token bucket per write key over ingested events; 0 = off.

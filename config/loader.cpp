@@ -146,6 +146,7 @@ private:
   }
 
   void read_ingest(const field& f, ingest_config& out) {
+    std::vector<field> key_fields;  // where each cors.keys[i].write_key is
     r_.read_keys(f, {
         {"write_keys", [&](const field& v) { r_.read_string_list(v, out.write_keys); }},
         {"dedup_window", [&](const field& v) { r_.read_duration(v, out.dedup_window, false); }},
@@ -158,7 +159,62 @@ private:
         {"max_in_flight", [&](const field& v) { r_.read_positive_size(v, out.max_in_flight); }},
         {"checkpoint_interval",
          [&](const field& v) { r_.read_duration(v, out.checkpoint_interval, false); }},
+        {"cors", [&](const field& v) { read_cors(v, out.cors, key_fields); }},
     });
+    // A per-key entry for a key that is not accepted would never apply: a typo. Checked
+    // once the whole section is read, since write_keys may come after cors.
+    for (std::size_t i = 0; !out.write_keys.empty() && i < out.cors.keys.size(); ++i)
+      if (!contains(out.write_keys, out.cors.keys[i].write_key))
+        r_.fail(key_fields[i], "is not one of ingest.write_keys");
+  }
+
+  void read_cors(const field& f, cors_config& out, std::vector<field>& key_fields) {
+    r_.read_keys(f, {
+        {"origins", [&](const field& v) { read_origins(v, out.origins); }},
+        {"keys", [&](const field& v) {
+           r_.read_items(v, [&](const field& item) { read_cors_key(item, out.keys, key_fields); });
+         }},
+    });
+  }
+
+  void read_cors_key(const field& f, std::vector<cors_key>& out, std::vector<field>& key_fields) {
+    if (!r_.expect_mapping(f, "a {write_key, origins} entry")) return;
+    const auto before = r_.error_count();
+    cors_key key;
+    const auto present = r_.read_keys(f, {
+        {"write_key", [&](const field& v) { r_.read_nonempty_string(v, key.write_key); }},
+        {"origins", [&](const field& v) { read_origins(v, key.origins); }},
+    });
+    r_.require(f, present, "write_key");
+    r_.require(f, present, "origins");
+    if (r_.error_count() == before) {
+      key_fields.push_back(key_or_map(f, present, "write_key"));
+      out.push_back(std::move(key));
+    }
+  }
+
+  // "*" or scheme://host[:port], as a browser sends it in the Origin header (lower case).
+  void read_origins(const field& f, std::vector<std::string>& out) {
+    std::vector<std::string> origins;
+    if (!r_.read_string_list(f, origins)) return;
+    const auto before = r_.error_count();
+    for (auto& origin : origins) {
+      std::transform(origin.begin(), origin.end(), origin.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (origin != "*" && !is_origin(origin))
+        r_.fail(f, "'" + origin + "' is not an origin: expected \"*\" or scheme://host[:port] "
+                   "without a path, e.g. https://shop.example.com");
+    }
+    if (r_.error_count() == before) out = std::move(origins);
+  }
+
+  static bool is_origin(const std::string& origin) {
+    const auto scheme_end = origin.find("://");
+    if (scheme_end == std::string::npos) return false;
+    const auto scheme = origin.substr(0, scheme_end);
+    const auto authority = origin.substr(scheme_end + 3);
+    return (scheme == "http" || scheme == "https") && !authority.empty()
+           && authority.find_first_of("/?#@ ") == std::string::npos;
   }
 
   void read_http(const field& f, http_config& out) {
@@ -682,6 +738,8 @@ config_error syntax_error(const YAML::Exception& e) {
 bool is_secret_key(const std::string& key) {
   const std::string secret_suffix = ".secret";
   return key.rfind("ingest.write_keys", 0) == 0 || key == "admin.token"
+         || (key.rfind("ingest.cors.keys[", 0) == 0
+             && key.find(".write_key") != std::string::npos)
          || (key.rfind("webhooks[", 0) == 0 && key.size() > secret_suffix.size()
              && key.compare(key.size() - secret_suffix.size(), secret_suffix.size(),
                             secret_suffix) == 0);
