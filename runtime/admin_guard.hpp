@@ -8,7 +8,8 @@ namespace cohort::runtime {
 
 /// Wraps `inner` so that it answers 401 (with `WWW-Authenticate: Bearer`) unless the
 /// request carries `Authorization: Bearer <token>`, compared in constant time. An empty
-/// `token` leaves the endpoint open (SPEC 6). `token` must outlive the handler.
+/// `token` leaves the endpoint open (SPEC 6). A request from a page of another origin is
+/// refused with 403 either way. `token` must outlive the handler.
 http_handler admin_guarded(const std::string& token, http_handler inner);
 
 } // namespace cohort::runtime

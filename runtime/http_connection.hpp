@@ -152,7 +152,8 @@ private:
     auto msg = std::make_shared<http::response<http::string_body>>(
       static_cast<http::status>(res.status), version_);
     msg->set(http::field::server, "cohortd");
-    msg->set(http::field::content_type, res.content_type);
+    if (!res.content_type.empty())
+      msg->set(http::field::content_type, res.content_type);
     for (auto& [k, v] : res.headers)
       msg->set(k, v);
     msg->body() = std::move(res.body);

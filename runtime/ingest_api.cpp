@@ -13,6 +13,7 @@
 #include "codecs/time.hpp"
 #include "runtime/ask.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/cors_policy.hpp"
 #include "runtime/http_request_parse.hpp"
 #include "runtime/http_router.hpp"
 #include "runtime/rate_limiter.hpp"
@@ -91,11 +92,37 @@ std::optional<http_response> rate_refusal(rate_limiter& limiter, std::string_vie
   return res;
 }
 
+/// What ingest shares between its endpoints: the per-key rate limit and the origins.
+struct ingest_guards {
+  explicit ingest_guards(const config::config& cfg)
+    : limiter(cfg.http.rate_limit.events_per_second, cfg.http.rate_limit.burst),
+      cors(cfg.ingest.cors) {
+  }
+  rate_limiter limiter;
+  cors_policy cors;
+};
+
+/// Answers with the CORS headers that let a page of `origin` read the answer, once the
+/// write key is known (`key` is filled in after decoding; until then the default
+/// origins apply).
+respond_fn with_cors(std::shared_ptr<const ingest_guards> guards, std::string origin,
+                     std::shared_ptr<std::string> key, respond_fn respond) {
+  if (origin.empty())
+    return respond;
+  return [guards, origin = std::move(origin), key, respond](http_response res) {
+    guards->cors.expose(origin, *key, res);
+    respond(std::move(res));
+  };
+}
+
 http_handler ingest_handler(services& svc, decoder decode,
-                            std::shared_ptr<rate_limiter> limiter) {
-  return [&svc, decode = std::move(decode), limiter](http_request&& req, respond_fn respond) {
+                            std::shared_ptr<ingest_guards> guards) {
+  return [&svc, decode = std::move(decode), guards](http_request&& req, respond_fn respond) {
     ++svc.counters.requests;
-    respond = timed_ok(svc.counters.ack_latency, std::move(respond));
+    auto origin = std::string(req.header("origin"));
+    auto used_key = std::make_shared<std::string>();
+    respond = with_cors(guards, origin, used_key,
+                        timed_ok(svc.counters.ack_latency, std::move(respond)));
     auto basic = basic_user(req.header("authorization"));
     auto& keys = svc.cfg.ingest.write_keys;
     if (basic && !write_key_allowed(keys, *basic)) {
@@ -120,11 +147,18 @@ http_handler ingest_handler(services& svc, decoder decode,
                                     : "unknown write key"));
       return;
     }
+    *used_key = basic ? *basic : batch->write_key;
+    // A page may send a simple request (text/plain, a beacon) whatever CORS says: the
+    // origin is refused here, before anything is kept.
+    if (!origin.empty() && !guards->cors.allows(origin, *used_key)) {
+      respond(error_response(403, "origin '" + origin
+                                    + "' may not send events with this write key (ingest.cors)"));
+      return;
+    }
     // With auth off anyone can name any key: one shared bucket keeps the map bounded.
-    const auto rate_key = keys.empty() ? std::string_view{}
-                                       : std::string_view(basic ? *basic : batch->write_key);
+    const auto rate_key = keys.empty() ? std::string_view{} : std::string_view(*used_key);
     auto messages = batch->events.size() + batch->rejected.size();
-    if (auto refused = rate_refusal(*limiter, rate_key, messages)) {
+    if (auto refused = rate_refusal(guards->limiter, rate_key, messages)) {
       respond(std::move(*refused));
       return;
     }
@@ -166,22 +200,34 @@ decoder native_decoder(const services& svc) {
   };
 }
 
+/// Serves `path` with `handler`, and its CORS preflight.
+void add_ingest_path(http_router& router, const std::string& path, http_handler handler,
+                     std::shared_ptr<const ingest_guards> guards) {
+  router.add("POST", path, std::move(handler));
+  router.add("OPTIONS", path, [guards](http_request&& req, respond_fn respond) {
+    respond(guards->cors.preflight(req));
+  });
+}
+
 } // namespace
 
 void add_ingest_api(http_router& router, services& svc) {
   using codecs::segment_call;
-  const auto& rate = svc.cfg.http.rate_limit;
-  auto limiter = std::make_shared<rate_limiter>(rate.events_per_second, rate.burst);
-  router.add("POST", "/v1/batch",
-             ingest_handler(svc, segment_decoder(segment_call::batch), limiter));
+  auto guards = std::make_shared<ingest_guards>(svc.cfg);
+  // The long paths of the HTTP Tracking API and the short ones analytics.js 2.0 and
+  // RudderStack's JavaScript SDK post to from browsers.
   const std::pair<const char*, segment_call> calls[] = {
-    {"/v1/track", segment_call::track},       {"/v1/page", segment_call::page},
-    {"/v1/screen", segment_call::screen},     {"/v1/identify", segment_call::identify},
-    {"/v1/alias", segment_call::alias},       {"/v1/group", segment_call::group},
+    {"/v1/batch", segment_call::batch},       {"/v1/b", segment_call::batch},
+    {"/v1/track", segment_call::track},       {"/v1/t", segment_call::track},
+    {"/v1/page", segment_call::page},         {"/v1/p", segment_call::page},
+    {"/v1/screen", segment_call::screen},     {"/v1/s", segment_call::screen},
+    {"/v1/identify", segment_call::identify}, {"/v1/i", segment_call::identify},
+    {"/v1/alias", segment_call::alias},       {"/v1/a", segment_call::alias},
+    {"/v1/group", segment_call::group},       {"/v1/g", segment_call::group},
   };
   for (auto [path, call] : calls)
-    router.add("POST", path, ingest_handler(svc, segment_decoder(call), limiter));
-  router.add("POST", "/v1/events", ingest_handler(svc, native_decoder(svc), limiter));
+    add_ingest_path(router, path, ingest_handler(svc, segment_decoder(call), guards), guards);
+  add_ingest_path(router, "/v1/events", ingest_handler(svc, native_decoder(svc), guards), guards);
 }
 
 } // namespace cohort::runtime

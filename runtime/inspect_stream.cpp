@@ -9,6 +9,7 @@
 #include "actors/publisher_actor.hpp"
 #include "codecs/json_writer.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/cors_policy.hpp"
 #include "runtime/http_types.hpp"
 #include "runtime/profile_json.hpp"
 #include "runtime/stream_protocol.hpp"
@@ -169,7 +170,11 @@ std::optional<std::variant<inspect_op, std::string>> parse_inspect_op(std::strin
 }
 
 bool inspect_allowed(const inspect_context& ctx, std::string_view target,
-                     std::string_view authorization) {
+                     std::string_view authorization, std::string_view origin,
+                     std::string_view host) {
+  // Browsers let any page open a WebSocket anywhere: the Origin header is the only sign.
+  if (is_cross_origin(origin, host))
+    return false;
   if (ctx.admin_token.empty())
     return true;
   http_request req;

@@ -44,10 +44,12 @@ struct inspect_op {
 /// stream protocol's). A malformed inspect op yields the reason as error text.
 std::optional<std::variant<inspect_op, std::string>> parse_inspect_op(std::string_view frame);
 
-/// True when the admin token is empty or the upgrade target's `token` query parameter
+/// True when the upgrade does not come from a page of another origin (`origin` against
+/// `host`), and the admin token is empty or the upgrade target's `token` query parameter
 /// or the `Authorization: Bearer` header carries it (constant-time compare).
 bool inspect_allowed(const inspect_context& ctx, std::string_view target,
-                     std::string_view authorization);
+                     std::string_view authorization, std::string_view origin,
+                     std::string_view host);
 
 /// The inspect ops of one WebSocket connection. Owned by the connection's session and
 /// used on its strand only; the inspector actor it spawns feeds frames through `offer`

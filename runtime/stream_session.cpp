@@ -157,7 +157,8 @@ public:
     if (ctx_->inspect)
       inspect_.emplace(ctx_->inspect, ctx_->system, ctx_->publisher,
                        inspect_allowed(*ctx_->inspect, req.target(),
-                                       req[http::field::authorization]));
+                                       req[http::field::authorization],
+                                       req[http::field::origin], req[http::field::host]));
     ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
       self->on_accept(ec);
     });
