@@ -12,6 +12,7 @@
 
 #include "runtime/http_connection.hpp"
 #include "runtime/http_request_parse.hpp"
+#include "runtime/stream_context.hpp"
 #include "runtime/tls_context.hpp"
 
 namespace cohort::runtime {
@@ -35,6 +36,8 @@ namespace {
 
 constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
 constexpr auto refusal_drain = std::chrono::seconds(1);
+/// How long a stopping server waits for its WebSocket clients to take their close frames.
+constexpr auto goodbye_deadline = std::chrono::seconds(2);
 
 /// Counts open connections against max_connections. A slot is a token whose
 /// destruction gives the place back, so a connection handing its socket to a WebSocket
@@ -195,6 +198,8 @@ void http_server::stop() {
     impl_->acceptor.close(ec);
     impl_->retry.cancel();
   });
+  if (impl_->opts.stream)
+    impl_->opts.stream->sessions->close_all(goodbye_deadline);
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     t.join();

@@ -52,7 +52,9 @@ public:
   /// The bound port (after start()).
   unsigned short port() const;
 
-  /// Stops accepting, closes connections and joins the threads. Idempotent.
+  /// Stops accepting, sends every WebSocket client a close frame (1001, going away) and
+  /// waits up to two seconds for them to take it, then closes every connection and joins
+  /// the threads. Idempotent.
   void stop();
 
 private:

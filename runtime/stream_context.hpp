@@ -4,9 +4,12 @@
 // Beast so that http_server.hpp and node wiring stay cheap to compile.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -37,6 +40,29 @@ struct stream_limits {
   std::chrono::milliseconds idle_timeout{300000};
 };
 
+/// The live /v1/stream sessions of one server, so that a stopping node sends every client
+/// a close frame (1001, going away) instead of dropping its connection. Thread-safe.
+class stream_registry {
+public:
+  /// Registers a session; `going_away` must make it close (from any thread). It counts
+  /// as open until the returned token is destroyed. Registered after close_all() began,
+  /// it is told to go at once.
+  std::shared_ptr<void> enter(std::function<void()> going_away);
+
+  /// Tells every open session to go, then waits until all have dropped their tokens or
+  /// `deadline` has passed. Returns how many were still open.
+  std::size_t close_all(std::chrono::milliseconds deadline);
+
+private:
+  void leave(std::uint64_t id);
+
+  std::mutex mutex_;
+  std::condition_variable left_;
+  std::map<std::uint64_t, std::function<void()>> open_;
+  std::uint64_t next_ = 0;
+  bool closing_ = false;
+};
+
 /// Shared by all stream sessions of one server. The actor system must outlive the
 /// http_server that uses this context: sessions terminate their subscriber actors when
 /// they are destroyed, which happens as late as the server's destruction.
@@ -52,6 +78,8 @@ struct stream_context {
   latency_histogram* push_latency = nullptr;
   /// The profile id of a subscribed userId (identity resolution); null: the id itself.
   std::function<std::string(const std::string&)> resolve_user;
+  /// The open sessions, told to go when the server stops.
+  std::shared_ptr<stream_registry> sessions = std::make_shared<stream_registry>();
 };
 
 } // namespace cohort::runtime

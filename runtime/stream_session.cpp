@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,6 +37,7 @@ namespace {
 
 constexpr std::string_view stream_path = "/v1/stream";
 constexpr std::string_view slow_consumer_reason = "slow consumer: send queue full";
+constexpr std::string_view going_away_reason = "server shutting down";
 
 /// What the outbox wakes: a session, whatever its transport.
 class wakeable {
@@ -178,6 +180,13 @@ private:
     ws_.text(true);
     box_ = std::make_shared<outbox>(ctx_->limits, ws_.get_executor(), this->weak_from_this());
     subscriber_ = ctx_->system.spawn(subscriber_actor, box_, ctx_->push_latency);
+    registration_ = ctx_->sessions->enter(
+      [weak = this->weak_from_this(), strand = ws_.get_executor()] {
+        net::post(strand, [weak] {
+          if (auto self = weak.lock())
+            self->going_away();
+        });
+      });
     read();
   }
 
@@ -274,14 +283,25 @@ private:
     pump();
   }
 
-  /// Frees the queue and the subscription at once; the close frame follows the write in
-  /// flight, and the grace timer bounds how long that may take.
   void drop_slow_consumer() {
-    closing_ = true;
-    box_->close();
-    stop_subscriber();
     if (ctx_->on_slow_consumer)
       ctx_->on_slow_consumer(remote_);
+    close_with({websocket::close_code::policy_error, std::string(slow_consumer_reason)});
+  }
+
+  /// The server stops: the client learns it from a close frame, not a reset.
+  void going_away() {
+    if (!closing_)
+      close_with({websocket::close_code::going_away, std::string(going_away_reason)});
+  }
+
+  /// Frees the queue and the subscription at once; the close frame follows the write in
+  /// flight, and the grace timer bounds how long that may take.
+  void close_with(websocket::close_reason reason) {
+    closing_ = true;
+    close_reason_ = std::move(reason);
+    box_->close();
+    stop_subscriber();
     grace_.expires_after(ctx_->limits.close_grace);
     grace_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec)
@@ -292,9 +312,7 @@ private:
   }
 
   void send_close() {
-    websocket::close_reason reason{websocket::close_code::policy_error,
-                                   std::string(slow_consumer_reason)};
-    ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {
       self->release();
     });
   }
@@ -317,12 +335,15 @@ private:
       box_->close();
     stop_subscriber();
     grace_.cancel();
+    registration_.reset();
   }
 
   std::shared_ptr<const stream_context> ctx_;
   websocket::stream<Stream> ws_;
   net::steady_timer grace_;
   std::shared_ptr<void> slot_;  ///< The server's connection count, held until the end.
+  std::shared_ptr<void> registration_;  ///< In the server's registry until released.
+  websocket::close_reason close_reason_;  ///< Sent once closing_.
   beast::flat_buffer in_;
   std::shared_ptr<outbox> box_;
   caf::actor subscriber_;
@@ -366,6 +387,40 @@ std::string_view path_of(std::string_view target) {
 }
 
 } // namespace
+
+std::shared_ptr<void> stream_registry::enter(std::function<void()> going_away) {
+  std::unique_lock<std::mutex> lock{mutex_};
+  auto id = next_++;
+  if (closing_) {
+    lock.unlock();
+    going_away();
+    lock.lock();
+  }
+  open_.emplace(id, std::move(going_away));
+  // Points at the registry only to be non-null; the deleter is what counts.
+  return std::shared_ptr<void>(this, [this, id](void*) { leave(id); });
+}
+
+void stream_registry::leave(std::uint64_t id) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  open_.erase(id);
+  left_.notify_all();
+}
+
+std::size_t stream_registry::close_all(std::chrono::milliseconds deadline) {
+  std::vector<std::function<void()>> told;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    closing_ = true;
+    for (const auto& [id, going_away] : open_)
+      told.push_back(going_away);
+  }
+  for (const auto& going_away : told)
+    going_away();
+  std::unique_lock<std::mutex> lock{mutex_};
+  left_.wait_for(lock, deadline, [this] { return open_.empty(); });
+  return open_.size();
+}
 
 bool is_stream_upgrade(const upgrade_request& req) {
   return websocket::is_upgrade(req) && path_of(req.target()) == stream_path;

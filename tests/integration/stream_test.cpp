@@ -303,4 +303,19 @@ BOOST_FIXTURE_TEST_CASE(unsubscribe_stops_pushes_and_bad_ops_get_errors, segment
   subscribe(ws, "segment", "Buyer");
 }
 
+BOOST_FIXTURE_TEST_CASE(a_stopping_node_says_going_away_to_every_client, segments_only_fixture) {
+  ws_client first(server.port());
+  ws_client second(server.port());
+  subscribe(first, "segment", "Buyer");
+  subscribe(second, "userId", unique_id("leaving"));
+  BOOST_TEST(server.stop() == 0);
+  for (auto* ws : {&first, &second}) {
+    // The close frame is what ends the connection: next() throws once it came.
+    BOOST_CHECK_THROW(ws->next(default_deadline), std::runtime_error);
+    BOOST_TEST(ws->close_code() == 1001, "close code " << ws->close_code() << " reason '"
+                                                         << ws->close_reason() << "'");
+    BOOST_TEST(ws->close_reason() == "server shutting down");
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,6 +40,7 @@ struct ws_client::impl {
   bool is_open = false;
   beast::error_code failure;
   std::string reason;  ///< Close reason from the server, when it sent one.
+  int code = 0;        ///< Close code from the server, when it sent one.
 
   /// Runs handlers until `done()` holds or `deadline` passes; false on the deadline.
   bool run_until(const std::function<bool()>& done, steady::time_point deadline) {
@@ -56,8 +57,12 @@ struct ws_client::impl {
   void fail(beast::error_code ec) {
     if (!failure)
       failure = ec;
-    if (ec == websocket::error::closed)
+    // A received close frame is kept even when answering it failed: the server may
+    // have gone away right after sending it (a stopping node).
+    if (ws.reason().code != websocket::close_code::none) {
       reason = std::string(ws.reason().reason.c_str());
+      code = ws.reason().code;
+    }
     is_open = false;
   }
 
@@ -184,6 +189,7 @@ std::size_t ws_client::queued() { return impl_->inbox.size(); }
 bool ws_client::open() const { return impl_->is_open; }
 
 std::string ws_client::close_reason() const { return impl_->reason; }
+int ws_client::close_code() const { return impl_->code; }
 
 void ws_client::close(std::chrono::milliseconds timeout) {
   auto& d = *impl_;

@@ -44,6 +44,8 @@ public:
   bool open() const;
   /// The close reason sent by the server, when it closed the connection.
   std::string close_reason() const;
+  /// The close code sent by the server (1001 going away, 1008 policy), 0 when none came.
+  int close_code() const;
 
   /// Sends a close frame and waits (bounded) for the server's; idempotent.
   void close(std::chrono::milliseconds timeout = std::chrono::seconds(2));
