@@ -18,12 +18,28 @@ namespace cohort::runtime {
 namespace {
 
 /// A shopper's script: the events of one visit, in order.
-enum class persona { browser, comparer, abandoner, buyer, bouncer };
+enum class persona { browser, comparer, abandoner, buyer, bouncer, decider };
+constexpr int personas = 6;
 
 struct step {
   const char* call;   ///< "page" or "track"
   const char* event;  ///< track event name (Segment E-commerce v2) or page name
+  int dwell_s = 0;    ///< Seconds on it (the `duration` property); 0: the shopper's usual.
 };
+
+/// The shipped rules put a user in High Intent at score >= 85 with 3 pages deep: long
+/// looks, a cart add and three wishlist adds (score 90) do it. The quick glances after
+/// it pull the mean time on page down, and the user out again, so that the console
+/// shows segments moving both ways within a minute of starting.
+void decide(std::vector<step>& s) {
+  for (int i = 0; i < 3; ++i)
+    s.push_back({"track", "Product Viewed", 80});
+  for (int i = 0; i < 3; ++i)
+    s.push_back({"track", "Product Added to Wishlist", 70});
+  s.push_back({"track", "Product Added", 60});
+  for (int i = 0; i < 12; ++i)
+    s.push_back({"track", "Product Viewed", 2});
+}
 
 std::vector<step> script_of(persona p, std::mt19937& rng) {
   std::uniform_int_distribution<int> few{2, 4}, many{4, 7};
@@ -54,6 +70,9 @@ std::vector<step> script_of(persona p, std::mt19937& rng) {
       s.push_back({"track", "Product Added"});
       s.push_back({"track", "Checkout Started"});
       s.push_back({"track", "Order Completed"});
+      break;
+    case persona::decider:
+      decide(s);
       break;
   }
   return s;
@@ -89,7 +108,7 @@ struct demo::impl {
   std::thread thread;
 
   shopper new_shopper() {
-    std::uniform_int_distribution<int> pick{0, 4};
+    std::uniform_int_distribution<int> pick{0, personas - 1};
     shopper s;
     s.user_id = "demo-" + std::to_string(next_user++);
     s.kind = static_cast<persona>(pick(rng));
@@ -110,7 +129,7 @@ struct demo::impl {
     w.key("timestamp").value(codecs::format_iso8601(codecs::now_ms()));
     w.key("properties").begin_object();
     w.key("path").value(std::string("/") + st.event + "/" + std::to_string(s.next));
-    w.key("duration").value(static_cast<std::int64_t>(s.dwell_s));
+    w.key("duration").value(static_cast<std::int64_t>(st.dwell_s != 0 ? st.dwell_s : s.dwell_s));
     w.key("scroll_depth").value(std::uniform_int_distribution<int>{10, 100}(rng));
     w.key("product_id").value("sku-" + std::to_string(std::uniform_int_distribution<int>{1, 40}(rng)));
     w.end_object();
