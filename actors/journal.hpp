@@ -15,7 +15,7 @@ namespace cohort::actors {
 using keyed_writes = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 /// The durable storage actors write through: the accepted-event log, per-user snapshots
-/// and the checkpoint that ties them together. RocksDB in runtime/, memory in tests.
+/// and the checkpoint that ties them together. RocksDB in storage/, memory in tests.
 /// Implementations are thread-safe: many session actors snapshot concurrently.
 class journal {
 public:

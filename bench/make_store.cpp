@@ -22,9 +22,9 @@
 #include "codecs/event.hpp"
 #include "codecs/time.hpp"
 #include "config/loader.hpp"
-#include "runtime/model_loader.hpp"
-#include "runtime/rocks_journal.hpp"
-#include "runtime/store.hpp"
+#include "actors/model_loader.hpp"
+#include "storage/rocks_journal.hpp"
+#include "storage/store.hpp"
 
 namespace {
 
@@ -362,10 +362,10 @@ std::string build_user(context& cx, event_maker& maker, std::uint64_t index,
 
 /// Flushes every column family's memtable to SST files, so that no WAL written so far
 /// is needed any more: what RocksDB does by itself when the WAL reaches its limit.
-result<bool> flush_all(runtime::store& db) {
+result<bool> flush_all(storage::store& db) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  for (std::size_t f = 0; f < static_cast<std::size_t>(runtime::family::count_); ++f)
-    handles.push_back(db.handle(static_cast<runtime::family>(f)));
+  for (std::size_t f = 0; f < static_cast<std::size_t>(storage::family::count_); ++f)
+    handles.push_back(db.handle(static_cast<storage::family>(f)));
   auto st = db.db().Flush(rocksdb::FlushOptions{}, handles);
   if (!st.ok())
     return failure{500, "flush failed: " + st.ToString()};
@@ -385,8 +385,8 @@ bool time_to_flush(const context& cx, std::uint64_t users_done) {
 /// checkpoint record in `meta` is what keeps older WAL files alive in a running node).
 /// With --unflushed-mb, flushes everything once the rest will fill that much WAL.
 /// Returns the last sequence number stamped.
-result<std::uint64_t> write_users(context& cx, runtime::store& db,
-                                  runtime::rocks_journal& journal) {
+result<std::uint64_t> write_users(context& cx, storage::store& db,
+                                  storage::rocks_journal& journal) {
   event_maker maker{cx.opts.seed, 0, id_width(cx)};
   std::uint64_t seq = 0;
   bool flushed = cx.opts.unflushed_mb == 0;  // the default flushes at the end instead
@@ -438,7 +438,7 @@ struct tail_sample {
 /// Appends `log_events` events after the checkpoint for random stored users, in event-
 /// time order after every stored history (so none is late), as cohortd accepts them
 /// between its last checkpoint and a crash. Marks the users it touched.
-result<tail_sample> write_tail(context& cx, runtime::rocks_journal& journal,
+result<tail_sample> write_tail(context& cx, storage::rocks_journal& journal,
                                std::vector<bool>& touched) {
   event_maker maker{cx.opts.seed, 1, id_width(cx)};
   // The tail spans the last minutes before the "crash", well inside a session gap.
@@ -492,9 +492,9 @@ bool load_model(context& cx) {
   if (!loaded.ok())
     return false;
   cx.cfg = std::move(loaded.cfg);
-  cx.limits = runtime::session_limits_of(cx.cfg);
+  cx.limits = actors::session_limits_of(cx.cfg);
   std::vector<std::string> errors;
-  cx.model = runtime::build_model(cx.cfg, 1, errors);
+  cx.model = actors::build_model(cx.cfg, 1, errors);
   for (const auto& err : errors)
     std::cerr << "cohort-make-store: config error: " << err << '\n';
   return cx.model != nullptr;
@@ -508,11 +508,11 @@ int fail(const failure& f) {
 /// The phases: snapshots with checkpoints, flush, then the log tail through a journal
 /// reopened on the checkpoint (so its sequence numbers continue after it).
 int build(context& cx) {
-  auto opened = runtime::store::open(cx.opts.data_dir);
+  auto opened = storage::store::open(cx.opts.data_dir);
   if (!opened)
     return fail(opened.error());
   auto& db = **opened;
-  runtime::rocks_journal journal{db, false};
+  storage::rocks_journal journal{db, false};
   auto last_seq = write_users(cx, db, journal);
   if (!last_seq)
     return fail(last_seq.error());
@@ -521,7 +521,7 @@ int build(context& cx) {
     if (auto done = flush_all(db); !done)
       return fail(done.error());
   cx.stats.flush_s += seconds_since(t0);
-  runtime::rocks_journal tail_journal{db, false};
+  storage::rocks_journal tail_journal{db, false};
   std::vector<bool> touched(cx.opts.users, false);
   t0 = clock_type::now();
   auto sample = write_tail(cx, tail_journal, touched);

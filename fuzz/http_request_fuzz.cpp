@@ -1,25 +1,25 @@
 // Fuzzes HTTP request handling as a plain-HTTP connection of the node does it, minus the
 // socket and the actors: the input is the byte stream a client sends on one connection.
 //
-//  - Parsing: Beast's request_parser<string_body> with the limits runtime/http_connection.hpp
+//  - Parsing: Beast's request_parser<string_body> with the limits http/http_connection.hpp
 //    sets (body = ingest.max_body_bytes, header = http.max_header_bytes, the defaults), read
 //    with http::read_header then http::read like the connection, the stream delivering the
 //    bytes in uneven chunks (1, 7, 64, 4096, ...) so that every split point gets parsed;
 //    kept-alive requests follow each other as on a real connection.
 //  - Read errors answered like connection::on_read_error (413, 431, 400 or close).
-//  - runtime/http_request_parse (to_request, plain_body: what the server itself calls),
+//  - http/http_request_parse (to_request, plain_body: what the server itself calls),
 //    then the real http_router with the node's route table.
-//  - The ingest routes run the decode path of runtime/ingest_api.cpp: Basic auth and write
-//    keys (runtime/auth.cpp), Content-Encoding with gunzip up to max_body_bytes, the Segment
+//  - The ingest routes run the decode path of api/ingest_api.cpp: Basic auth and write
+//    keys (http/auth.cpp), Content-Encoding with gunzip up to max_body_bytes, the Segment
 //    or native (JSON/msgpack, by Content-Type) decoder, the body's writeKey, the per-key
-//    rate limiter (runtime/rate_limiter.cpp). Where the node would ask the ingest actor,
+//    rate limiter (api/rate_limiter.cpp). Where the node would ask the ingest actor,
 //    the stub answers as an acknowledgement would. Admin routes go through the real
 //    admin_guarded (Bearer token); query routes read their path and query parameters.
 //  - The response is built and serialised as connection::write does.
 // Odd-length inputs run with write keys, an admin token and a rate limit configured,
 // even-length ones with auth off, so that one corpus covers both.
 //
-// Keep the ingest handler's steps below in step with runtime/ingest_api.cpp when those
+// Keep the ingest handler's steps below in step with api/ingest_api.cpp when those
 // change. WebSocket frames after an upgrade are stream_frame_fuzz's.
 #include <algorithm>
 #include <cctype>
@@ -47,18 +47,19 @@
 #include "codecs/native_decoder.hpp"
 #include "codecs/segment_decoder.hpp"
 #include "config/config.hpp"
-#include "runtime/admin_guard.hpp"
-#include "runtime/auth.hpp"
-#include "runtime/http_request_parse.hpp"
-#include "runtime/http_router.hpp"
-#include "runtime/http_types.hpp"
-#include "runtime/rate_limiter.hpp"
+#include "api/admin_guard.hpp"
+#include "http/auth.hpp"
+#include "http/http_request_parse.hpp"
+#include "http/http_router.hpp"
+#include "http/http_types.hpp"
+#include "api/rate_limiter.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using namespace cohort;
-using namespace cohort::runtime;
+using namespace cohort::http;
+using namespace cohort::api;
 
 namespace {
 
@@ -219,9 +220,9 @@ node_stub& node(bool auth) {
 
 /// connection::write: the response as it goes on the wire.
 void write(http_response res, unsigned version, bool keep_alive) {
-  http::response<http::string_body> msg{static_cast<http::status>(res.status), version};
-  msg.set(http::field::server, "cohortd");
-  msg.set(http::field::content_type, res.content_type);
+  bhttp::response<bhttp::string_body> msg{static_cast<bhttp::status>(res.status), version};
+  msg.set(bhttp::field::server, "cohortd");
+  msg.set(bhttp::field::content_type, res.content_type);
   for (auto& [k, v] : res.headers)
     msg.set(k, v);
   msg.body() = std::move(res.body);
@@ -247,21 +248,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   beast::flat_buffer buffer;
   // A connection serves requests until an error or `Connection: close`.
   for (int i = 0; i < 64; ++i) {
-    http::request_parser<http::string_body> parser;
+    bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(n.ingest.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(n.http.max_header_bytes));
     beast::error_code ec;
-    http::read_header(stream, buffer, parser, ec);
+    bhttp::read_header(stream, buffer, parser, ec);
     if (!ec && !parser.is_done())
-      http::read(stream, buffer, parser, ec);
+      bhttp::read(stream, buffer, parser, ec);
     if (ec) {
       // connection::on_read_error
-      if (ec == http::error::body_limit)
+      if (ec == bhttp::error::body_limit)
         write(error_response(413, "body exceeds limit"), 11, false);
-      else if (ec == http::error::header_limit)
+      else if (ec == bhttp::error::header_limit)
         write(error_response(431, "headers exceed limit"), 11, false);
-      else if (ec.category() == http::make_error_code(http::error::bad_target).category()
-               && ec != http::error::end_of_stream)
+      else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()
+               && ec != bhttp::error::end_of_stream)
         write(error_response(400, "bad HTTP request: " + ec.message()), 11, false);
       break;
     }

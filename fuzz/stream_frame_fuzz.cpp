@@ -5,9 +5,9 @@
 #include <string_view>
 #include <variant>
 
-#include "runtime/stream_protocol.hpp"
+#include "api/stream_protocol.hpp"
 
-using namespace cohort::runtime;
+using namespace cohort::api;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view frame(reinterpret_cast<const char*>(data), size);

@@ -1,15 +1,12 @@
 #pragma once
 
-#include <string_view>
 #include <vector>
+
+#include "api/console_api.hpp"
 
 namespace cohort::runtime {
 
-/// One static file of the console.
-struct console_asset {
-  std::string_view path;  ///< Relative to runtime/console: "index.html", "js/app.js".
-  std::string_view body;
-};
+using api::console_asset;
 
 /// Every file of runtime/console, compiled into the binary by the build
 /// (cmake/embed_console.cmake), so that cohortd serves the console from any directory.

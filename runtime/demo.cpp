@@ -10,10 +10,13 @@
 
 #include "codecs/json_writer.hpp"
 #include "codecs/time.hpp"
-#include "runtime/auth.hpp"
-#include "runtime/http_client.hpp"
+#include "http/auth.hpp"
+#include "http/http_client.hpp"
 
 namespace cohort::runtime {
+
+using http::basic_authorization;
+using http::http_client;
 
 namespace {
 

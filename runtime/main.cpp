@@ -9,10 +9,10 @@
 
 #include "config/loader.hpp"
 #include "runtime/demo.hpp"
-#include "runtime/model_loader.hpp"
+#include "actors/model_loader.hpp"
 #include "runtime/node.hpp"
 #include "runtime/options.hpp"
-#include "runtime/tls_context.hpp"
+#include "http/tls_context.hpp"
 
 namespace {
 
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   // A bad certificate or key is a config error like any other: exit 2 before starting.
-  if (auto tls = runtime::tls_context::load(loaded.cfg.http.tls); !tls) {
+  if (auto tls = http::tls_context::load(loaded.cfg.http.tls); !tls) {
     std::cerr << "cohortd: config error: " << opts->config_path << ": " << tls.error().reason
               << '\n';
     return exit_usage;
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   std::vector<std::string> model_errors;
-  auto model = runtime::build_model(loaded.cfg, 1, model_errors);
+  auto model = actors::build_model(loaded.cfg, 1, model_errors);
   for (const auto& err : model_errors)
     std::cerr << "cohortd: config error: " << opts->config_path << ": " << err << '\n';
   if (!model)

@@ -16,17 +16,25 @@
 #include "codecs/native_decoder.hpp"
 #include "codecs/time.hpp"
 #include "config/loader.hpp"
-#include "runtime/console_api.hpp"
-#include "runtime/dead_letter_actor.hpp"
-#include "runtime/http_server.hpp"
-#include "runtime/rocks_journal.hpp"
-#include "runtime/identity_api.hpp"
-#include "runtime/services.hpp"
-#include "runtime/stream_context.hpp"
-#include "runtime/store.hpp"
-#include "runtime/tls_context.hpp"
+#include "api/console_api.hpp"
+#include "api/stream_session.hpp"
+#include "runtime/console_assets.hpp"
+#include "storage/dead_letter_actor.hpp"
+#include "http/http_server.hpp"
+#include "storage/rocks_journal.hpp"
+#include "api/identity_api.hpp"
+#include "api/services.hpp"
+#include "api/stream_context.hpp"
+#include "storage/store.hpp"
+#include "http/tls_context.hpp"
 
 namespace cohort::runtime {
+
+using namespace cohort::api;
+using namespace cohort::http;
+using namespace cohort::storage;
+using actors::model_reloader;
+using actors::session_limits_of;
 
 namespace {
 
@@ -172,7 +180,7 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   add_decision_api(m.router, *m.svc);
   add_admin_api(m.router, *m.svc);
   add_identity_api(m.router, *m.svc);
-  add_console_api(m.router, *m.svc, *m.db);
+  add_console_api(m.router, *m.svc, *m.db, console_assets());
   http_server_options http;
   config::parse_host_port(m.cfg.node.listen, http.host, http.port);
   http.max_body_bytes = m.cfg.ingest.max_body_bytes;
@@ -189,7 +197,7 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
     stream_context{*m.system, m.svc->publisher, stream_limits_of(m.cfg), {}, {}, nullptr, {}});
   add_console_stream(*stream, *m.svc);
   stream->resolve_user = [graph = m.graph](const std::string& id) { return graph->profile_of(id); };
-  http.stream = std::move(stream);
+  http.upgrades = std::make_shared<stream_endpoint>(std::move(stream));
   m.server = std::make_unique<http_server>(http, m.router);
   auto port = m.server->start();
   if (!port)
@@ -202,7 +210,7 @@ const std::string& node::listen() const {
   return impl_->svc->listen;
 }
 
-reload_outcome node::reload() {
+actors::reload_outcome node::reload() {
   return impl_->reloader->reload();
 }
 

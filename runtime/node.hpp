@@ -6,7 +6,7 @@
 #include "actors/engine_model.hpp"
 #include "codecs/result.hpp"
 #include "config/config.hpp"
-#include "runtime/model_loader.hpp"
+#include "actors/model_loader.hpp"
 
 namespace cohort::runtime {
 
@@ -26,7 +26,7 @@ public:
   const std::string& listen() const;
 
   /// Re-reads the config file's rules, score model and placements (SIGHUP).
-  reload_outcome reload();
+  actors::reload_outcome reload();
 
   /// Stops HTTP, then the actors, then closes the store. Idempotent.
   void stop();

@@ -1,0 +1,136 @@
+// Decision API: GET /v1/personalize?userId=U&placement=P picks the content variant for
+// the user's live segment (SPEC 4).
+
+#include <atomic>
+#include <random>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/profile.hpp"
+#include "actors/stable_hash.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/time.hpp"
+#include "api/ask.hpp"
+#include "http/http_router.hpp"
+#include "api/services.hpp"
+
+namespace cohort::api {
+
+using namespace cohort::http;
+using namespace cohort::storage;
+
+namespace {
+
+/// The variant served and whether the user is held out.
+struct choice {
+  const config::variant* variant;
+  bool holdout;
+};
+
+/// Holdout is sticky: a user's share is a hash of user and placement, so the same user
+/// stays in (or out of) the holdout group on every request.
+bool in_holdout(const config::placement& p, const std::string& user, const std::string& name) {
+  if (p.holdout <= 0)
+    return false;
+  auto h = actors::stable_hash(user + '\x1f' + name);
+  return static_cast<double>(h % 1000000) / 1000000.0 < p.holdout;
+}
+
+/// Thompson sampling over Beta(1 + wins, 1 + losses). Until outcomes are recorded
+/// (SPEC 5) every variant has the Beta(1, 1) prior, i.e. a uniform draw.
+const config::variant& thompson(const std::vector<config::variant>& variants) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::gamma_distribution<double> prior{1.0, 1.0};
+  std::size_t best = 0;
+  double best_draw = -1;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    double a = prior(rng), b = prior(rng);
+    double draw = a / (a + b);
+    if (draw > best_draw) {
+      best_draw = draw;
+      best = i;
+    }
+  }
+  return variants[best];
+}
+
+choice choose(const config::placement& p, const std::string& name, const std::string& user,
+              const std::string& segment) {
+  if (in_holdout(p, user, name))
+    return {&p.fallback, true};
+  auto it = p.by_segment.find(segment);
+  if (it == p.by_segment.end() || it->second.empty())
+    return {&p.fallback, false};
+  const auto& variants = it->second;
+  if (p.strategy == "thompson" && variants.size() > 1)
+    return {&thompson(variants), false};
+  return {&variants.front(), false};
+}
+
+std::string decision_id(const services& svc) {
+  static std::atomic<std::uint64_t> counter{0};
+  return "d-" + svc.cfg.node.id + "-" + std::to_string(svc.started_ms) + "-"
+         + std::to_string(++counter);
+}
+
+std::string decision_json(const services& svc, const actors::engine_model& model,
+                          const std::string& placement, const std::string& user,
+                          const actors::profile_summary* p) {
+  const std::string segment = p != nullptr ? p->segment : "default";
+  auto c = choose(model.placements.at(placement), placement, user, segment);
+  codecs::json_writer w;
+  w.begin_object();
+  w.key("userId").value(user);
+  w.key("segment").value(segment);
+  w.key("score").value(p != nullptr ? p->score : 0.0);
+  w.key("tags").begin_array();
+  if (p != nullptr)
+    for (const auto& t : p->tags)
+      w.value(t);
+  w.end_array();
+  w.key("placement").value(placement);
+  w.key("variant").begin_object().key("id").value(c.variant->id);
+  w.key("payload").raw(c.variant->payload_json).end_object();
+  w.key("decisionId").value(decision_id(svc));
+  w.key("holdout").value(c.holdout);
+  w.key("model").begin_object().key("kind").value("weighted").key("version").value(model.version);
+  w.end_object().end_object();
+  return w.take();
+}
+
+void personalize(services& svc, http_request&& req, respond_fn respond) {
+  auto user = req.param("userId");
+  auto placement = req.param("placement");
+  if (user.empty() || placement.empty()) {
+    respond(error_response(400, "userId and placement are required query parameters"));
+    return;
+  }
+  auto model = svc.model->get();
+  if (model->placements.count(placement) == 0) {
+    respond(error_response(404, "unknown placement: " + placement));
+    return;
+  }
+  auto key = svc.identities->profile_of(user);
+  ask<actors::profile_summary>(
+    svc.system, svc.route.shard_for(key), svc.cfg.ingest.request_timeout,
+    [&svc, model, user, placement, respond](caf::expected<actors::profile_summary> p) {
+      if (p)
+        respond(json_response(decision_json(svc, *model, placement, user, &*p)));
+      else if (actors::is(p.error(), actors::errc::unknown_user))
+        respond(json_response(decision_json(svc, *model, placement, user, nullptr)));
+      else
+        respond(error_response(503, "decision unavailable: " + svc.system.render(p.error())));
+    },
+    actors::summary_atom::value, key);
+}
+
+} // namespace
+
+void add_decision_api(http_router& router, services& svc) {
+  router.add("GET", "/v1/personalize", [&svc](http_request&& req, respond_fn respond) {
+    personalize(svc, std::move(req), std::move(respond));
+  });
+}
+
+} // namespace cohort::api

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/engine_model.hpp"
+#include "actors/flow_control.hpp"
+#include "actors/identity_graph.hpp"
+#include "actors/router.hpp"
+#include "codecs/event_types.hpp"
+#include "codecs/native_mapping.hpp"
+#include "config/config.hpp"
+#include "storage/dead_letters.hpp"
+#include "api/metrics.hpp"
+#include "actors/model_loader.hpp"
+
+namespace cohort::http {
+class http_router;
+}
+
+namespace cohort::api {
+
+/// Process-wide counters shown by /admin/api/nodes and, later, /metrics.
+struct node_counters {
+  std::atomic<std::uint64_t> accepted{0};   ///< Events acknowledged.
+  std::atomic<std::uint64_t> rejected{0};   ///< Messages sent to the dead-letter store.
+  std::atomic<std::uint64_t> requests{0};   ///< Ingest requests served.
+  latency_histogram ack_latency;   ///< Ingest request start to its 200 (api/metrics.hpp).
+  latency_histogram push_latency;  ///< Causing event received to its change queued to a client.
+  /// Retried events recognised by the session actors (set when the actors are spawned).
+  std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits =
+    std::make_shared<std::atomic<std::uint64_t>>(0);
+};
+
+/// What the HTTP handlers reach: the actors, the dead-letter store and the config the
+/// node was started with. Owned by the node; handlers hold a reference.
+struct services {
+  caf::actor_system& system;
+  const config::config& cfg;
+  actors::router route;
+  caf::actor ingest;
+  caf::actor publisher;  ///< Change events fan-out (actors/publisher_actor.hpp).
+  storage::dead_letters& letters;
+  codecs::event_types types;
+  std::vector<codecs::mapping_rule> mappings;
+  std::int64_t started_ms = 0;
+  std::shared_ptr<actors::model_holder> model;  ///< Rules, score model, placements.
+  actors::model_reloader& reloader;
+  std::string listen;  ///< The address actually bound (port resolved).
+  node_counters counters;
+  std::shared_ptr<actors::flow_control> flow;  ///< Admission: acknowledged, not yet applied.
+  std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
+  /// Which identities form one profile; the ingest actor writes it, queries read it.
+  std::shared_ptr<actors::identity_graph> identities;
+};
+
+
+/// Registers /v1/batch, /v1/<call> and /v1/events.
+void add_ingest_api(http::http_router& router, services& svc);
+/// Registers /v1/profiles/{userId}.
+void add_query_api(http::http_router& router, services& svc);
+/// Registers /v1/personalize.
+void add_decision_api(http::http_router& router, services& svc);
+/// Registers /healthz, /readyz and /admin/api/*.
+void add_admin_api(http::http_router& router, services& svc);
+
+} // namespace cohort::api

@@ -1,0 +1,376 @@
+// cohortctl: the admin CLI. Talks to a node's HTTP API; human tables by default,
+// the server's JSON with --json. Exit 0 ok, 1 server/network error or not found, 2 usage.
+
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "http/http_client.hpp"
+#include "cli/text_table.hpp"
+
+namespace {
+
+using namespace cohort;
+using cohort::cli::text_table;
+using element = simdjson::dom::element;
+
+struct invocation {
+  std::string server = "http://127.0.0.1:8080";
+  std::string token;
+  bool json = false;
+  std::string filter;  ///< actors --filter
+  std::string limit;   ///< actors --limit
+  std::string after;   ///< actors --after (the cursor a previous page printed)
+  std::vector<std::string> args;  ///< The command and its operands.
+};
+
+constexpr const char* usage_text = R"(usage: cohortctl [--server URL] [--token TOKEN] [--json] COMMAND
+
+Commands:
+  status                 node state, uptime, live actors, events accepted/rejected
+  nodes                  the cluster's nodes as a table
+  actors [--filter F] [--limit N] [--after USER_ID]
+                         live session actors whose user id contains F (a page of N,
+                         default 50; --after continues from a previous page)
+  inspect USER_ID        one live actor: profile, mailbox depth, score breakdown
+  segments               segment sizes and tag counts over the live actors
+  profile USER_ID        one user's live profile
+  deadletters [N]        the newest N (default 20) rejected messages with reasons
+
+--server defaults to http://127.0.0.1:8080; --token (or COHORT_ADMIN_TOKEN) is sent as
+the admin Bearer token.
+)";
+
+std::string text_of(element e) {
+  if (e.is_string())
+    return std::string(std::string_view(e.get_string()));
+  if (e.is_null())
+    return "-";
+  return simdjson::minify(e);
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << v;
+  return out.str();
+}
+
+std::string number(element e, int digits) {
+  double v = 0;
+  return e.get(v) == simdjson::SUCCESS ? fixed(v, digits) : text_of(e);
+}
+
+/// At most two decimals, without trailing zeros: 14, 0.14, 68.2.
+std::string compact(element e) {
+  auto text = number(e, 2);
+  if (text.find('.') == std::string::npos)
+    return text;
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.')
+    text.pop_back();
+  return text;
+}
+
+/// Seconds as "3d 4h", "2h 5m", "4m 10s" or "12s".
+std::string duration(element e) {
+  std::int64_t s = 0;
+  if (e.get(s) != simdjson::SUCCESS)
+    return text_of(e);
+  const std::int64_t parts[] = {s / 86400, s % 86400 / 3600, s % 3600 / 60, s % 60};
+  const char* units[] = {"d", "h", "m", "s"};
+  for (int i = 0; i < 3; ++i)
+    if (parts[i] > 0)
+      return std::to_string(parts[i]) + units[i] + " " + std::to_string(parts[i + 1]) + units[i + 1];
+  return std::to_string(parts[3]) + "s";
+}
+
+std::string joined(element array, const char* separator = ", ") {
+  std::string out;
+  for (auto x : array.get_array())
+    out += (out.empty() ? "" : separator) + text_of(x);
+  return out.empty() ? "-" : out;
+}
+
+std::string percent(double share) {
+  return fixed(share * 100, 1) + "%";
+}
+
+/// Prints every scalar field of a flat JSON object as "key  value" rows.
+void print_fields(simdjson::dom::object obj, std::ostream& out) {
+  for (auto [key, val] : obj)
+    if (!val.is_array() && !val.is_object())
+      out << std::left << std::setw(18) << key << ' ' << text_of(val) << '\n';
+}
+
+int render_status(element doc) {
+  for (auto node : doc["nodes"].get_array()) {
+    print_fields(node.get_object(), std::cout);
+    std::cout << '\n';
+  }
+  return 0;
+}
+
+int render_nodes(element doc) {
+  text_table t({"node", "listen", "state", "version", "uptime", "actors", "accepted", "rejected"});
+  t.right(4).right(5).right(6).right(7);
+  for (auto n : doc["nodes"].get_array())
+    t.add({text_of(n["id"]), text_of(n["listen"]), text_of(n["state"]), text_of(n["version"]),
+           duration(n["uptimeSeconds"]), text_of(n["liveActors"]), text_of(n["eventsAccepted"]),
+           text_of(n["eventsRejected"])});
+  std::cout << t.render();
+  return 0;
+}
+
+int render_actors(element doc) {
+  text_table t({"user id", "segment", "score", "tags", "events", "last seen", "mailbox"});
+  t.right(2).right(4).right(6);
+  for (auto a : doc["actors"].get_array())
+    t.add({text_of(a["userId"]), text_of(a["segment"]), number(a["score"], 1), joined(a["tags"]),
+           text_of(a["events"]), text_of(a["lastSeen"]), text_of(a["mailboxDepth"])});
+  std::cout << t.render() << t.rows() << (t.rows() == 1 ? " actor" : " actors");
+  element next = doc["next"];
+  if (!next.is_null())
+    std::cout << "; more with --after " << text_of(next);
+  std::cout << '\n';
+  return 0;
+}
+
+void print_breakdown(element doc) {
+  text_table t({"factor", "weight", "value", "normalized", "points"});
+  t.right(1).right(2).right(3).right(4);
+  for (auto term : doc["scoreBreakdown"].get_array())
+    t.add({text_of(term["feature"]), number(term["weight"], 2), number(term["value"], 2),
+           number(term["normalized"], 2), number(term["contribution"], 1)});
+  std::cout << "\nscore breakdown:\n" << t.render();
+}
+
+void print_features(element doc) {
+  text_table t({"feature", "value"});
+  t.right(1);
+  for (auto [name, value] : doc["features"].get_object())
+    t.add({std::string(name), value.is_string() ? text_of(value) : compact(value)});
+  std::cout << "\nfeatures:\n" << t.render();
+}
+
+void print_recent(element doc, std::size_t max) {
+  text_table t({"timestamp", "type", "name", "message id"});
+  std::vector<element> events;
+  for (auto ev : doc["recentEvents"].get_array())
+    events.push_back(ev);
+  for (auto it = events.rbegin(); it != events.rend() && t.rows() < max; ++it)
+    t.add({text_of((*it)["timestamp"]), text_of((*it)["type"]), text_of((*it)["name"]),
+           text_of((*it)["messageId"])});
+  std::cout << "\nrecent events (newest first):\n" << t.render();
+}
+
+int render_inspect(element doc) {
+  std::cout << std::left << std::setw(14) << "user" << text_of(doc["userId"]) << '\n'
+            << std::setw(14) << "segment" << text_of(doc["segment"]) << '\n'
+            << std::setw(14) << "score" << number(doc["score"], 1) << '\n'
+            << std::setw(14) << "tags" << joined(doc["tags"]) << '\n'
+            << std::setw(14) << "events" << text_of(doc["events"]) << " (" << text_of(doc["duplicates"])
+            << " duplicates, " << text_of(doc["late"]) << " late)\n"
+            << std::setw(14) << "mailbox depth" << text_of(doc["mailboxDepth"]) << '\n'
+            << std::setw(14) << "session" << text_of(doc["session"]["id"]) << " since "
+            << text_of(doc["session"]["started"]) << '\n'
+            << std::setw(14) << "last seen" << text_of(doc["lastSeen"]) << '\n';
+  print_breakdown(doc);
+  print_features(doc);
+  print_recent(doc, 10);
+  return 0;
+}
+
+int render_segments(element doc) {
+  double sampled = static_cast<double>(std::max<std::uint64_t>(1, doc["sampled"].get_uint64()));
+  text_table segments({"segment", "actors", "share", "avg score"});
+  segments.right(1).right(2).right(3);
+  for (auto s : doc["segments"].get_array()) {
+    auto n = s["count"].get_uint64().value();
+    segments.add({text_of(s["name"]), std::to_string(n), percent(static_cast<double>(n) / sampled),
+                  n ? number(s["avgScore"], 1) : "-"});
+  }
+  text_table tags({"tag", "actors", "share"});
+  tags.right(1).right(2);
+  for (auto s : doc["tags"].get_array()) {
+    auto n = s["count"].get_uint64().value();
+    tags.add({text_of(s["name"]), std::to_string(n), percent(static_cast<double>(n) / sampled)});
+  }
+  std::cout << segments.render() << '\n' << tags.render() << '\n';
+  bool exact = doc["exact"].get_bool();
+  std::cout << (exact ? "counted over all " : "counted over a sample of " + text_of(doc["sampled"]) + " of ")
+            << text_of(doc["live"]) << " live actors\n";
+  return 0;
+}
+
+int render_profile(element doc) {
+  print_fields(doc.get_object(), std::cout);
+  std::cout << "event counts:\n";
+  for (auto [type, n] : doc["eventCounts"].get_object())
+    std::cout << "  " << std::left << std::setw(16) << type << ' ' << text_of(n) << '\n';
+  std::cout << "identities:\n";
+  for (auto id : doc["identities"].get_array())
+    std::cout << "  " << text_of(id["kind"]) << ' ' << text_of(id["id"]) << " ("
+              << text_of(id["link"]) << ")\n";
+  return 0;
+}
+
+int render_deadletters(element doc) {
+  std::cout << "total " << text_of(doc["total"]) << '\n';
+  for (auto l : doc["deadLetters"].get_array())
+    std::cout << text_of(l["at"]) << "  " << text_of(l["source"]) << "  " << text_of(l["reason"])
+              << "\n    " << text_of(l["raw"]) << '\n';
+  return 0;
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), for path segments
+/// and query values alike.
+std::string escape(const std::string& s) {
+  std::ostringstream out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      out << c;
+    else
+      out << '%' << std::uppercase << std::hex << std::setw(2) << std::setfill('0') << int{c}
+          << std::dec;
+  }
+  return out.str();
+}
+
+using renderer = int (*)(element);
+
+struct request_plan {
+  std::string target;
+  renderer render = nullptr;
+};
+
+std::string actors_target(const invocation& c) {
+  std::string target = "/admin/api/actors?limit=" + escape(c.limit.empty() ? "50" : c.limit);
+  if (!c.filter.empty())
+    target += "&filter=" + escape(c.filter);
+  if (!c.after.empty())
+    target += "&after=" + escape(c.after);
+  return target;
+}
+
+/// The endpoint and renderer of the command line; an empty target when it names none.
+request_plan plan_of(const invocation& c) {
+  const auto& cmd = c.args[0];
+  const auto n = c.args.size();
+  if (cmd == "status" && n == 1)
+    return {"/admin/api/nodes", render_status};
+  if (cmd == "nodes" && n == 1)
+    return {"/admin/api/nodes", render_nodes};
+  if (cmd == "actors" && n == 1)
+    return {actors_target(c), render_actors};
+  if (cmd == "inspect" && n == 2)
+    return {"/admin/api/actors/" + escape(c.args[1]), render_inspect};
+  if (cmd == "segments" && n == 1)
+    return {"/admin/api/segments", render_segments};
+  if (cmd == "profile" && n == 2)
+    return {"/v1/profiles/" + escape(c.args[1]), render_profile};
+  if (cmd == "deadletters" && n <= 2)
+    return {"/admin/api/deadletters?limit=" + (n == 2 ? escape(c.args[1]) : "20"),
+            render_deadletters};
+  return {};
+}
+
+int run(const invocation& c) {
+  auto plan = plan_of(c);
+  if (plan.target.empty()) {
+    std::cerr << usage_text;
+    return 2;
+  }
+  auto client = http::http_client::connect(c.server, std::chrono::seconds(10));
+  if (!client) {
+    std::cerr << "cohortctl: " << client.error().reason << '\n';
+    return client.error().status;
+  }
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!c.token.empty())
+    headers.emplace_back("Authorization", "Bearer " + c.token);
+  auto res = (*client)->request("GET", plan.target, {}, headers);
+  if (!res) {
+    std::cerr << "cohortctl: " << res.error().reason << '\n';
+    return 1;
+  }
+  if (res->status != 200) {
+    std::cerr << "cohortctl: " << plan.target << ": HTTP " << res->status << ": " << res->body
+              << '\n';
+    return 1;
+  }
+  if (c.json) {
+    std::cout << res->body << '\n';
+    return 0;
+  }
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto err = parser.parse(res->body).get(doc)) {
+    std::cerr << "cohortctl: server sent invalid JSON: " << simdjson::error_message(err) << '\n';
+    return 1;
+  }
+  return plan.render(doc);
+}
+
+/// The value of a flag that takes one; nullptr when it is not such a flag.
+std::string* flag_value(invocation& c, const std::string& flag) {
+  if (flag == "--server")
+    return &c.server;
+  if (flag == "--token")
+    return &c.token;
+  if (flag == "--filter")
+    return &c.filter;
+  if (flag == "--limit")
+    return &c.limit;
+  if (flag == "--after")
+    return &c.after;
+  return nullptr;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  invocation c;
+  if (const char* t = std::getenv("COHORT_ADMIN_TOKEN"))
+    c.token = t;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (auto* value = flag_value(c, a)) {
+      if (i + 1 >= argc) {
+        std::cerr << "cohortctl: " << a << " needs a value\n" << usage_text;
+        return 2;
+      }
+      *value = argv[++i];
+    } else if (a == "--json") {
+      c.json = true;
+    } else if (a == "--help" || a == "-h") {
+      std::cout << usage_text;
+      return 0;
+    } else if (a.rfind("--", 0) == 0) {
+      std::cerr << "cohortctl: unknown flag '" << a << "'\n" << usage_text;
+      return 2;
+    } else {
+      c.args.push_back(a);
+    }
+  }
+  if (c.args.empty()) {
+    std::cerr << usage_text;
+    return 2;
+  }
+  if ((!c.filter.empty() || !c.limit.empty() || !c.after.empty()) && c.args[0] != "actors") {
+    std::cerr << "cohortctl: --filter, --limit and --after apply to actors only\n" << usage_text;
+    return 2;
+  }
+  try {
+    return run(c);
+  } catch (const simdjson::simdjson_error& e) {
+    std::cerr << "cohortctl: unexpected response shape: " << e.what() << '\n';
+    return 1;
+  }
+}
