@@ -144,6 +144,8 @@ http_handler ingest_handler(services& svc, decoder decode,
       respond(error_response(batch.error().status, batch.error().reason));
       return;
     }
+    if (!basic && batch->write_key.empty())
+      batch->write_key = req.param("writeKey");  // RudderStack's beacons carry it there
     if (!basic && !write_key_allowed(keys, batch->write_key)) {
       respond(error_response(401, batch->write_key.empty()
                                     ? "missing write key (Basic auth or writeKey)"
@@ -217,10 +219,11 @@ void add_ingest_path(http_router& router, const std::string& path, http_handler 
 void add_ingest_api(http_router& router, services& svc) {
   using codecs::segment_call;
   auto guards = std::make_shared<ingest_guards>(svc.cfg);
-  // The long paths of the HTTP Tracking API and the short ones analytics.js 2.0 and
-  // RudderStack's JavaScript SDK post to from browsers.
+  // The long paths of the HTTP Tracking API, the short ones analytics.js 2.0 posts to from
+  // browsers, and RudderStack's JavaScript SDK's beacon path (writeKey in the query).
   const std::pair<const char*, segment_call> calls[] = {
     {"/v1/batch", segment_call::batch},       {"/v1/b", segment_call::batch},
+    {"/beacon/v1/batch", segment_call::batch},
     {"/v1/track", segment_call::track},       {"/v1/t", segment_call::track},
     {"/v1/page", segment_call::page},         {"/v1/p", segment_call::page},
     {"/v1/screen", segment_call::screen},     {"/v1/s", segment_call::screen},

@@ -186,6 +186,12 @@ std::optional<std::string> decode_message(element e, std::optional<segment_call>
   for (const auto& a : batch.context)
     if (!find(ev.context, a.key))
       ev.context.push_back(a);
+  // RudderStack's JavaScript SDK sends an identify's traits only as context.traits (the
+  // spec's place for a user's traits on the other calls).
+  if (ev.call == "identify" && ev.traits.empty())
+    for (const auto& a : ev.context)
+      if (a.key.rfind("traits.", 0) == 0)
+        ev.traits.push_back({a.key.substr(7), a.val});
 
   // Segment's clock-skew correction: the device clock may be wrong, but the delay between
   // the event and its sending is measured on that same clock, so it carries over.

@@ -89,6 +89,27 @@ BOOST_AUTO_TEST_CASE(page_screen_identify_alias_group) {
   BOOST_TEST(e[5].timestamp_ms == received);  // no time at all: receivedAt
 }
 
+BOOST_AUTO_TEST_CASE(an_identify_with_its_traits_only_in_context_uses_those) {
+  // RudderStack's JavaScript SDK: identify("u", {email}) sends context.traits only.
+  auto r = decode_segment(R"({"type":"identify","userId":"u",
+    "context":{"traits":{"email":"a@example.com","plan":"pro"},"locale":"en"}})",
+                          segment_call::identify, ctx());
+  BOOST_REQUIRE(r);
+  BOOST_REQUIRE(r->events.size() == 1u);
+  const auto* email = prop(r->events[0].traits, "email");
+  BOOST_REQUIRE(email != nullptr);
+  BOOST_TEST(email->text == "a@example.com");
+  BOOST_TEST(prop(r->events[0].traits, "plan")->text == "pro");
+  BOOST_TEST(prop(r->events[0].traits, "locale") == nullptr);
+  // Own traits win; other calls keep context.traits as context only.
+  auto own = decode_segment(R"({"type":"identify","userId":"u","traits":{"email":"b@example.com"},
+    "context":{"traits":{"email":"a@example.com"}}})", segment_call::identify, ctx());
+  BOOST_TEST(prop(own->events[0].traits, "email")->text == "b@example.com");
+  auto track = decode_segment(R"({"type":"track","userId":"u","event":"e",
+    "context":{"traits":{"email":"a@example.com"}}})", segment_call::track, ctx());
+  BOOST_TEST(track->events[0].traits.empty());
+}
+
 BOOST_AUTO_TEST_CASE(clock_skew_correction) {
   // Device clock 1 h fast: event at 13:00:00 by it, sent at 13:00:05 by it. Received at
   // 12:00:10 true time, so the event happened 5 s before: 12:00:05.

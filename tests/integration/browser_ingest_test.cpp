@@ -76,6 +76,22 @@ BOOST_AUTO_TEST_CASE(short_paths_take_text_plain_bodies_with_the_write_key_insid
   BOOST_TEST(poll.doc->int_at("/events").value_or(0) == 8);
 }
 
+BOOST_AUTO_TEST_CASE(a_rudderstack_beacon_carries_its_write_key_in_the_query) {
+  server_fixture f{cors_config};
+  const auto user = unique_id("beacon");
+  auto body = batch_of({track_msg(user, "Product Viewed", unique_id("m")),
+                        page_msg(user, "Home", unique_id("m"))});
+  auto res = post_from_page(f.client, "/beacon/v1/batch?writeKey=browser-key", shop, body);
+  BOOST_TEST(res.status == 200, res.body);
+  auto wrong = post_from_page(f.client, "/beacon/v1/batch?writeKey=nobody", shop, body);
+  BOOST_TEST(wrong.status == 401, wrong.body);
+  auto poll = wait_for_profile(f.client, user, [](const json_doc& p) {
+    return p.int_at("/events").value_or(0) >= 2;
+  });
+  BOOST_TEST(poll.satisfied, poll.body);
+  BOOST_TEST(poll.doc->int_at("/events").value_or(0) == 2);
+}
+
 BOOST_AUTO_TEST_CASE(a_preflight_is_answered_for_allowed_origins_only) {
   server_fixture f{cors_config};
   auto preflight = [&](const std::string& path, const std::string& origin) {
