@@ -29,15 +29,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Real analytics SDKs used by the integration tests (tests/integration/sdk).
-if [ ! -d tests/integration/sdk/node_modules ]; then
-  echo "setup: installing npm test clients"
-  (cd tests/integration/sdk && npm ci --silent --no-audit --no-fund)
+# The npm test clients support Node.js 18 (Debian 12's nodejs) and later; an older node
+# from elsewhere on the PATH would fail them in confusing ways.
+node_major=$(node --version | sed -E 's/^v([0-9]+).*/\1/')
+if [ "$node_major" -lt 18 ]; then
+  echo "setup: Node.js 18 or newer is needed for the SDK and browser tests;" \
+    "$(command -v node) is $(node --version) (Debian 12's nodejs package is 18)" >&2
+  exit 1
 fi
 
-# playwright-core for the console's browser test (tests/integration/console); it drives
-# Debian's chromium, so no browser is downloaded.
-if [ ! -d tests/integration/console/node_modules ]; then
-  echo "setup: installing the browser test driver"
-  (cd tests/integration/console && npm ci --silent --no-audit --no-fund)
-fi
+# Real analytics server SDKs (tests/integration/sdk), and playwright-core with the browser
+# SDKs (tests/integration/browser; it drives Debian's chromium, no browser is downloaded).
+scripts/npm-deps.sh tests/integration/sdk
+scripts/npm-deps.sh tests/integration/browser

@@ -2,102 +2,24 @@
 // Run: COHORTD=build/cohortd node --test tests/integration/sdk/sdk.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
+import { eventCount as count, startCohortd, stopCohortd, waitForProfile as waitFor } from '../cohortd.mjs';
 
 const WRITE_KEY = 'sdk-key';
-const READY_TIMEOUT_MS = 30_000;
-const POLL_TIMEOUT_MS = 10_000;
-const POLL_INTERVAL_MS = 20;
-const READY_LINE = /^cohortd listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
+let server;  // tests/integration/cohortd.mjs
 
-let server;  // { proc, port, base, dir, stderrPath }
-
-async function startCohortd() {
-  const binary = process.env.COHORTD;
-  assert.ok(binary, 'COHORTD must name the cohortd binary (ctest sets it)');
-  const dir = mkdtempSync(path.join(tmpdir(), 'cohort-sdk-'));
-  const config = path.join(dir, 'cohort.yaml');
-  writeFileSync(config, `ingest: {write_keys: [${WRITE_KEY}], dedup_window: 24h}\n`);
-  const stderrPath = path.join(dir, 'stderr.log');
-  const stderrFd = openSync(stderrPath, 'a');
-  const proc = spawn(binary,
-    ['--config', config, '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')],
-    { stdio: ['ignore', 'pipe', stderrFd] });
-  closeSync(stderrFd);
-
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    let settled = false;
-    const fail = (why) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      reject(new Error(`${why}\nstdout:\n${out}\nstderr:\n${readFileSync(stderrPath, 'utf8')}`));
-    };
-    const timer = setTimeout(() => fail('cohortd printed no listening line in time'), READY_TIMEOUT_MS);
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(READY_LINE);
-      if (m && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.on('exit', (code, signal) => fail(`cohortd exited early (code ${code}, signal ${signal})`));
-    proc.on('error', (err) => fail(`cannot start ${binary}: ${err.message}`));
-  });
-  proc.stdout.resume();  // keep draining so that the server never blocks on a full pipe
-  return { proc, port, base: `http://127.0.0.1:${port}`, dir, stderrPath };
-}
-
-async function stopCohortd(s) {
-  if (!s) return;
-  if (s.proc.exitCode === null && s.proc.signalCode === null) {
-    const exited = new Promise((resolve) => s.proc.once('exit', resolve));
-    s.proc.kill('SIGTERM');
-    const timer = setTimeout(() => s.proc.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (!process.env.COHORT_KEEP_TMP) rmSync(s.dir, { recursive: true, force: true });
-}
-
-/** Polls GET /v1/profiles/{user} until `pred(profile)` holds; returns the last answer. */
-async function waitForProfile(user, pred) {
-  const deadline = Date.now() + POLL_TIMEOUT_MS;
-  let last = { status: 0, body: '' };
-  for (;;) {
-    const res = await fetch(`${server.base}/v1/profiles/${encodeURIComponent(user)}`);
-    last = { status: res.status, body: await res.text() };
-    if (res.status === 200) {
-      const profile = JSON.parse(last.body);
-      if (pred(profile)) return profile;
-    }
-    if (Date.now() >= deadline) {
-      assert.fail(`profile of ${user} never matched; last answer ${last.status}: ${last.body}\n` +
-        `cohortd stderr:\n${readFileSync(server.stderrPath, 'utf8').slice(-4000)}`);
-    }
-    await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
-  }
-}
-
-const count = (profile, type) => (profile.eventCounts ?? {})[type] ?? 0;
+const waitForProfile = (user, pred) => waitFor(server, user, pred);
 
 /** Wraps an SDK call taking a node-style callback (err, ...) in a promise. */
 const sent = (call) => new Promise((resolve, reject) => call((err, data) => (err ? reject(err) : resolve(data))));
 
 // The server is started once for the suite; `after` runs as soon as its tests end.
 describe('cohortd with real SDK clients', () => {
-  before(async () => { server = await startCohortd(); });
+  before(async () => {
+    server = await startCohortd(`ingest: {write_keys: [${WRITE_KEY}], dedup_window: 24h}\n`, 'cohort-sdk-');
+  });
   after(async () => { await stopCohortd(server); });
 
   test('Segment analytics-node: track, page, identify', async () => {

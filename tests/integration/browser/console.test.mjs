@@ -3,21 +3,19 @@
 // page, finds a user, opens its inspector and watches it update live while events are
 // sent over HTTP. No page may raise a JavaScript error or log a console error. A
 // screenshot of each page is saved to $CONSOLE_SCREENSHOTS (ctest: build/console-screenshots).
-// Run: COHORTD=build/cohortd node --test tests/integration/console/console.test.mjs
+// Run: COHORTD=build/cohortd node --test tests/integration/browser/console.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium } from 'playwright-core';
+import { startCohortd, stopCohortd } from '../cohortd.mjs';
 
 const ADMIN_TOKEN = 'console-secret';
 const WRITE_KEY = 'console-key';
-const READY_TIMEOUT_MS = 30_000;
 const WAIT_MS = 10_000;
-const READY_LINE = /^cohortd listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // NOTES.md: these flags start Debian's chromium headless without touching the network.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -46,50 +44,6 @@ let currentPage = 'start';
 // expected to get is the 400 of a refused reload; it is allowed only while one is due.
 let refusedReloadDue = false;
 const shotDir = process.env.CONSOLE_SCREENSHOTS ?? mkdtempSync(path.join(tmpdir(), 'cohort-console-shots-'));
-
-async function startCohortd() {
-  const binary = process.env.COHORTD;
-  assert.ok(binary, 'COHORTD must name the cohortd binary (ctest sets it)');
-  const dir = mkdtempSync(path.join(tmpdir(), 'cohort-console-'));
-  const config = path.join(dir, 'cohort.yaml');
-  writeFileSync(config, CONFIG);
-  const stderrPath = path.join(dir, 'stderr.log');
-  const stderrFd = openSync(stderrPath, 'a');
-  const proc = spawn(binary, ['--config', config, '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')],
-    { stdio: ['ignore', 'pipe', stderrFd] });
-  closeSync(stderrFd);
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line in time; stdout: ${out}`)), READY_TIMEOUT_MS);
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(READY_LINE);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`cohortd exited early (${code}): ${readFileSync(stderrPath, 'utf8')}`));
-    });
-  });
-  proc.stdout.resume();
-  return { proc, base: `http://127.0.0.1:${port}`, dir, stderrPath };
-}
-
-async function stopCohortd(s) {
-  if (!s) return;
-  if (s.proc.exitCode === null && s.proc.signalCode === null) {
-    const exited = new Promise((resolve) => s.proc.once('exit', resolve));
-    s.proc.kill('SIGTERM');
-    const timer = setTimeout(() => s.proc.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (!process.env.COHORT_KEEP_TMP) rmSync(s.dir, { recursive: true, force: true });
-}
 
 /** POSTs Segment messages to /v1/batch; returns the response status. */
 async function send(messages) {
@@ -128,7 +82,7 @@ describe('admin console in chromium', () => {
   before(async () => {
     mkdirSync(shotDir, { recursive: true });
     console.log(`console screenshots: ${shotDir}`);
-    server = await startCohortd();
+    server = await startCohortd(CONFIG, 'cohort-console-');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(WAIT_MS);

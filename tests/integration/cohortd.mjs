@@ -1,0 +1,100 @@
+// A real cohortd for the node:test suites (real SDKs, the console and shop pages in
+// Chromium): started on a free loopback port with its own config and data directory,
+// stopped with SIGTERM. Every wait has a deadline.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+const POLL_TIMEOUT_MS = 10_000;
+const POLL_INTERVAL_MS = 20;
+const READY_LINE = /^cohortd listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
+
+/**
+ * Starts $COHORTD with `config` (YAML text). Resolves to {proc, port, base, dir,
+ * stderrPath, stderr()} once it printed its listening line; rejects with its output when
+ * it exits or stays silent first.
+ */
+export async function startCohortd(config, prefix = 'cohort-node-') {
+  const binary = process.env.COHORTD;
+  assert.ok(binary, 'COHORTD must name the cohortd binary (ctest sets it)');
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const configPath = path.join(dir, 'cohort.yaml');
+  writeFileSync(configPath, config);
+  const stderrPath = path.join(dir, 'stderr.log');
+  const stderrFd = openSync(stderrPath, 'a');
+  const proc = spawn(binary,
+    ['--config', configPath, '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')],
+    { stdio: ['ignore', 'pipe', stderrFd] });
+  closeSync(stderrFd);
+  const stderr = () => readFileSync(stderrPath, 'utf8');
+
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    let settled = false;
+    const fail = (why) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
+      reject(new Error(`${why}\nstdout:\n${out}\nstderr:\n${stderr()}`));
+    };
+    const timer = setTimeout(() => fail('cohortd printed no listening line in time'), READY_TIMEOUT_MS);
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(READY_LINE);
+      if (m && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.on('exit', (code, signal) => fail(`cohortd exited early (code ${code}, signal ${signal})`));
+    proc.on('error', (err) => fail(`cannot start ${binary}: ${err.message}`));
+  });
+  proc.stdout.resume();  // keep draining so that the server never blocks on a full pipe
+  return { proc, port, base: `http://127.0.0.1:${port}`, dir, stderrPath, stderr };
+}
+
+/** SIGTERM (SIGKILL after 15 s), then removes its directory unless $COHORT_KEEP_TMP. */
+export async function stopCohortd(server) {
+  if (!server) return;
+  const { proc } = server;
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (!process.env.COHORT_KEEP_TMP) rmSync(server.dir, { recursive: true, force: true });
+}
+
+/**
+ * Polls GET /v1/profiles/{user} until it answers 200 and `pred(profile)` holds; fails
+ * with the last answer and the server's stderr after `timeoutMs`.
+ */
+export async function waitForProfile(server, user, pred, timeoutMs = POLL_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let last = { status: 0, body: '' };
+  for (;;) {
+    const res = await fetch(`${server.base}/v1/profiles/${encodeURIComponent(user)}`);
+    last = { status: res.status, body: await res.text() };
+    if (res.status === 200) {
+      const profile = JSON.parse(last.body);
+      if (pred(profile)) return profile;
+    }
+    if (Date.now() >= deadline) {
+      assert.fail(`profile of ${user} never matched; last answer ${last.status}: ${last.body}\n` +
+        `cohortd stderr:\n${server.stderr().slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+  }
+}
+
+/** eventCounts[type] of a profile, 0 when absent. */
+export const eventCount = (profile, type) => (profile.eventCounts ?? {})[type] ?? 0;
