@@ -26,13 +26,16 @@ struct change_event {
   std::int64_t received_ms = 0;     ///< When the causing event was received (push latency).
   std::string link;                 ///< profile_(un)merged: identify | alias | event | ...
   double confidence = 1;            ///< profile_merged: of the link (1 unless probabilistic).
+  /// Its number in the profile's sequence of changes (1, 2, ...): after a failover the
+  /// same events give their changes the same numbers, so a subscriber drops repeats.
+  std::uint64_t seq = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_event& x) {
   return f(caf::meta::type_name("cohort.change_event"), x.type, x.user_id, x.from, x.to,
            x.score, x.tags, x.added, x.removed, x.at_ms, x.message_id, x.received_ms, x.link,
-           x.confidence);
+           x.confidence, x.seq);
 }
 
 } // namespace cohort::actors

@@ -79,7 +79,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
   return f(caf::meta::type_name("cohort.event"), x.message_id, x.user_id, x.anonymous_id,
            x.call, x.type, x.name, x.previous_id, x.session_id, x.timestamp_ms, x.received_ms,
-           x.properties, x.traits, x.context, x.seq, x.profile_id, x.origin);
+           x.properties, x.traits, x.context, x.seq, x.profile_id, x.origin, x.partition);
 }
 
 } // namespace cohort::codecs

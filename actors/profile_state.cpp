@@ -109,7 +109,7 @@ void profile_state::rebuild(std::map<std::string, session_state> parts,
     combined_.absorb(entry.second);
   // Keep what subscribers last saw, so that reevaluate() reports real changes only.
   combined_.carry_outputs(previous);
-  combined_.mark_seq(std::max(previous.last_seq(), cause.seq));
+  combined_.mark_seq(cause.partition, cause.seq);
   combined_.reevaluate(cause, model, changes);
   if (parts.size() == 1) {
     home_ = parts.begin()->first;

@@ -46,8 +46,17 @@ public:
   bool dirty() const { return combined_.dirty(); }
   /// The last snapshot() was not written after all: dirty() until the next one.
   void mark_unsaved() { combined_.mark_unsaved(); }
-  std::uint64_t last_seq() const { return combined_.last_seq(); }
-  void mark_seq(std::uint64_t seq) { combined_.mark_seq(seq); }
+  /// True when the log record `record` (a transfer) is reflected in this state already.
+  bool holds(const codecs::event& record) const {
+    return record.seq != 0 && combined_.positions().at(record.partition) >= record.seq;
+  }
+  /// Records the log record `record` as reflected.
+  void mark(const codecs::event& record) { combined_.mark_seq(record.partition, record.seq); }
+  /// Numbers `change` in this profile's sequence of changes.
+  void number(change_event& change) { change.seq = combined_.next_change_seq(); }
+  /// Transfer ids received, so that a repeated transfer record is dropped.
+  bool transfer_done(const std::string& id) const { return combined_.transfer_done(id); }
+  void note_transfer(std::string id) { combined_.note_transfer(std::move(id)); }
   const std::string& key() const { return combined_.user_key(); }
   const session_state& combined() const { return combined_; }
 

@@ -25,8 +25,10 @@ std::string late_reason(const codecs::event& ev, const session_limits& limits) {
 }
 
 void publish_all(session_ptr self, std::vector<change_event>& changes) {
-  for (auto& change : changes)
+  for (auto& change : changes) {
+    self->state.user->number(change);
     self->send(self->state.env->publisher, publish_atom::value, std::move(change));
+  }
 }
 
 void apply(session_ptr self, const event_batch& batch) {
@@ -71,7 +73,7 @@ void receive(session_ptr self, const codecs::event& record, const handover_reply
   auto& user = *self->state.user;
   auto plan = plan_of(record);
   std::vector<change_event> changes;
-  if (record.seq == 0 || record.seq > user.last_seq()) {
+  if (!user.holds(record)) {
     if (!reply.given.empty()) {
       auto given = profile_state::restore(plan.giver, env.limits, reply.given);
       if (given)
@@ -80,7 +82,7 @@ void receive(session_ptr self, const codecs::event& record, const handover_reply
         std::cerr << "cohortd: transfer into " << user.key() << ": " << given.error().reason
                   << std::endl;
     }
-    user.mark_seq(record.seq);
+    user.mark(record);
     changes.push_back(identity_change(user, plan, record));
   }
   keyed_writes writes{{user.key(), user.snapshot()}};
@@ -122,7 +124,7 @@ void give(session_ptr self, const codecs::event& record, const caf::actor& recei
   handover_reply reply;
   // A replay may reach a giver whose state is already past the record (say a merge
   // undone by a later unmerge): it gives nothing and stays.
-  bool done_before = record.seq != 0 && record.seq <= user.last_seq();
+  bool done_before = user.holds(record);
   if (plan.origins.empty() && !done_before) {
     reply.given = user.snapshot();
     reply.retired = true;
@@ -130,11 +132,11 @@ void give(session_ptr self, const codecs::event& record, const caf::actor& recei
     // making it a receiver), it must start from nothing, as a new one would.
     auto key = user.key();  // emplace destroys `user` before it constructs
     self->state.user.emplace(std::move(key), env.limits);
-    self->state.user->mark_seq(record.seq);
+    self->state.user->mark(record);
   } else if (!done_before) {
     std::vector<change_event> changes;
     auto out = user.extract(plan.origins, plan.receiver, record, *env.model->get(), changes);
-    user.mark_seq(record.seq);
+    user.mark(record);
     reply.given = out.snapshot();
     reply.remaining = user.snapshot();
     publish_all(self, changes);

@@ -73,7 +73,9 @@ session_state session_state::from_object(std::string user_key, const session_lim
                                          const msgpack::object& obj) {
   session_state s{std::move(user_key), limits};
   obj.convert(s);
-  s.snapshot_seq_ = s.last_seq_;
+  if (s.positions_.empty() && s.legacy_seq_ != 0)
+    s.positions_.mark(0, s.legacy_seq_);  // written before positions were partitioned
+  s.dirty_ = s.positions_.empty();
   return s;
 }
 
@@ -114,7 +116,33 @@ void session_state::absorb(const session_state& other) {
   duplicates_ += other.duplicates_;
   late_ += other.late_;
   updated_ms_ = std::max(updated_ms_, other.updated_ms_);
-  last_seq_ = std::max(last_seq_, other.last_seq_);
+  positions_.absorb(other.positions_);
+  dirty_ = true;
+}
+
+void session_state::carry_outputs(const session_state& previous) {
+  score_ = previous.score_;
+  tags_ = previous.tags_;
+  segment_ = previous.segment_;
+  change_seq_ = std::max(change_seq_, previous.change_seq_);
+  positions_.absorb(previous.positions_);
+  for (const auto& id : previous.done_transfers_)
+    if (!transfer_done(id))
+      note_transfer(id);
+}
+
+bool session_state::transfer_done(const std::string& id) const {
+  return std::find(done_transfers_.begin(), done_transfers_.end(), id) != done_transfers_.end();
+}
+
+void session_state::note_transfer(std::string id) {
+  // A duplicate of a transfer record follows it closely in the log (a producer retry):
+  // the last few ids are enough.
+  constexpr std::size_t kept = 16;
+  if (done_transfers_.size() == kept)
+    done_transfers_.erase(done_transfers_.begin());
+  done_transfers_.push_back(std::move(id));
+  dirty_ = true;
 }
 
 void session_state::reevaluate(const codecs::event& cause, const engine_model& model,
@@ -124,19 +152,18 @@ void session_state::reevaluate(const codecs::event& cause, const engine_model& m
 }
 
 std::string session_state::snapshot() {
+  legacy_seq_ = positions_.at(0);
   msgpack::sbuffer buf;
   msgpack::pack(buf, *this);
-  snapshot_seq_ = last_seq_;
+  dirty_ = false;
   return std::string(buf.data(), buf.size());
 }
 
 session_state::outcome session_state::apply(const codecs::event& ev, const engine_model& model,
                                             std::vector<change_event>& changes) {
-  if (ev.seq != 0) {
-    if (ev.seq <= last_seq_)
-      return outcome::replayed;
-    last_seq_ = ev.seq;
-  }
+  if (ev.seq != 0 && !positions_.advance(ev.partition, ev.seq))
+    return outcome::replayed;
+  dirty_ = true;
   // Lateness first: a late event is kept outside (dead letters) and may be replayed, so
   // its id must not be remembered as applied.
   if (sessions_.is_late(ev.timestamp_ms)) {

@@ -11,6 +11,7 @@
 #include "actors/change_event.hpp"
 #include "actors/dedup_window.hpp"
 #include "actors/engine_model.hpp"
+#include "actors/log_positions.hpp"
 #include "actors/profile.hpp"
 #include "actors/recent_events.hpp"
 #include "actors/sessionizer.hpp"
@@ -45,8 +46,9 @@ public:
   static session_state from_object(std::string user_key, const session_limits& limits,
                                    const msgpack::object& obj);
 
-  /// What apply() did with an event. `replayed`: its log position is already in the
-  /// state (a replay after restart), so it is skipped: exactly once across crashes.
+  /// What apply() did with an event. `replayed`: its log position (partition, seq) is
+  /// already in the state (a replay after restart or failover), so it is skipped: exactly
+  /// once across crashes.
   enum class outcome { applied, duplicate, late, replayed };
 
   /// Applies `ev`, then re-evaluates score, tags and segment with `model`; segment and
@@ -69,16 +71,28 @@ public:
   void reevaluate(const codecs::event& cause, const engine_model& model,
                   std::vector<change_event>& changes);
 
-  /// Takes score, tags and segment from `previous` (the state this one replaces), so that
+  /// Takes score, tags, segment, the change numbering, the log positions and the done
+  /// transfers from `previous` (the state this one replaces, rebuilt from parts), so that
   /// the next reevaluate() reports only what really changed for subscribers.
-  void carry_outputs(const session_state& previous) {
-    score_ = previous.score_;
-    tags_ = previous.tags_;
-    segment_ = previous.segment_;
+  void carry_outputs(const session_state& previous);
+
+  /// Marks the log position `seq` of `partition` (an identity transfer) as reflected.
+  void mark_seq(std::uint32_t partition, std::uint64_t seq) {
+    positions_.mark(partition, seq);
+    dirty_ = true;
   }
 
-  /// Marks the log position `seq` (an identity transfer) as reflected in this state.
-  void mark_seq(std::uint64_t seq) { last_seq_ = std::max(last_seq_, seq); }
+  /// The next number of a change of this profile (1, 2, ...): subscribers drop repeats
+  /// (after a failover, the replayed events give their changes the same numbers).
+  std::uint64_t next_change_seq() {
+    dirty_ = true;
+    return ++change_seq_;
+  }
+
+  /// True when transfer `id` (a merge or an unmerge) was received already.
+  bool transfer_done(const std::string& id) const;
+  /// Records transfer `id` as received; the last few are kept (duplicates come soon).
+  void note_transfer(std::string id);
 
   /// A copy of this state stored under another key.
   session_state rekeyed(std::string user_key) const;
@@ -97,13 +111,13 @@ public:
   std::string snapshot();
 
   /// The last snapshot() was not written after all: dirty() until the next one.
-  void mark_unsaved() { snapshot_seq_ = 0; }
+  void mark_unsaved() { dirty_ = true; }
 
-  /// True when events were applied since the last snapshot().
-  bool dirty() const { return last_seq_ != snapshot_seq_ || snapshot_seq_ == 0; }
+  /// True when events were applied since the last snapshot(), or none was taken.
+  bool dirty() const { return dirty_; }
 
-  /// The log position of the latest event this state reflects.
-  std::uint64_t last_seq() const { return last_seq_; }
+  /// The log positions of the events this state reflects.
+  const log_positions& positions() const { return positions_; }
 
   /// The feature values as of the latest event (score included).
   feature_values features(const engine_model& model) const;
@@ -133,13 +147,17 @@ private:
   double score_ = 0;
   std::vector<std::string> tags_;
   std::string segment_;
-  std::uint64_t last_seq_ = 0;
-  std::uint64_t snapshot_seq_ = 0;  // not persisted: a restored state is clean
+  log_positions positions_;
+  std::uint64_t change_seq_ = 0;
+  std::vector<std::string> done_transfers_;  ///< The last transfer ids received, oldest first.
+  /// Partition 0's position, where snapshots before partitioned positions kept it.
+  std::uint64_t legacy_seq_ = 0;
+  bool dirty_ = true;  // not persisted: a restored state is clean
 
 public:
   MSGPACK_DEFINE(dedup_, sessions_, windows_, counts_, recent_, identities_, device_, source_,
                  events_, duplicates_, late_, first_seen_ms_, updated_ms_, score_, tags_,
-                 segment_, last_seq_)
+                 segment_, legacy_seq_, positions_, change_seq_, done_transfers_)
 };
 
 } // namespace cohort::actors

@@ -6,7 +6,6 @@
 
 namespace cohort::api {
 
-
 namespace {
 
 void write_strings(codecs::json_writer& w, const char* key,
@@ -67,6 +66,10 @@ void write_change(codecs::json_writer& w, const actors::change_event& ev) {
   }
   w.key("at").value(codecs::format_iso8601(ev.at_ms));
   w.key("cause").begin_object().key("messageId").value(ev.message_id).end_object();
+  // The profile's change number: a client that sees a number again after a failover
+  // (the new owner replays the events since its checkpoint) drops the repeat.
+  if (ev.seq != 0)
+    w.key("seq").value(ev.seq);
   w.end_object();
 }
 

@@ -58,6 +58,7 @@ struct event {
   std::uint64_t seq = 0;     ///< Position in the node's event log once durable (0 = not yet).
   std::string profile_id;    ///< Set by identity resolution when it differs from user_key().
   std::string origin;        ///< Part of the profile the event belongs to, when not profile_id.
+  std::uint32_t partition = 0;  ///< Log partition `seq` counts in (0 on a single node).
 
   /// The key the user's state is stored under: userId when known, else anonymousId.
   const std::string& user_key() const { return user_id.empty() ? anonymous_id : user_id; }
@@ -70,7 +71,8 @@ struct event {
 
   // New fields go last: a log written before them still reads (missing ones stay empty).
   MSGPACK_DEFINE(message_id, user_id, anonymous_id, call, type, name, previous_id, session_id,
-                 timestamp_ms, received_ms, properties, traits, context, seq, profile_id, origin)
+                 timestamp_ms, received_ms, properties, traits, context, seq, profile_id, origin,
+                 partition)
 };
 
 } // namespace cohort::codecs
