@@ -49,6 +49,7 @@ using shard_batch = std::vector<keyed_batch>;
 enum class errc : std::uint8_t {
   unknown_user = 1,  ///< No state exists for the requested user key.
   overloaded,        ///< A bounded queue is full; the caller should retry later.
+  moving,            ///< The user's partition has no serving owner now; retry later.
 };
 
 /// Wraps `code` into a CAF error of category "cohort".

@@ -19,6 +19,7 @@
 #include "api/console_api.hpp"
 #include "http/http_router.hpp"
 #include "api/profile_json.hpp"
+#include "api/query_failure.hpp"
 #include "api/services.hpp"
 
 namespace cohort::api {
@@ -37,35 +38,19 @@ constexpr std::uint32_t segment_sample = 10000;
 
 using keyed_summaries = std::vector<std::pair<std::string, actors::profile_summary>>;
 
-/// Live keys containing `filter` after `after`, sorted, at most `limit`: every shard
-/// answers its own sorted page, and the pages are merged.
+/// Live keys containing `filter` after `after`, sorted, at most `limit`, over every owner.
 void list_live(services& svc, const std::string& filter, const std::string& after,
                std::uint32_t limit,
                std::function<void(caf::expected<std::vector<std::string>>)> done) {
-  ask_all<std::vector<std::string>>(
-    svc.system, svc.route.shards(), console_timeout(svc),
-    [limit, done](caf::expected<std::vector<std::vector<std::string>>> pages) {
-      if (!pages)
-        return done(std::move(pages.error()));
-      std::vector<std::string> keys;
-      for (auto& page : *pages)
-        keys.insert(keys.end(), std::make_move_iterator(page.begin()),
-                    std::make_move_iterator(page.end()));
-      std::sort(keys.begin(), keys.end());
-      keys.resize(std::min<std::size_t>(keys.size(), limit));
-      done(std::move(keys));
-    },
-    actors::list_atom::value, filter, after, limit);
+  ask<std::vector<std::string>>(svc.system, svc.locator, console_timeout(svc), std::move(done),
+                                actors::list_atom::value, filter, after, limit);
 }
 
 /// The summary of each key; keys whose actor stopped meanwhile are left out.
 void summaries_of(services& svc, std::vector<std::string> keys,
                   std::function<void(keyed_summaries)> done) {
-  std::vector<caf::actor> shards;
-  for (const auto& k : keys)
-    shards.push_back(svc.route.shard_for(k));
   ask_each<actors::profile_summary>(
-    svc.system, std::move(shards), keys, console_timeout(svc),
+    svc.system, svc.locator, keys, console_timeout(svc),
     [keys, done](std::vector<std::optional<actors::profile_summary>> replies) {
       keyed_summaries out;
       for (std::size_t i = 0; i < keys.size(); ++i)
@@ -143,20 +128,16 @@ void one_actor(services& svc, http_request&& req, respond_fn respond) {
     respond(error_response(400, "missing userId in /admin/api/actors/{userId}"));
     return;
   }
-  const auto& shard = svc.route.shard_for(user);
   ask<actors::profile>(
-    svc.system, shard, console_timeout(svc),
-    [&svc, shard, user, respond](caf::expected<actors::profile> p) {
+    svc.system, svc.locator, console_timeout(svc),
+    [&svc, user, respond](caf::expected<actors::profile> p) {
       if (!p) {
-        if (actors::is(p.error(), actors::errc::unknown_user))
-          respond(error_response(404, "no live actor for user: " + user));
-        else
-          respond(error_response(503, "actor unavailable: " + svc.system.render(p.error())));
+        respond(query_failure(svc, p.error(), "actor", user));
         return;
       }
       auto body = profile_json(*p);
       ask<actors::profile_summary>(
-        svc.system, shard, console_timeout(svc),
+        svc.system, svc.locator, console_timeout(svc),
         [body, respond](caf::expected<actors::profile_summary> s) {
           respond(json_response(with_mailbox_depth(body, s ? s->mailbox_depth : 0)));
         },
@@ -251,8 +232,8 @@ std::string segments_json(const services& svc, std::uint64_t live, std::size_t s
 }
 
 void segments(services& svc, std::shared_ptr<segment_history> history, respond_fn respond) {
-  ask_all<actors::directory_stats>(
-    svc.system, svc.route.shards(), console_timeout(svc),
+  ask<std::vector<actors::directory_stats>>(
+    svc.system, svc.locator, console_timeout(svc),
     [&svc, history, respond](caf::expected<std::vector<actors::directory_stats>> stats) {
       if (!stats) {
         respond(error_response(503, "segments unavailable: " + svc.system.render(stats.error())));

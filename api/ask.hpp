@@ -15,13 +15,13 @@ namespace cohort::api {
 /// Sends a request to `dest` from a non-actor thread (an HTTP handler) without blocking
 /// it: a one-shot actor makes the request and hands the reply, or the error (including
 /// the timeout), to `done`, then quits. `done` runs on a CAF worker thread.
-template <class Result, class... Ts>
-void ask(caf::actor_system& sys, const caf::actor& dest, std::chrono::milliseconds timeout,
+template <class Result, class Handle, class... Ts>
+void ask(caf::actor_system& sys, const Handle& dest, std::chrono::milliseconds timeout,
          std::function<void(caf::expected<Result>)> done, Ts... xs) {
   // Everything travels as spawn arguments: CAF 0.17 dereferences a null pointer when a
   // function-based actor is spawned without any.
   sys.spawn(
-    [](caf::event_based_actor* self, caf::actor to, std::chrono::milliseconds limit,
+    [](caf::event_based_actor* self, Handle to, std::chrono::milliseconds limit,
        std::function<void(caf::expected<Result>)> reply, Ts... args) {
       self->request(to, limit, std::move(args)...)
         .then([reply](Result& r) { reply(std::move(r)); },

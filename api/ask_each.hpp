@@ -13,17 +13,17 @@
 
 namespace cohort::api {
 
-/// Like ask_all() (api/ask.hpp), but one request per key: (xs..., keys[i]) to
-/// dests[i]. A failed request leaves its slot empty instead of failing the whole: the
-/// console lists actors that may stop between being listed and being asked. `done` runs
-/// once, on a CAF worker thread, with one slot per key in the order of `keys`.
-template <class Result, class... Ts>
-void ask_each(caf::actor_system& sys, std::vector<caf::actor> dests, std::vector<std::string> keys,
+/// Like ask() (api/ask.hpp), once per key: (xs..., keys[i]) to `dest`. A failed request
+/// leaves its slot empty instead of failing the whole: the console lists actors that may
+/// stop between being listed and being asked. `done` runs once, on a CAF worker thread,
+/// with one slot per key in the order of `keys`.
+template <class Result, class Handle, class... Ts>
+void ask_each(caf::actor_system& sys, Handle dest, std::vector<std::string> keys,
               std::chrono::milliseconds timeout,
               std::function<void(std::vector<std::optional<Result>>)> done, Ts... xs) {
-  // The destinations travel as a spawn argument: CAF 0.17 dereferences a null pointer
+  // The destination travels as a spawn argument: CAF 0.17 dereferences a null pointer
   // when a function-based actor is spawned without any.
-  sys.spawn([=](caf::event_based_actor* self, const std::vector<caf::actor>& targets) {
+  sys.spawn([=](caf::event_based_actor* self, const Handle& target) {
     // The handlers share this state and capture only its pointer: thousands of them
     // must not each copy `done` (and whatever it captured).
     struct gather {
@@ -44,7 +44,7 @@ void ask_each(caf::actor_system& sys, std::vector<caf::actor> dests, std::vector
         g->done(std::move(g->replies));
     };
     for (std::size_t i = 0; i < keys.size(); ++i) {
-      self->request(targets[i], timeout, xs..., keys[i])
+      self->request(target, timeout, xs..., keys[i])
         .then(
           [g, i, settle](Result& r) {
             g->replies[i] = std::move(r);
@@ -52,7 +52,7 @@ void ask_each(caf::actor_system& sys, std::vector<caf::actor> dests, std::vector
           },
           [settle](caf::error&) { settle(); });
     }
-  }, dests);
+  }, dest);
 }
 
 } // namespace cohort::api

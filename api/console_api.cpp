@@ -127,7 +127,7 @@ std::string stats_json(const services& svc, const std::vector<actors::directory_
 void stats(services& svc, http_request&&, respond_fn respond) {
   const auto timeout = console_timeout(svc);
   ask_all<actors::directory_stats>(
-    svc.system, svc.route.shards(), timeout,
+    svc.system, svc.shards, timeout,
     [&svc, respond, timeout](caf::expected<std::vector<actors::directory_stats>> shards) {
       if (!shards) {
         respond(error_response(503, "stats unavailable: " + svc.system.render(shards.error())));
@@ -254,7 +254,7 @@ void add_console_api(http_router& router, services& svc, storage::store& db,
 
 void add_console_stream(stream_context& stream, services& svc) {
   stream.inspect = std::make_shared<inspect_context>(
-    inspect_context{svc.route, svc.cfg.admin.token, std::chrono::milliseconds(500), console_timeout(svc)});
+    inspect_context{svc.locator, svc.cfg.admin.token, std::chrono::milliseconds(500), console_timeout(svc)});
   stream.push_latency = &svc.counters.push_latency;
 }
 

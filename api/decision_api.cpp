@@ -12,6 +12,7 @@
 #include "codecs/json_writer.hpp"
 #include "codecs/time.hpp"
 #include "api/ask.hpp"
+#include "api/query_failure.hpp"
 #include "http/http_router.hpp"
 #include "api/services.hpp"
 
@@ -111,18 +112,17 @@ void personalize(services& svc, http_request&& req, respond_fn respond) {
     respond(error_response(404, "unknown placement: " + placement));
     return;
   }
-  auto key = svc.identities->profile_of(user);
   ask<actors::profile_summary>(
-    svc.system, svc.route.shard_for(key), svc.cfg.ingest.request_timeout,
+    svc.system, svc.locator, svc.cfg.ingest.request_timeout,
     [&svc, model, user, placement, respond](caf::expected<actors::profile_summary> p) {
       if (p)
         respond(json_response(decision_json(svc, *model, placement, user, &*p)));
       else if (actors::is(p.error(), actors::errc::unknown_user))
         respond(json_response(decision_json(svc, *model, placement, user, nullptr)));
       else
-        respond(error_response(503, "decision unavailable: " + svc.system.render(p.error())));
+        respond(query_failure(svc, p.error(), "decision", user));
     },
-    actors::summary_atom::value, key);
+    actors::summary_atom::value, user);
 }
 
 } // namespace

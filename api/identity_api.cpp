@@ -42,7 +42,7 @@ void unmerge(services& svc, http_request&& req, respond_fn respond) {
   }
   auto id = percent_decode(rest.substr(0, rest.size() - unmerge_suffix.size()));
   ask<actors::unmerge_reply>(
-    svc.system, svc.ingest, svc.cfg.ingest.request_timeout,
+    svc.system, svc.locator, svc.cfg.ingest.request_timeout,
     [&svc, respond](caf::expected<actors::unmerge_reply> r) {
       if (!r)
         respond(error_response(503, "unmerge unavailable: " + svc.system.render(r.error())));
@@ -82,21 +82,6 @@ void add_identity_api(http_router& router, services& svc) {
              admin_guarded(token, [&svc](http_request&& req, respond_fn respond) {
                refusals(svc, std::move(req), std::move(respond));
              }));
-}
-
-void with_linked_identities(actors::profile& p, const actors::identity_graph& graph) {
-  auto rec = graph.record_of(p.profile_id);
-  if (!rec)
-    return;
-  p.identities.clear();
-  bool named = false;
-  for (const auto& x : rec->identities) {
-    p.identities.push_back({x.kind, x.id, x.link, x.confidence});
-    if (x.kind == "userId" && !named) {
-      p.user_id = x.id;
-      named = true;
-    }
-  }
 }
 
 } // namespace cohort::api

@@ -82,12 +82,12 @@ void fetch(inspector_actor_t* self) {
   st.fetching = true;
   const auto gen = st.generation;
   const auto user = st.user;
-  const auto& shard = st.ctx->route.shard_for(user);
+  const auto& locator = st.ctx->locator;
   const auto timeout = st.ctx->timeout;
-  self->request(shard, timeout, actors::profile_atom::value, user)
+  self->request(locator, timeout, actors::profile_atom::value, user)
     .then(
       [=](actors::profile& p) {
-        self->request(shard, timeout, actors::summary_atom::value, user)
+        self->request(locator, timeout, actors::summary_atom::value, user)
           .then(
             [=](actors::profile_summary& s) {
               finish(self, gen, profile_frame(user, &p, s.mailbox_depth, {}));

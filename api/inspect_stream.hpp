@@ -22,13 +22,13 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/router.hpp"
+#include "actors/locator.hpp"
 
 namespace cohort::api {
 
 /// What inspecting needs from the node; shared by every connection.
 struct inspect_context {
-  actors::router route;
+  actors::locator locator;  ///< Finds the inspected user wherever it lives.
   std::string admin_token;  ///< Empty: inspecting is open, like the admin API.
   std::chrono::milliseconds period{500};
   std::chrono::milliseconds timeout{5000};  ///< For each profile request.

@@ -5,7 +5,7 @@
 #include "actors/messages.hpp"
 #include "api/ask.hpp"
 #include "http/http_router.hpp"
-#include "api/identity_api.hpp"
+#include "api/query_failure.hpp"
 #include "api/profile_json.hpp"
 #include "api/services.hpp"
 
@@ -29,20 +29,15 @@ void add_query_api(http_router& router, services& svc) {
       return;
     }
     // Any identity of a profile finds it (SPEC 3, identity resolution).
-    auto key = svc.identities->profile_of(user);
     ask<actors::profile>(
-      svc.system, svc.route.shard_for(key), svc.cfg.ingest.request_timeout,
+      svc.system, svc.locator, svc.cfg.ingest.request_timeout,
       [&svc, user, respond](caf::expected<actors::profile> p) {
-        if (p) {
-          with_linked_identities(*p, *svc.identities);
+        if (p)
           respond(json_response(profile_json(*p)));
-        }
-        else if (actors::is(p.error(), actors::errc::unknown_user))
-          respond(error_response(404, "unknown user: " + user));
         else
-          respond(error_response(503, "profile unavailable: " + svc.system.render(p.error())));
+          respond(query_failure(svc, p.error(), "profile", user));
       },
-      actors::profile_atom::value, key);
+      actors::profile_atom::value, user);
   });
 }
 

@@ -11,7 +11,7 @@
 #include "actors/engine_model.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/identity_graph.hpp"
-#include "actors/router.hpp"
+#include "actors/locator.hpp"
 #include "codecs/event_types.hpp"
 #include "codecs/native_mapping.hpp"
 #include "config/config.hpp"
@@ -25,16 +25,18 @@ class http_router;
 
 namespace cohort::api {
 
-/// Process-wide counters shown by /admin/api/nodes and, later, /metrics.
+/// Process-wide counters shown by /admin/api/nodes, the console and /metrics.
 struct node_counters {
+  /// `dedup` counts the retries the session actors recognised.
+  explicit node_counters(std::shared_ptr<const std::atomic<std::uint64_t>> dedup)
+    : dedup_hits(std::move(dedup)) {
+  }
   std::atomic<std::uint64_t> accepted{0};   ///< Events acknowledged.
   std::atomic<std::uint64_t> rejected{0};   ///< Messages sent to the dead-letter store.
   std::atomic<std::uint64_t> requests{0};   ///< Ingest requests served.
   latency_histogram ack_latency;   ///< Ingest request start to its 200 (api/metrics.hpp).
   latency_histogram push_latency;  ///< Causing event received to its change queued to a client.
-  /// Retried events recognised by the session actors (set when the actors are spawned).
-  std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits =
-    std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::shared_ptr<const std::atomic<std::uint64_t>> dedup_hits;  ///< Retries applied once.
 };
 
 /// What the HTTP handlers reach: the actors, the dead-letter store and the config the
@@ -42,8 +44,11 @@ struct node_counters {
 struct services {
   caf::actor_system& system;
   const config::config& cfg;
-  actors::router route;
-  caf::actor ingest;
+  /// The one door to any user's state, wherever it lives (actors/locator.hpp).
+  actors::locator locator;
+  /// This node's directory shards: its own counters (/metrics, /admin/api/nodes, console).
+  std::vector<caf::actor> shards;
+  caf::actor ingest;     ///< Takes decoded events; answers once they are durable.
   caf::actor publisher;  ///< Change events fan-out (actors/publisher_actor.hpp).
   storage::dead_letters& letters;
   codecs::event_types types;
@@ -51,12 +56,13 @@ struct services {
   std::int64_t started_ms = 0;
   std::shared_ptr<actors::model_holder> model;  ///< Rules, score model, placements.
   actors::model_reloader& reloader;
-  std::string listen;  ///< The address actually bound (port resolved).
-  node_counters counters;
   std::shared_ptr<actors::flow_control> flow;  ///< Admission: acknowledged, not yet applied.
+  /// The identity graph this node reads, for its refusals and counters; resolving an id
+  /// goes through the locator.
+  std::shared_ptr<const actors::identity_graph> identities;
+  node_counters counters;
+  std::string listen;  ///< The address actually bound (port resolved).
   std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
-  /// Which identities form one profile; the ingest actor writes it, queries read it.
-  std::shared_ptr<actors::identity_graph> identities;
 };
 
 

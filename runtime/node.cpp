@@ -11,6 +11,7 @@
 
 #include "actors/directory_actor.hpp"
 #include "actors/ingest_actor.hpp"
+#include "actors/locator.hpp"
 #include "actors/transfer.hpp"
 #include "actors/publisher_actor.hpp"
 #include "codecs/native_decoder.hpp"
@@ -108,14 +109,16 @@ struct node::impl {
     options.checkpoint_interval = cfg.ingest.checkpoint_interval;
     auto ingest = system->spawn<caf::detached>(actors::ingest_actor, route, journal, graph,
                                                flow, options);
+    auto locator = system->spawn(actors::local_locator, route, graph, ingest,
+                                 caf::timespan{cfg.ingest.request_timeout});
     actors = shards;
-    actors.insert(actors.end(), {ingest, publisher, sink});
-    svc.reset(new services{*system, cfg, route, ingest, publisher, *letters, types_of(cfg),
+    actors.insert(actors.end(), {ingest, publisher, sink, caf::actor_cast<caf::actor>(locator)});
+    svc.reset(new services{*system, cfg, locator, shards, ingest, publisher, *letters,
+                           types_of(cfg),
                            cfg.events.mappings.empty() ? codecs::default_mappings()
                                                        : cfg.events.mappings,
-                           codecs::now_ms(), model, *reloader, {}, {}, flow, {}, {}});
-    svc->counters.dedup_hits = dedup_hits;
-    svc->identities = graph;
+                           codecs::now_ms(), model, *reloader, flow, graph,
+                           node_counters{dedup_hits}});
   }
 
   /// Routes the events logged after the last checkpoint through the normal path; the

@@ -2,6 +2,7 @@
 
 #include "actors/directory_actor.hpp"
 #include "actors/ingest_actor.hpp"
+#include "actors/locator.hpp"
 #include "actors/messages.hpp"
 #include "actors/profile.hpp"
 #include "actors/publisher_actor.hpp"
@@ -498,6 +499,42 @@ BOOST_FIXTURE_TEST_CASE(a_replay_after_an_unmerge_keeps_both_sides, identity_fix
   check_split();
   replay_log();
   check_split();
+}
+
+BOOST_FIXTURE_TEST_CASE(the_locator_finds_any_identity_and_pages_over_every_shard,
+                        identity_fixture) {
+  merge_a_into_u();
+  send_users("x", 30);
+  auto locator = caf::actor_cast<caf::actor>(
+    sys.spawn(actors::local_locator, *route, graph, ingest, caf::timespan{std::chrono::seconds(5)}));
+  // Any identity of a profile finds it, with the graph's view of its identities.
+  auto u = ask<actors::profile>(locator, actors::profile_atom::value, std::string("A"));
+  BOOST_TEST(u.profile_id == "U");
+  BOOST_TEST(u.events == 7u);
+  auto linked = std::find_if(u.identities.begin(), u.identities.end(),
+                             [](const auto& i) { return i.kind == "anonymousId" && i.id == "A"; });
+  BOOST_REQUIRE(linked != u.identities.end());
+  BOOST_TEST(linked->link == "identify");  // the graph says how it joined
+  auto summary = ask<actors::profile_summary>(locator, actors::summary_atom::value, std::string("A"));
+  BOOST_TEST(summary.events == 7u);
+  BOOST_TEST(actors::is(ask_error(locator, actors::profile_atom::value, std::string("nobody")),
+                        actors::errc::unknown_user));
+  // One sorted list over the three shards, a page at a time.
+  using keys = std::vector<std::string>;
+  auto first = ask<keys>(locator, actors::list_atom::value, std::string("x"), std::string(""),
+                         std::uint32_t{20});
+  auto second = ask<keys>(locator, actors::list_atom::value, std::string("x"), first.back(),
+                          std::uint32_t{20});
+  BOOST_TEST(first.size() == 20u);
+  BOOST_TEST(second.size() == 10u);
+  BOOST_TEST(std::is_sorted(first.begin(), first.end()));
+  BOOST_TEST(first.back() < second.front());
+  auto stats = ask<std::vector<actors::directory_stats>>(locator, actors::stats_atom::value);
+  BOOST_TEST(stats.size() == 3u);
+  std::uint64_t live = 0;
+  for (const auto& s : stats)
+    live += s.live;
+  BOOST_TEST(live == 31u);  // x0..x29 and U (A was merged away)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
