@@ -19,11 +19,25 @@ struct node_config {
   std::string data_dir = "./cohort-data";
 };
 
-/// `cluster:` — empty listen means single-node mode.
+/// `cluster.kafka:` — the broker the cluster runs on (docs/cluster.md); an empty
+/// bootstrap means a single node on its embedded log.
+struct cluster_kafka_config {
+  std::string bootstrap;               ///< "host:port,host:port"; "" = single node.
+  std::string topic_prefix = "cohort";  ///< Topics <prefix>.events, .state, .identity, ...
+  int partitions = 64;                 ///< Of the events, state and changes topics; fixed.
+  int replication_factor = 3;          ///< Copies of every topic (created by Cohort).
+  duration session_timeout = std::chrono::seconds(10);  ///< A silent node loses its users.
+  bool create_topics = true;           ///< Create missing topics (CreateTopics) at start.
+  /// Extra librdkafka properties for every client (security.protocol, sasl.*, ...).
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+/// `cluster:` — cluster mode when kafka.bootstrap is set.
 struct cluster_config {
-  std::string listen;
-  std::vector<std::string> seeds;
-  int replication_factor = 1;
+  std::string listen;     ///< CAF middleman address for node-to-node requests.
+  std::string advertise;  ///< The address other nodes reach it at ("" = listen).
+  cluster_kafka_config kafka;
+  bool enabled() const { return !kafka.bootstrap.empty(); }
 };
 
 /// `admin:` — Bearer token for /admin/api and /console; empty = open.

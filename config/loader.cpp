@@ -105,9 +105,53 @@ private:
   void read_cluster(const field& f, cluster_config& out) {
     r_.read_keys(f, {
         {"listen", [&](const field& v) { read_optional_host_port(v, out.listen); }},
-        {"seeds", [&](const field& v) { read_seeds(v, out.seeds); }},
-        {"replication_factor", [&](const field& v) { read_replication_factor(v, out); }},
+        {"advertise", [&](const field& v) { read_optional_host_port(v, out.advertise); }},
+        {"kafka", [&](const field& v) { read_cluster_kafka(v, out.kafka); }},
     });
+  }
+
+  void read_cluster_kafka(const field& f, cluster_kafka_config& out) {
+    r_.read_keys(f, {
+        {"bootstrap", [&](const field& v) { read_brokers(v, out.bootstrap); }},
+        {"topic_prefix", [&](const field& v) { read_topic_prefix(v, out.topic_prefix); }},
+        {"partitions", [&](const field& v) { read_at_least(v, 1, 10000, out.partitions); }},
+        {"replication_factor",
+         [&](const field& v) { read_at_least(v, 1, 100, out.replication_factor); }},
+        {"session_timeout",
+         [&](const field& v) { r_.read_duration(v, out.session_timeout, false); }},
+        {"create_topics", [&](const field& v) { r_.read_bool(v, out.create_topics); }},
+        {"properties", [&](const field& v) {
+           r_.read_entries(v, [&](const std::string& key, const field& value) {
+             std::string text;
+             if (r_.read_string(value, text)) out.properties.emplace_back(key, text);
+           });
+         }},
+    });
+  }
+
+  // Kafka topic names allow letters, digits, '.', '_' and '-'.
+  void read_topic_prefix(const field& f, std::string& out) {
+    std::string prefix;
+    if (!r_.read_nonempty_string(f, prefix)) return;
+    if (prefix.size() > 200
+        || prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789._-") != std::string::npos) {
+      r_.fail(f, "a topic prefix may hold letters, digits, '.', '_' and '-' only, got " +
+                     describe(f.node));
+      return;
+    }
+    out = std::move(prefix);
+  }
+
+  void read_at_least(const field& f, int low, int high, int& out) {
+    int value = 0;
+    if (!r_.read_int(f, value)) return;
+    if (value < low || value > high) {
+      r_.fail(f, "must be between " + std::to_string(low) + " and " + std::to_string(high) +
+                     ", got " + std::to_string(value));
+      return;
+    }
+    out = value;
   }
 
   // "" (or nothing) is allowed and means "off"; anything else must be host:port.
@@ -119,26 +163,6 @@ private:
       return;
     }
     r_.read_host_port(f, out, true);
-  }
-
-  void read_seeds(const field& f, std::vector<std::string>& out) {
-    std::vector<std::string> seeds;
-    const auto before = r_.error_count();
-    r_.read_items(f, [&](const field& item) {
-      std::string seed;
-      if (r_.read_host_port(item, seed, false)) seeds.push_back(seed);
-    });
-    if (r_.error_count() == before) out = std::move(seeds);
-  }
-
-  void read_replication_factor(const field& f, cluster_config& out) {
-    int factor = 0;
-    if (!r_.read_int(f, factor)) return;
-    if (factor < 1) {
-      r_.fail(f, "must be at least 1 (1 = no replicas), got " + std::to_string(factor));
-      return;
-    }
-    out.replication_factor = factor;
   }
 
   void read_admin(const field& f, admin_config& out) {

@@ -245,6 +245,17 @@ bool yaml_reader::read_int(const field& f, int& out) {
   return true;
 }
 
+bool yaml_reader::read_bool(const field& f, bool& out) {
+  if (!expect_scalar(f, "true or false")) return false;
+  const std::string& text = f.node.Scalar();
+  if (text != "true" && text != "false") {
+    fail(f, "expected true or false, got " + describe(f.node));
+    return false;
+  }
+  out = text == "true";
+  return true;
+}
+
 bool yaml_reader::read_number(const field& f, double& out) {
   if (!expect_scalar(f, "a number")) return false;
   const std::string& text = f.node.Scalar();

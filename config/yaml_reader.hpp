@@ -61,6 +61,7 @@ public:
   bool read_string_list(const field& f, std::vector<std::string>& out);
   bool read_positive_size(const field& f, std::size_t& out);
   bool read_int(const field& f, int& out);
+  bool read_bool(const field& f, bool& out);
   bool read_number(const field& f, double& out);
   bool read_duration(const field& f, duration& out, bool allow_zero);
   /// host:port; port 0 (pick any free port) only where `allow_port_zero`.

@@ -155,6 +155,8 @@ node::~node() {
 
 result<std::unique_ptr<node>> node::start(config::config cfg,
                                           std::shared_ptr<const actors::engine_model> model) {
+  if (cfg.cluster.enabled())
+    return failure{2, "cluster mode (cluster.kafka.bootstrap) is not available in this build yet"};
   std::unique_ptr<node> n{new node};
   auto& m = *n->impl_;
   m.cfg = std::move(cfg);

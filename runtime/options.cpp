@@ -18,7 +18,7 @@ const std::map<std::string, setter>& valued_flags() {
     {"--data", [](options& o, std::string v) { o.data_dir = std::move(v); }},
     {"--node-id", [](options& o, std::string v) { o.node_id = std::move(v); }},
     {"--cluster-listen", [](options& o, std::string v) { o.cluster_listen = std::move(v); }},
-    {"--seeds", [](options& o, std::string v) { o.seeds = std::move(v); }},
+    {"--kafka", [](options& o, std::string v) { o.kafka = std::move(v); }},
   };
   return flags;
 }
@@ -86,11 +86,14 @@ result<bool> apply_options(const options& opts, config::config& cfg) {
       return *err;
     cfg.cluster.listen = *opts.cluster_listen;
   }
-  if (opts.seeds) {
-    cfg.cluster.seeds = split_commas(*opts.seeds);
-    for (const auto& seed : cfg.cluster.seeds)
-      if (auto err = check_address("--seeds", seed))
+  if (opts.kafka) {
+    auto brokers = split_commas(*opts.kafka);
+    if (brokers.empty())
+      return failure{2, "--kafka: expected HOST:PORT[,HOST:PORT...]"};
+    for (const auto& broker : brokers)
+      if (auto err = check_address("--kafka", broker))
         return *err;
+    cfg.cluster.kafka.bootstrap = *opts.kafka;
   }
   if (opts.data_dir) {
     if (opts.data_dir->empty())
@@ -102,20 +105,24 @@ result<bool> apply_options(const options& opts, config::config& cfg) {
       return failure{2, "--node-id: expected a non-empty id"};
     cfg.node.id = *opts.node_id;
   }
+  if (cfg.cluster.enabled() && cfg.cluster.listen.empty())
+    return failure{2, "cluster.kafka.bootstrap (or --kafka) is set but cluster.listen is empty: "
+                      "a cluster node needs an address for node-to-node requests "
+                      "(cluster.listen or --cluster-listen)"};
   return true;
 }
 
 std::string usage() {
   return R"(usage: cohortd [flags]
 
-Real-time behavioral personalization engine (one node).
+Real-time behavioral personalization engine: one node, or a cluster on Kafka.
 
   --config PATH          config file (default: config/cohort.yaml)
   --listen HOST:PORT     HTTP + WebSocket + console address (node.listen); port 0 = any free port
   --data DIR             durable state directory (node.data_dir)
   --node-id ID           node id (node.id)
-  --cluster-listen HOST:PORT   cluster address (cluster.listen)
-  --seeds HOST:PORT,...  cluster seed nodes (cluster.seeds)
+  --kafka HOST:PORT,...  Kafka bootstrap servers: cluster mode (cluster.kafka.bootstrap)
+  --cluster-listen HOST:PORT   node-to-node address in a cluster (cluster.listen)
   --demo                 run the built-in shopper simulator against this node
   --help                 this text
   --version              print the version

@@ -16,7 +16,7 @@ struct options {
   std::optional<std::string> data_dir;        ///< node.data_dir
   std::optional<std::string> node_id;         ///< node.id
   std::optional<std::string> cluster_listen;  ///< cluster.listen
-  std::optional<std::string> seeds;           ///< cluster.seeds, comma-separated
+  std::optional<std::string> kafka;           ///< cluster.kafka.bootstrap
   bool demo = false;
   bool help = false;
   bool version = false;
@@ -26,7 +26,9 @@ struct options {
 /// (status 2) naming the flag.
 result<options> parse_options(const std::vector<std::string>& args);
 
-/// Applies the set flags to `cfg`; fails (status 2) on a malformed value, naming the flag.
+/// Applies the set flags to `cfg`, then checks what file and flags say together (cluster
+/// mode needs an address for node-to-node requests); fails (status 2) naming the flag or
+/// key.
 result<bool> apply_options(const options& opts, config::config& cfg);
 
 /// The --help text.

@@ -166,30 +166,63 @@ BOOST_AUTO_TEST_CASE(addresses) {
       "node: {listen: localhost}\n"
       "cluster:\n"
       "  listen: \"[::1]:7400\"\n"
-      "  seeds:\n"
-      "    - 10.0.0.1:7401\n"
-      "    - 10.0.0.2:0\n"
-      "    - \"host:99999\"\n"
-      "    - ::1:7401\n");
+      "  advertise: ::1:7401\n"
+      "  kafka: {bootstrap: \"10.0.0.1:9092,host:0\"}\n");
   expect_error(r, "node.listen", 1, 16, "missing port");
-  expect_error(r, "cluster.seeds[1]", 6, 7, "port must be between 1 and 65535");
-  expect_error(r, "cluster.seeds[2]", 7, 7, "out of range");
-  expect_error(r, "cluster.seeds[3]", 8, 7, "bracketed");
-  BOOST_TEST(r.errors.size() == 4u, test::dump(r));
+  expect_error(r, "cluster.advertise", 4, 14, "bracketed");
+  expect_error(r, "cluster.kafka.bootstrap", 5, 22, "broker 'host:0'");
+  BOOST_TEST(r.errors.size() == 3u, test::dump(r));
   BOOST_TEST(r.cfg.cluster.listen == "[::1]:7400");
 }
 
-BOOST_AUTO_TEST_CASE(cluster_listen_may_be_empty) {
-  const load_result r = load("cluster: {listen: \"\", seeds: [], replication_factor: 3}\n");
+BOOST_AUTO_TEST_CASE(a_single_node_has_no_bootstrap) {
+  const load_result r = load("cluster: {listen: \"\", kafka: {bootstrap: \"\"}}\n");
   BOOST_TEST(r.ok(), test::dump(r));
-  BOOST_TEST(r.cfg.cluster.replication_factor == 3);
+  BOOST_TEST(!r.cfg.cluster.enabled());
+  BOOST_TEST(r.cfg.cluster.kafka.partitions == 64);
+  BOOST_TEST(r.cfg.cluster.kafka.replication_factor == 3);
+  BOOST_TEST(r.cfg.cluster.kafka.topic_prefix == "cohort");
 }
 
-BOOST_AUTO_TEST_CASE(replication_factor) {
-  expect_error(load("cluster:\n  replication_factor: 0\n"), "cluster.replication_factor", 2, 23,
-               "must be at least 1");
-  expect_error(load("cluster:\n  replication_factor: two\n"), "cluster.replication_factor", 2,
-               23, "expected an integer");
+BOOST_AUTO_TEST_CASE(reads_the_cluster_kafka_section) {
+  const load_result r = load(
+      "cluster:\n"
+      "  listen: 127.0.0.1:7400\n"
+      "  kafka:\n"
+      "    bootstrap: \"127.0.0.1:9092,127.0.0.1:9093\"\n"
+      "    topic_prefix: shop-1.prod\n"
+      "    partitions: 12\n"
+      "    replication_factor: 2\n"
+      "    session_timeout: 6s\n"
+      "    create_topics: false\n"
+      "    properties: {security.protocol: SSL}\n");
+  BOOST_TEST_REQUIRE(r.ok(), test::dump(r));
+  const auto& k = r.cfg.cluster.kafka;
+  BOOST_TEST(r.cfg.cluster.enabled());
+  BOOST_TEST(k.bootstrap == "127.0.0.1:9092,127.0.0.1:9093");
+  BOOST_TEST(k.topic_prefix == "shop-1.prod");
+  BOOST_TEST(k.partitions == 12);
+  BOOST_TEST(k.replication_factor == 2);
+  BOOST_TEST(k.session_timeout.count() == 6000);
+  BOOST_TEST(!k.create_topics);
+  BOOST_REQUIRE(k.properties.size() == 1u);
+  BOOST_TEST(k.properties[0].first == "security.protocol");
+}
+
+BOOST_AUTO_TEST_CASE(bad_cluster_kafka_values_are_located) {
+  const load_result r = load(
+      "cluster:\n"
+      "  kafka:\n"
+      "    partitions: 0\n"
+      "    replication_factor: two\n"
+      "    topic_prefix: \"a/b\"\n"
+      "    create_topics: yes\n"
+      "  seeds: [127.0.0.1:7401]\n");
+  expect_error(r, "cluster.kafka.partitions", 3, 17, "must be between 1 and 10000");
+  expect_error(r, "cluster.kafka.replication_factor", 4, 25, "expected an integer");
+  expect_error(r, "cluster.kafka.topic_prefix", 5, 19, "letters, digits");
+  expect_error(r, "cluster.kafka.create_topics", 6, 20, "expected true or false");
+  expect_error(r, "cluster.seeds", 7, 3, "unknown key");
 }
 
 BOOST_AUTO_TEST_CASE(score) {

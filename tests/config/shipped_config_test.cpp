@@ -61,7 +61,8 @@ BOOST_AUTO_TEST_CASE(matches_spec_section_9) {
   BOOST_TEST(cfg.node.id == "node-1");
   BOOST_TEST(cfg.node.listen == "127.0.0.1:8080");
   BOOST_TEST(cfg.node.data_dir == "./cohort-data");
-  BOOST_TEST(cfg.cluster.listen.empty());  // single node unless --cluster-listen
+  BOOST_TEST(cfg.cluster.listen.empty());
+  BOOST_TEST(!cfg.cluster.enabled());  // single node unless --kafka
   BOOST_TEST(cfg.admin.token.empty());
   BOOST_TEST(cfg.ingest.write_keys == std::vector<std::string>{"demo-key"});
   BOOST_TEST(cfg.ingest.dedup_window.count() == 24 * 3600 * 1000);

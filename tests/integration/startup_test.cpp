@@ -111,11 +111,29 @@ BOOST_AUTO_TEST_CASE(bad_listen_address_is_exit_2) {
   check_exit_2(r, f, "--listen not-an-address");
 }
 
+BOOST_AUTO_TEST_CASE(bad_cluster_settings_are_exit_2) {
+  failed_start f;
+  auto no_listen = f.run(default_config(), {"--kafka", "127.0.0.1:9092"});
+  check_exit_2(no_listen, f, "--kafka without a cluster address");
+  BOOST_TEST(no_listen.err.find("cluster.listen") != std::string::npos, no_listen.err);
+  auto bad_broker = f.run(default_config(), {"--kafka", "127.0.0.1", "--cluster-listen",
+                                             "127.0.0.1:7400"});
+  check_exit_2(bad_broker, f, "--kafka without a port");
+  BOOST_TEST(bad_broker.err.find("--kafka") != std::string::npos, bad_broker.err);
+  auto bad_file = f.run(default_config() + "cluster: {kafka: {partitions: 0}}\n");
+  check_exit_2(bad_file, f, "partitions: 0");
+  BOOST_TEST(bad_file.err.find(":2:") != std::string::npos, bad_file.err);
+  BOOST_TEST(bad_file.err.find("cluster.kafka.partitions") != std::string::npos, bad_file.err);
+  auto seeds = f.run(default_config(), {"--seeds", "127.0.0.1:7401"});
+  check_exit_2(seeds, f, "--seeds (gone: Kafka forms the cluster)");
+}
+
 BOOST_AUTO_TEST_CASE(help_and_version) {
   auto help = run_cohortd({"--help"}, std::chrono::seconds(10));
   BOOST_TEST(help.exit_code == 0, help.err);
   const std::string help_text = help.out + help.err;
-  for (const char* flag : {"--config", "--listen", "--data"})
+  for (const char* flag : {"--config", "--listen", "--data", "--kafka", "--cluster-listen",
+                           "--node-id"})
     BOOST_TEST(help_text.find(flag) != std::string::npos, flag << " not in --help: " << help_text);
 
   auto version = run_cohortd({"--version"}, std::chrono::seconds(10));
