@@ -110,25 +110,57 @@ result<bool> identity_graph::load(const keyed_writes& records) {
     if (!bytes)
       continue;
     try {
-      if (key.rfind(profile_prefix, 0) == 0) {
-        install(unpack_as<profile_record>(*bytes));
-      } else if (key.rfind(blocked_prefix, 0) == 0) {
-        auto pair = key.substr(blocked_prefix.size());
-        auto cut = pair.find(separator);
-        blocked_.insert(ordered(pair.substr(0, cut), pair.substr(cut + 1)));
-      } else if (key.rfind(refusal_prefix, 0) == 0) {
-        refusals_.push_back(unpack_as<identity_refusal>(*bytes));
-        if (refusals_.size() > kept_refusals)
-          refusals_.pop_front();
-        refusal_seq_ = std::max<std::uint64_t>(refusal_seq_,
-                                               std::stoull(key.substr(refusal_prefix.size())));
-      }
+      apply_locked(key, bytes);
     } catch (const std::exception& e) {  // msgpack and stoull errors alike
       return failure{500, "identity record '" + key + "' is unreadable: " + e.what()};
     }
   }
   writes_.clear();  // install() queued puts of what is already stored
   return true;
+}
+
+result<bool> identity_graph::apply(const keyed_writes& records) {
+  std::unique_lock lock{mutex_};
+  for (const auto& [key, bytes] : records) {
+    try {
+      apply_locked(key, bytes);
+    } catch (const std::exception& e) {
+      writes_.clear();
+      return failure{500, "identity record '" + key + "' is unreadable: " + e.what()};
+    }
+  }
+  writes_.clear();  // a replica stores nothing: the log is its store
+  return true;
+}
+
+void identity_graph::apply_locked(const std::string& key, const std::optional<std::string>& bytes) {
+  if (key.rfind(profile_prefix, 0) == 0) {
+    // The profile's identities may have moved elsewhere since: only entries that still
+    // point at it go with its old record.
+    auto profile = key.substr(profile_prefix.size());
+    if (auto old = records_.find(profile); old != records_.end()) {
+      for (const auto& x : old->second.identities)
+        if (auto it = index_.find(x.id); it != index_.end() && it->second == profile)
+          index_.erase(it);
+      records_.erase(old);
+    }
+    if (bytes)
+      install(unpack_as<profile_record>(*bytes));
+  } else if (key.rfind(blocked_prefix, 0) == 0) {
+    auto pair = key.substr(blocked_prefix.size());
+    auto cut = pair.find(separator);
+    auto entry = ordered(pair.substr(0, cut), pair.substr(cut + 1));
+    if (bytes)
+      blocked_.insert(entry);
+    else
+      blocked_.erase(entry);
+  } else if (key.rfind(refusal_prefix, 0) == 0 && bytes) {
+    refusals_.push_back(unpack_as<identity_refusal>(*bytes));
+    if (refusals_.size() > kept_refusals)
+      refusals_.pop_front();
+    refusal_seq_ = std::max<std::uint64_t>(refusal_seq_,
+                                           std::stoull(key.substr(refusal_prefix.size())));
+  }
 }
 
 keyed_writes identity_graph::take_writes() {

@@ -103,6 +103,11 @@ public:
   /// Fails on a record it cannot read.
   result<bool> load(const keyed_writes& records);
 
+  /// Applies `records` written by another graph (the cluster's sequencer), in order, on
+  /// top of this one: a replica reading the identity log. Idempotent per record. Fails on
+  /// a record it cannot read (the records before it stay applied).
+  result<bool> apply(const keyed_writes& records);
+
   /// Links the identities of `ev` (guards permitting) and says where it goes.
   resolution resolve(const codecs::event& ev);
 
@@ -135,6 +140,8 @@ private:
   using identity_ref = std::pair<std::string, std::string>;  // kind, id
 
   std::string profile_locked(const std::string& id) const;
+  /// One stored record into the graph (load and apply); throws on unreadable bytes.
+  void apply_locked(const std::string& key, const std::optional<std::string>& bytes);
   std::string origin_locked(const std::string& id) const;
   profile_record& ensure_record(const std::string& profile, const std::string& kind,
                                 std::int64_t at_ms);
