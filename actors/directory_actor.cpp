@@ -15,8 +15,10 @@ namespace {
 using directory_ptr = caf::stateful_actor<directory_state>*;
 
 /// The key's entry: live, else revived from its snapshot, else (when `create`) new.
-/// Nullptr when there is no such user, or its snapshot cannot be read (reported).
-directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool create) {
+/// Nullptr when there is no such user, its snapshot cannot be read (reported), or a merge
+/// moved it into another profile (a cluster's forward stub: `moved_to` names that one).
+directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool create,
+                               std::string* moved_to = nullptr) {
   auto& st = self->state;
   if (auto it = st.sessions.find(key); it != st.sessions.end())
     return &it->second;
@@ -28,6 +30,13 @@ directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool 
   }
   if (!*stored && !create)
     return nullptr;
+  if (*stored) {
+    if (auto target = forwarded_to(**stored)) {
+      if (moved_to != nullptr)
+        *moved_to = std::move(*target);
+      return nullptr;
+    }
+  }
   auto initial = *stored ? profile_state::restore(key, st.env->limits, **stored)
                          : result<profile_state>{profile_state{key, st.env->limits}};
   if (!initial) {
@@ -248,7 +257,16 @@ caf::result<bool> snapshot_all(directory_ptr self, caf::timespan spread) {
 
 /// Sends `batch` to the key's session actor, spawned or revived on demand.
 void route_one(directory_ptr self, const std::string& key, event_batch&& batch) {
-  auto* entry = find_or_spawn(self, key, true);
+  std::string moved_to;
+  auto* entry = find_or_spawn(self, key, true, &moved_to);
+  if (entry == nullptr && !moved_to.empty() && self->state.env->forwarder) {
+    // Routed here by a front whose identity replica had not seen the merge yet: the
+    // receiving profile's partition takes them (and their room in flow control).
+    self->state.env->flow->release(static_cast<std::int64_t>(batch.size()));
+    self->send(self->state.env->forwarder, forward_atom::value, std::move(moved_to),
+               std::move(batch));
+    return;
+  }
   if (entry == nullptr) {
     // Unreadable state: the events stay in the log and are replayed after a fix.
     self->state.env->flow->release(static_cast<std::int64_t>(batch.size()));

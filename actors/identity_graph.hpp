@@ -69,6 +69,7 @@ struct transfer_plan {
   std::vector<std::string> origins;  ///< Empty: everything.
   std::string link;                  ///< How the profiles were linked, or "unmerge".
   double confidence = 1;
+  std::string id;  ///< Set by a cluster's sequencer: the receiver matches the state by it.
 };
 
 /// Where an event goes, and the merges to carry out before it.

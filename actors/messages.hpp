@@ -34,6 +34,7 @@ using transfer_atom = caf::atom_constant<caf::atom("transfer")>;    ///< move st
 using handover_atom = caf::atom_constant<caf::atom("handover")>;    ///< give state out.
 using handed_atom = caf::atom_constant<caf::atom("handed")>;        ///< the state moved.
 using unmerge_atom = caf::atom_constant<caf::atom("unmerge")>;      ///< split a profile.
+using forward_atom = caf::atom_constant<caf::atom("forward")>;      ///< to a merged profile.
 
 /// One profile's events within a routed group.
 struct keyed_batch {

@@ -73,7 +73,7 @@ void receive(session_ptr self, const codecs::event& record, const handover_reply
   auto& user = *self->state.user;
   auto plan = plan_of(record);
   std::vector<change_event> changes;
-  if (!user.holds(record)) {
+  if (!user.holds(record) && (plan.id.empty() || !user.transfer_done(plan.id))) {
     if (!reply.given.empty()) {
       auto given = profile_state::restore(plan.giver, env.limits, reply.given);
       if (given)
@@ -83,6 +83,8 @@ void receive(session_ptr self, const codecs::event& record, const handover_reply
                   << std::endl;
     }
     user.mark(record);
+    if (!plan.id.empty())
+      user.note_transfer(plan.id);
     changes.push_back(identity_change(user, plan, record));
   }
   keyed_writes writes{{user.key(), user.snapshot()}};
@@ -168,7 +170,7 @@ void await_state(session_ptr self, const codecs::event& record) {
     caf::keep_behavior,
     [=](handed_atom, const codecs::event& handed, const handover_reply& reply)
       -> caf::result<bool> {
-      if (handed.seq != record.seq)
+      if (!same_transfer(record, handed))
         return caf::skip;  // another transfer's state: after this one
       receive(self, record, reply);
       resume();
@@ -213,7 +215,15 @@ caf::behavior session_actor(session_ptr self, std::shared_ptr<const session_env>
     [=](apply_atom, const event_batch& batch) { apply(self, batch); },
     [=](transfer_atom, const codecs::event& record) {
       ++self->state.batches;  // the directory counts transfers as routed batches
-      await_state(self, record);
+      // A repeated record of a transfer already received (a producer retry) is dropped:
+      // its state will not come again.
+      auto id = plan_of(record).id;
+      if (id.empty() || !self->state.user->transfer_done(id))
+        await_state(self, record);
+    },
+    [=](handed_atom, const codecs::event&, const handover_reply&) {
+      // A giver's state nobody awaits: a repeat of one already received.
+      return true;
     },
     [=](handover_atom, const codecs::event& record, const caf::actor& receiver_shard) {
       give(self, record, receiver_shard, directory);

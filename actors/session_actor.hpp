@@ -27,6 +27,9 @@ struct session_env {
   std::shared_ptr<flow_control> flow;  ///< Released as events are applied.
   caf::duration passivate_after = caf::infinite;  ///< Idle sweep period (infinite: off).
   std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits;  ///< Retries recognised (metrics).
+  /// A cluster's: receives (forward_atom, receiver, event_batch) for events of a profile a
+  /// merge moved into `receiver` (a forward_stub() is stored under it). Null on one node.
+  caf::actor forwarder;
 };
 
 /// The actor state wrapper: CAF default-constructs it, the behavior fills it.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <caf/meta/type_name.hpp>
@@ -23,6 +24,19 @@ bool is_transfer(const codecs::event& ev);
 
 /// The plan a transfer record carries.
 transfer_plan plan_of(const codecs::event& record);
+
+/// True when `handed` (the record a giver's state came with) belongs to the transfer
+/// `awaited` the receiver waits for: the same transfer id, or on a single node (no ids)
+/// the same log record.
+bool same_transfer(const codecs::event& awaited, const codecs::event& handed);
+
+/// What a cluster stores under a profile that a merge moved into `receiver`: events that
+/// still reach the old profile's partition are forwarded to it (docs/cluster.md). Never
+/// a valid snapshot (0xc1 is a byte msgpack never uses).
+std::string forward_stub(const std::string& receiver);
+
+/// The receiver a forward_stub() names; nullopt for snapshot bytes.
+std::optional<std::string> forwarded_to(const std::string& stored);
 
 /// What a giver hands over: state bytes of the parts moved (a profile_state snapshot,
 /// "" when nothing moves) and its own state after the move, which the receiver writes

@@ -537,4 +537,58 @@ BOOST_FIXTURE_TEST_CASE(the_locator_finds_any_identity_and_pages_over_every_shar
   BOOST_TEST(live == 31u);  // x0..x29 and U (A was merged away)
 }
 
+BOOST_FIXTURE_TEST_CASE(events_of_a_profile_moved_by_a_merge_go_to_the_forwarder,
+                        ingest_fixture) {
+  // A cluster stores a forward stub under a giver whose state moved to another partition.
+  store->snapshots["A"] = actors::forward_stub("U");
+  actors::session_env env{actors::session_limits{},
+                          std::make_shared<actors::model_holder>(test::spec_model()),
+                          sys.spawn(actors::publisher_actor, actors::publisher_limits{}),
+                          self, store, flow, caf::infinite, nullptr, self};
+  auto shard = sys.spawn(actors::directory_actor, env);
+  flow->try_admit(2);
+  self->send(shard, actors::route_atom::value, std::string("A"),
+             actors::event_batch{event_for("A", "a9", "click"), event_for("A", "a10", "click")});
+  run();
+  std::string target;
+  std::size_t forwarded = 0;
+  self->receive([&](actors::forward_atom, const std::string& to, const actors::event_batch& batch) {
+                  target = to;
+                  forwarded = batch.size();
+                },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  BOOST_TEST(target == "U");
+  BOOST_TEST(forwarded == 2u);
+  BOOST_TEST(flow->in_flight() == 0);  // the receiving partition takes their room
+  BOOST_TEST(actors::is(ask_error(shard, actors::profile_atom::value, std::string("A")),
+                        actors::errc::unknown_user));
+  self->send_exit(shard, caf::exit_reason::user_shutdown);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_repeated_transfer_record_is_received_once, ingest_fixture) {
+  // Cluster transfers carry ids: the receiver's await record and the giver's state record
+  // are different log records. A producer retry repeats the await; it must not block.
+  send({event_for("U", "u1", "click")});
+  actors::transfer_plan plan{"U", "A", {}, "identify", 1, "T-7"};
+  auto await = actors::transfer_record(plan, 1000);
+  await.partition = 9;  // log positions of their own, apart from the node's events
+  await.seq = 100;
+  actors::profile_state giver{"A", actors::session_limits{}};
+  std::vector<actors::change_event> changes;
+  giver.apply(event_for("A", "a1", "product_view"), *test::spec_model(), changes);
+  auto handed = actors::transfer_record(plan, 1000);
+  handed.seq = 0;  // the state record: elsewhere in the log
+  const auto& shard = route->shard_for("U");
+  self->send(shard, actors::transfer_atom::value, await);
+  self->send(shard, actors::handed_atom::value, handed,
+             actors::handover_reply{giver.snapshot(), {}, false});
+  auto repeat = await;
+  repeat.seq = 101;
+  self->send(shard, actors::transfer_atom::value, repeat);
+  run();
+  send({event_for("U", "u2", "click")});
+  auto u = profile_of("U");
+  BOOST_TEST(u.events == 3u);  // u1, a1 handed over once, u2 applied after the repeat
+}
+
 BOOST_AUTO_TEST_SUITE_END()
