@@ -159,7 +159,13 @@ result<bool> kafka_consumer::assign(const std::vector<topic_partition_offset>& p
   auto list = list_of(partitions);
   if (auto err = rd_kafka_assign(rk_.get(), partitions.empty() ? nullptr : list.get()))
     return kafka_failure("assign", err);
-  return true;
+  // librdkafka 2.0.2 keeps a partition paused through unassign and assign: a new
+  // assignment starts fetching, as its caller expects.
+  std::vector<topic_partition> still_paused;
+  for (const auto& tpo : partitions)
+    if (paused_.count({tpo.topic, tpo.partition}) != 0)
+      still_paused.push_back({tpo.topic, tpo.partition});
+  return resume(still_paused);
 }
 
 result<std::vector<topic_partition>> kafka_consumer::assignment() const {

@@ -128,9 +128,9 @@ public:
   std::optional<kafka_message> poll(std::chrono::milliseconds timeout);
 
   /// Stops / restarts fetching `partitions` (which must be assigned). librdkafka 2.0.2
-  /// keeps a partition's pause through a revoke and a new assignment; on a new
-  /// assignment this class resumes a partition it paused unless the listener asks to
-  /// keep it paused.
+  /// keeps a partition's pause through an unassign and a new assignment; on a new
+  /// assignment (assign(), or the group's unless the listener asks to keep it paused)
+  /// this class resumes a partition it paused.
   result<bool> pause(const std::vector<topic_partition>& partitions);
   result<bool> resume(const std::vector<topic_partition>& partitions);
 
