@@ -15,3 +15,12 @@ find_library(CAF_IO_LIBRARY caf_io REQUIRED)
 add_library(caf INTERFACE)
 target_include_directories(caf SYSTEM INTERFACE ${CAF_INCLUDE_DIR})
 target_link_libraries(caf INTERFACE ${CAF_IO_LIBRARY} ${CAF_CORE_LIBRARY} Threads::Threads)
+
+# librdkafka 2.0.2 (Debian librdkafka-dev): its C API, including the mock cluster
+# (rdkafka_mock.h). Debian ships a pkg-config file but no CMake package, so it is found
+# by hand like CAF.
+find_path(RDKAFKA_INCLUDE_DIR librdkafka/rdkafka.h REQUIRED)
+find_library(RDKAFKA_LIBRARY rdkafka REQUIRED)
+add_library(rdkafka INTERFACE)
+target_include_directories(rdkafka SYSTEM INTERFACE ${RDKAFKA_INCLUDE_DIR})
+target_link_libraries(rdkafka INTERFACE ${RDKAFKA_LIBRARY} Threads::Threads)
