@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
+#include <msgpack.hpp>
 
 namespace cohort::actors {
 
@@ -29,6 +30,10 @@ struct change_event {
   /// Its number in the profile's sequence of changes (1, 2, ...): after a failover the
   /// same events give their changes the same numbers, so a subscriber drops repeats.
   std::uint64_t seq = 0;
+
+  // A cluster's changes topic carries them (positional; new fields last).
+  MSGPACK_DEFINE(type, user_id, from, to, score, tags, added, removed, at_ms, message_id,
+                 received_ms, link, confidence, seq)
 };
 
 template <class Inspector>
@@ -39,3 +44,5 @@ typename Inspector::result_type inspect(Inspector& f, change_event& x) {
 }
 
 } // namespace cohort::actors
+
+MSGPACK_ADD_ENUM(cohort::actors::change_event::kind);
