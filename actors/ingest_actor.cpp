@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/checkpoint.hpp"
 #include "actors/messages.hpp"
 #include "actors/transfer.hpp"
 #include "codecs/time.hpp"
@@ -17,8 +18,6 @@ namespace {
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using ingest_ptr = caf::stateful_actor<ingest_state>*;
-
-constexpr auto shard_timeout = std::chrono::seconds(120);
 
 /// Sends each profile's events, in order, to its directory shard. A transfer record goes
 /// to both sides after every event before it and before every event after it, so that
@@ -99,7 +98,7 @@ void commit(ingest_ptr self, const router& route, journal& store, identity_graph
     for (auto& w : st.pending)
       w.promise.deliver(err);
   } else {
-    st.last_seq = logged.back().seq;
+    st.progress.last_seq = logged.back().seq;
     st.accepted += events;
     route_all(route, self, logged);
     for (auto& w : st.pending)
@@ -118,56 +117,9 @@ unmerge_reply unmerge(ingest_ptr self, const router& route, journal& store,
   event_batch logged{transfer_record(*plan, codecs::now_ms())};
   if (auto written = append(graph, store, logged); !written)
     return {503, written.error().reason, {}, {}, {}};
-  self->state.last_seq = logged.back().seq;
+  self->state.progress.last_seq = logged.back().seq;
   route_all(route, self, logged);
   return {200, {}, plan->giver, plan->receiver, plan->origins};
-}
-
-/// Snapshot round on every shard, then the checkpoint record and log truncation.
-/// `done` gets the sequence number covered by the latest checkpoint. A background
-/// round (`spread` > 0) is skipped while another runs; an urgent one always runs (the
-/// shards hurry the running round and run this one right after it).
-void checkpoint(ingest_ptr self, const router& route, std::shared_ptr<journal> store,
-                caf::timespan spread, std::function<void(std::uint64_t)> done) {
-  auto& st = self->state;
-  auto upto = st.last_seq;
-  if ((spread.count() != 0 && st.checkpoints_running != 0) || upto == st.checkpointed) {
-    done(st.checkpointed);
-    return;
-  }
-  ++st.checkpoints_running;
-  auto remaining = std::make_shared<std::size_t>(route.shards().size());
-  auto failed = std::make_shared<bool>(false);
-  auto finish = [=]() mutable {
-    auto& st = self->state;
-    --st.checkpoints_running;
-    // An urgent round finishes after the round it hurried, so never goes back.
-    if (!*failed && upto > st.checkpointed) {
-      if (auto done = store->checkpoint(upto); done)
-        st.checkpointed = upto;
-      else
-        std::cerr << "cohortd: checkpoint failed: " << done.error().reason << std::endl;
-    }
-    done(st.checkpointed);
-  };
-  auto answered = [=](bool) mutable {
-    if (--*remaining == 0)
-      finish();
-  };
-  auto refused = [=](caf::error&) mutable {
-    *failed = true;
-    if (--*remaining == 0)
-      finish();
-  };
-  // Shards see this after every batch routed so far (same sender, same receiver: FIFO),
-  // so each session's snapshot covers all its events up to `upto`.
-  for (const auto& shard : route.shards()) {
-    if (spread.count() == 0)
-      self->request(shard, shard_timeout, snapshot_atom::value).then(answered, refused);
-    else
-      self->request(shard, shard_timeout + spread, snapshot_atom::value, spread)
-        .then(answered, refused);
-  }
 }
 
 } // namespace
@@ -202,22 +154,24 @@ caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journa
     },
     [=](replay_atom, event_batch& batch) {
       auto n = batch.size();
+      auto& progress = self->state.progress;
       if (!batch.empty())
-        self->state.last_seq = std::max(self->state.last_seq, batch.back().seq);
+        progress.last_seq = std::max(progress.last_seq, batch.back().seq);
       route_all(route, self, batch);
       return static_cast<std::uint64_t>(n);
     },
     [=](checkpoint_atom) {
       commit(self, route, *store, *graph, *flow);
       auto rp = self->make_response_promise<std::uint64_t>();
-      checkpoint(self, route, store, caf::timespan{0},
+      checkpoint(self, &self->state.progress, route.shards(), store, caf::timespan{0},
                  [rp](std::uint64_t seq) mutable { rp.deliver(seq); });
       return rp;
     },
     [=](checkpoint_atom, bool) {
       commit(self, route, *store, *graph, *flow);
       // Spread over half the interval: done before the next, with room for its own work.
-      checkpoint(self, route, store, options.checkpoint_interval / 2, [](std::uint64_t) {});
+      checkpoint(self, &self->state.progress, route.shards(), store,
+                 options.checkpoint_interval / 2, [](std::uint64_t) {});
       self->delayed_send(self, options.checkpoint_interval, checkpoint_atom::value, true);
     },
     [=](unmerge_atom, const std::string& id) {

@@ -10,6 +10,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/checkpoint.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/identity_graph.hpp"
 #include "actors/journal.hpp"
@@ -32,9 +33,7 @@ struct ingest_state {
   std::vector<waiting> pending;
   event_batch group;                 ///< Their events, in arrival order.
   std::uint64_t accepted = 0;
-  std::uint64_t last_seq = 0;        ///< Highest sequence number appended.
-  std::uint64_t checkpointed = 0;    ///< Highest sequence number covered by a checkpoint.
-  std::size_t checkpoints_running = 0;  ///< Snapshot rounds asked of the shards, unanswered.
+  checkpoint_progress progress;      ///< Positions appended, routed and checkpointed.
   bool flush_queued = false;         ///< A flush message is behind the waiting requests.
   static inline const char* name = "cohort.ingest";
 };
