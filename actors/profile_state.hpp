@@ -46,6 +46,8 @@ public:
   bool dirty() const { return combined_.dirty(); }
   /// The last snapshot() was not written after all: dirty() until the next one.
   void mark_unsaved() { combined_.mark_unsaved(); }
+  /// Nothing of this state is to be written (see session_state::mark_saved).
+  void mark_saved() { combined_.mark_saved(); }
   /// True when the log record `record` (a transfer) is reflected in this state already.
   bool holds(const codecs::event& record) const {
     return record.seq != 0 && combined_.positions().at(record.partition) >= record.seq;

@@ -135,6 +135,9 @@ void give(session_ptr self, const codecs::event& record, const caf::actor& recei
     auto key = user.key();  // emplace destroys `user` before it constructs
     self->state.user.emplace(std::move(key), env.limits);
     self->state.user->mark(record);
+    // A checkpoint before it leaves must not write this empty state over what the
+    // transfer writes for it (a deletion, or a cluster's forward stub).
+    self->state.user->mark_saved();
   } else if (!done_before) {
     std::vector<change_event> changes;
     auto out = user.extract(plan.origins, plan.receiver, record, *env.model->get(), changes);

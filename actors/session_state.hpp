@@ -113,6 +113,10 @@ public:
   /// The last snapshot() was not written after all: dirty() until the next one.
   void mark_unsaved() { dirty_ = true; }
 
+  /// Nothing of this state is to be written (a giver's emptied state: what stands for it
+  /// on disk is written by the transfer).
+  void mark_saved() { dirty_ = false; }
+
   /// True when events were applied since the last snapshot(), or none was taken.
   bool dirty() const { return dirty_; }
 
