@@ -23,6 +23,10 @@ public:
     return false;
   }
 
+  /// Counts `n` events in whatever the limit says: a cluster's owner has read them from
+  /// its partitions already and pauses reading instead (in_flight() against limit()).
+  void admit(std::int64_t n) { in_flight_.fetch_add(n); }
+
   /// Returns room for `n` events.
   void release(std::int64_t n) { in_flight_.fetch_sub(n); }
 

@@ -365,6 +365,22 @@ resolution identity_graph::resolve(const codecs::event& ev) {
   return out;
 }
 
+std::optional<resolution> identity_graph::lookup(const codecs::event& ev) const {
+  if (!options_.keys.empty())
+    return std::nullopt;  // evidence is compared with every profile's: the sequencer's
+  auto ids = identities_of(ev);
+  std::shared_lock lock{mutex_};
+  if (ids.empty())
+    return resolution{ev.user_key(), ev.user_key(), {}};
+  const auto& primary = ids.front().second;
+  auto target = profile_locked(primary);
+  for (std::size_t i = 1; i < ids.size(); ++i)
+    if (profile_locked(ids[i].second) != target)
+      return std::nullopt;
+  // An identify's email or an alias that is linked already: nothing new either way.
+  return resolution{target, origin_locked(primary), {}};
+}
+
 result<transfer_plan> identity_graph::unmerge(const std::string& id, std::int64_t now_ms) {
   std::unique_lock lock{mutex_};
   auto profile = profile_locked(id);

@@ -112,6 +112,12 @@ public:
   /// Links the identities of `ev` (guards permitting) and says where it goes.
   resolution resolve(const codecs::event& ev);
 
+  /// Where `ev` goes when it can link nothing new (one identity, or all of them in one
+  /// profile already, and no evidence keys configured); nullopt when resolving it could
+  /// change the graph. A cluster front resolves such events on its replica and leaves the
+  /// others to the sequencer. Reads only.
+  std::optional<resolution> lookup(const codecs::event& ev) const;
+
   /// Plans splitting the origin of `id`, with what merged through it, off its profile;
   /// that pair is never linked probabilistically again. 404 when `id` is linked to
   /// nothing, 409 when it is the root of its profile (nothing was merged *into* it).

@@ -11,6 +11,7 @@
 # Prints pass/fail per command with timings, the chroot's Node.js version, and exits
 # non-zero if either command fails. The chroot is kept (its path is printed) for --reuse.
 #
+# Behind a TLS-intercepting proxy the host's /usr/local/share/ca-certificates go in too.
 # Takes about 1.5 h on 2 cores from nothing (debootstrap ~3 min, apt ~5 min, build and
 # ctest the rest); --reuse skips debootstrap and the apt downloads, and ccache keeps objects.
 # Uses ~4 GB of disk. Needs root (debootstrap, chroot, mount).
@@ -255,6 +256,16 @@ Suites: $SUITE-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # A host behind a TLS-intercepting proxy (like a sandbox or a corporate network) trusts
+  # its CA through /usr/local/share/ca-certificates; a user's machine there has it too,
+  # else npm fails with SELF_SIGNED_CERT_IN_CHAIN. ca-certificates (which setup.sh pulls
+  # in through npm) adds these to the system store that Debian's node uses.
+  # FRESH_DEBIAN_HOST_CAS=0 leaves them out.
+  if [ "${FRESH_DEBIAN_HOST_CAS:-1}" = 1 ] && compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    say "copied the host's local CA certificates: $(cd /usr/local/share/ca-certificates && echo *.crt)"
+  fi
   # A chroot has no init: keep package scripts (redis-server's) from starting daemons that
   # would listen on the host's network and outlive this run. Not part of the checked setup.
   printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
@@ -318,8 +329,10 @@ first_stamp() {
 run_test_sh() {
   phase "scripts/test.sh (in the chroot, as root, clean environment)"
   local t0=$SECONDS log=$LOG_DIR/test.log
-  if logged "$log" in_root bash -c 'cd /root/cohort && scripts/test.sh'; then TEST_OK=1; else TEST_OK=0; fi
+  local rc=0
+  logged "$log" in_root bash -c 'cd /root/cohort && scripts/test.sh' || rc=$?
   T_TEST=$((SECONDS - t0))
+  TEST_OK=$((rc == 0))
   local b c
   b=$(first_stamp "$log" '\[[0-9]+/[0-9]+\] ')
   c=$(first_stamp "$log" 'Test project ')
@@ -330,7 +343,7 @@ run_test_sh() {
   fi
   TEST_FAILED=$(sed -n '/The following tests FAILED:/,$p' "$log" |
     sed -nE 's/^\[ *[0-9]+s\][[:space:]]+[0-9]+ - ([^ ]+ \([^)]*\)).*/\1/p' | tr '\n' ' ')
-  say "test.sh $([ $TEST_OK = 1 ] && echo passed || echo FAILED) in ${T_TEST} s ($TEST_PHASES)"
+  say "test.sh $([ $TEST_OK = 1 ] && echo passed || echo "FAILED (exit status $rc)") in ${T_TEST} s ($TEST_PHASES)"
   grep -E '^\[ *[0-9]+s\] ([0-9]+% tests passed|Total Test time)' "$log" | sed -E 's/^\[ *[0-9]+s\] /  /' || true
   [ -z "$TEST_FAILED" ] || say "failed ctest entries: $TEST_FAILED"
 }
@@ -370,7 +383,12 @@ run_demo_sh() {
   while [ -z "$url" ]; do
     url=$(grep -m1 -oE 'http://[^ ]+/console' "$log" || true)
     [ -n "$url" ] && break
-    kill -0 "$DEMO_PID" 2>/dev/null || { wait "$DEMO_PID" || true; say "demo.sh exited before printing the console URL"; break; }
+    if ! kill -0 "$DEMO_PID" 2>/dev/null; then
+      local rc=0
+      wait "$DEMO_PID" || rc=$?
+      say "demo.sh exited with status $rc before printing the console URL"
+      break
+    fi
     [ $SECONDS -lt "$deadline" ] || { say "demo.sh printed no console URL within $DEMO_DEADLINE s"; break; }
     sleep 2
   done

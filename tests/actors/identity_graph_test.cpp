@@ -467,3 +467,30 @@ BOOST_AUTO_TEST_CASE(an_unreadable_record_is_refused_with_its_key) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(identity_lookup)
+
+BOOST_AUTO_TEST_CASE(an_event_that_links_nothing_new_is_resolved_without_writing) {
+  identity_graph g{config::identity_config{}};
+  auto lone = g.lookup(event_of("track", "", "a1"));
+  BOOST_REQUIRE(lone.has_value());
+  BOOST_TEST(lone->profile == "a1");
+  BOOST_TEST(!g.lookup(identify_of("u1", "a1", "")).has_value());  // a new link
+  g.resolve(identify_of("u1", "a1", ""));
+  g.take_writes();
+  auto known = g.lookup(event_of("track", "u1", "a1"));
+  BOOST_REQUIRE(known.has_value());
+  BOOST_TEST(known->profile == "u1");
+  auto anonymous = g.lookup(event_of("track", "", "a1"));
+  BOOST_REQUIRE(anonymous.has_value());
+  BOOST_TEST(anonymous->profile == "u1");
+  BOOST_TEST(anonymous->origin == "a1");
+  BOOST_TEST(g.take_writes().empty());
+}
+
+BOOST_AUTO_TEST_CASE(with_evidence_keys_every_event_goes_to_the_writer) {
+  identity_graph g{device_matching(0.9)};
+  BOOST_TEST(!g.lookup(event_of("track", "", "a1")).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
