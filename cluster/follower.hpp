@@ -1,0 +1,57 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <caf/actor.hpp>
+
+#include "actors/identity_graph.hpp"
+#include "cluster/kafka_options.hpp"
+#include "cluster/members_view.hpp"
+
+namespace cohort::cluster {
+
+/// What every node reads of the cluster, whoever owns what (docs/cluster.md, sections
+/// 4 and 5): the identity log, applied in order to this node's replica of the graph
+/// (a record of an older sequencer epoch after a newer claim is ignored); the changes
+/// topic, from its end, to this node's publisher (its WebSocket subscribers); the
+/// members topic, into the members view. One thread with one manual consumer.
+class follower {
+public:
+  struct sinks {
+    std::shared_ptr<actors::identity_graph> graph;
+    std::shared_ptr<members_view> members;
+    caf::actor publisher;  ///< Receives (publish_atom, change_event).
+  };
+
+  /// Starts reading. Fails when the consumer cannot be created or assigned.
+  static result<std::unique_ptr<follower>> start(const kafka_options& options,
+                                                 const std::string& node_id, sinks out);
+  ~follower();
+  follower(const follower&) = delete;
+  follower& operator=(const follower&) = delete;
+
+  void stop();
+
+  /// The next identity-log offset to apply: the replica holds everything before it.
+  std::int64_t identity_applied() const { return identity_applied_.load(); }
+  /// The highest sequencer claim seen in the identity log.
+  std::uint64_t identity_epoch() const { return identity_epoch_.load(); }
+
+private:
+  follower() = default;
+  void run();
+
+  kafka_options options_;
+  std::unique_ptr<class kafka_consumer> consumer_;
+  sinks out_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::int64_t> identity_applied_{0};
+  std::atomic<std::uint64_t> identity_epoch_{0};
+  std::thread thread_;
+};
+
+} // namespace cohort::cluster

@@ -1,0 +1,89 @@
+#include "cluster/sequencer_election.hpp"
+
+#include <future>
+#include <iostream>
+
+#include "cluster/kafka_consumer.hpp"
+#include "cluster/log_records.hpp"
+
+namespace cohort::cluster {
+
+namespace {
+
+constexpr auto poll_wait = std::chrono::milliseconds(100);
+constexpr auto claim_timeout = std::chrono::seconds(10);
+
+} // namespace
+
+result<std::unique_ptr<sequencer_election>> sequencer_election::start(
+  const kafka_options& options, const std::string& node_id,
+  std::shared_ptr<kafka_producer> producer, const follower& replica) {
+  std::unique_ptr<sequencer_election> e{new sequencer_election(replica)};
+  e->options_ = options;
+  e->node_id_ = node_id;
+  e->producer_ = std::move(producer);
+  auto consumer = kafka_consumer::create(options, node_id + ".sequencer",
+                                         options.topic_prefix + ".identity");
+  if (!consumer)
+    return consumer.error();
+  e->consumer_ = std::move(*consumer);
+  rebalance_listener listener;
+  auto* raw = e.get();
+  listener.on_assigned = [raw](std::vector<partition_start>& assigned) {
+    for (auto& start : assigned)
+      start.paused = true;  // the replica reads the log; this member only holds it
+    raw->assigned_ = !assigned.empty();
+  };
+  listener.on_revoked = [raw](const std::vector<topic_partition>&, bool) {
+    raw->assigned_ = false;
+    raw->epoch_ = 0;
+  };
+  if (auto subscribed = e->consumer_->subscribe({topic_name(options, topics::identity)}, listener);
+      !subscribed)
+    return subscribed.error();
+  e->thread_ = std::thread([raw] { raw->run(); });
+  return e;
+}
+
+sequencer_election::~sequencer_election() {
+  stop();
+}
+
+void sequencer_election::stop() {
+  stopping_ = true;
+  if (thread_.joinable())
+    thread_.join();
+}
+
+bool sequencer_election::claim() {
+  auto topic = topic_name(options_, topics::identity);
+  auto marks = consumer_->watermarks(topic, 0, claim_timeout);
+  if (!marks || replica_.identity_applied() < marks->second)
+    return false;  // the replica has not applied the whole log yet
+  auto epoch = replica_.identity_epoch() + 1;
+  std::promise<result<std::int64_t>> done;
+  auto answer = done.get_future();
+  producer_->produce(topic, 0, std::string(claim_key), encode_identity(epoch, node_id_),
+                     [&done](result<std::int64_t> offset) { done.set_value(std::move(offset)); });
+  auto claimed = answer.get();  // the producer answers within its message timeout
+  if (!claimed) {
+    std::cerr << "cohortd: identity log not claimed: " << claimed.error().reason << std::endl;
+    return false;
+  }
+  epoch_ = epoch;
+  std::cerr << "cohortd: sequencing the identity log, epoch " << epoch << std::endl;
+  return true;
+}
+
+void sequencer_election::run() {
+  while (!stopping_) {
+    consumer_->poll(poll_wait);  // rebalances run inside
+    if (assigned_ && epoch_ == 0)
+      claim();
+  }
+  epoch_ = 0;
+  if (auto closed = consumer_->close(); !closed)
+    std::cerr << "cohortd: leaving the sequencer group: " << closed.error().reason << std::endl;
+}
+
+} // namespace cohort::cluster

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "cluster/follower.hpp"
+#include "cluster/kafka_options.hpp"
+#include "cluster/kafka_producer.hpp"
+
+namespace cohort::cluster {
+
+/// Decides which node sequences the identity log (docs/cluster.md, section 4): every
+/// node is a member of group <prefix>.identity on <prefix>.identity (one partition, never
+/// read through this group); the one it is assigned to waits until its replica has
+/// applied the whole log, claims it with the next epoch and is the sequencer until the
+/// partition is revoked. epoch() is that claim, 0 while not sequencing.
+class sequencer_election {
+public:
+  static result<std::unique_ptr<sequencer_election>> start(const kafka_options& options,
+                                                           const std::string& node_id,
+                                                           std::shared_ptr<kafka_producer> producer,
+                                                           const follower& replica);
+  ~sequencer_election();
+  sequencer_election(const sequencer_election&) = delete;
+  sequencer_election& operator=(const sequencer_election&) = delete;
+
+  /// Leaves the group (the next node takes over at once). Idempotent.
+  void stop();
+
+  /// This node's sequencer epoch; 0 when another node (or none) sequences.
+  std::uint64_t epoch() const { return epoch_.load(); }
+  /// Shared with the sequencer actor, which refuses work while it is 0.
+  std::shared_ptr<const std::atomic<std::uint64_t>> epoch_handle() const { return epoch_ptr_; }
+
+private:
+  sequencer_election(const follower& replica) : replica_(replica) {}
+  void run();
+  /// Claims the identity log once the replica caught up; false to try again later.
+  bool claim();
+
+  kafka_options options_;
+  std::string node_id_;
+  std::shared_ptr<kafka_producer> producer_;
+  const follower& replica_;
+  std::unique_ptr<class kafka_consumer> consumer_;
+  std::shared_ptr<std::atomic<std::uint64_t>> epoch_ptr_ =
+    std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::atomic<std::uint64_t>& epoch_ = *epoch_ptr_;
+  std::atomic<bool> assigned_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+} // namespace cohort::cluster
