@@ -5,6 +5,8 @@
 
 #include <caf/all.hpp>
 
+#include "actors/scatter.hpp"
+
 namespace cohort::actors {
 
 void with_linked_identities(profile& p, const identity_graph& graph) {
@@ -37,33 +39,6 @@ std::vector<std::string> merge_pages(std::vector<std::vector<std::string>> pages
 namespace {
 
 using locator_ptr = locator::stateful_pointer<local_locator_state>;
-
-/// Asks every shard; `done` gets all answers (in shard order) once, or the first error.
-template <class Result, class... Ts>
-void scatter(locator_ptr self, std::function<void(caf::expected<std::vector<Result>>)> done,
-             Ts... xs) {
-  const auto& shards = self->state.route->shards();
-  struct gather {
-    std::vector<Result> replies;
-    std::size_t pending = 0;
-    bool failed = false;
-  };
-  auto g = std::make_shared<gather>();
-  g->replies.resize(shards.size());
-  g->pending = shards.size();
-  for (std::size_t i = 0; i < shards.size(); ++i)
-    self->request(shards[i], self->state.timeout, xs...)
-      .then(
-        [=](Result& r) {
-          g->replies[i] = std::move(r);
-          if (--g->pending == 0 && !g->failed)
-            done(std::move(g->replies));
-        },
-        [=](caf::error& e) {
-          if (!std::exchange(g->failed, true))
-            done(std::move(e));
-        });
-}
 
 /// Delivers `answer` (a value or an error) to `promise`.
 template <class T>
@@ -108,7 +83,7 @@ locator::behavior_type local_locator(locator_ptr self, router route,
         std::uint32_t limit) -> caf::result<std::vector<std::string>> {
       auto promise = self->make_response_promise<std::vector<std::string>>();
       scatter<std::vector<std::string>>(
-        self,
+        self, self->state.route->shards(), self->state.timeout,
         [=](caf::expected<std::vector<std::vector<std::string>>> pages) mutable {
           if (pages)
             promise.deliver(merge_pages(std::move(*pages), limit));
@@ -121,7 +96,7 @@ locator::behavior_type local_locator(locator_ptr self, router route,
     [=](stats_atom atom) -> caf::result<std::vector<directory_stats>> {
       auto promise = self->make_response_promise<std::vector<directory_stats>>();
       scatter<directory_stats>(
-        self, [=](caf::expected<std::vector<directory_stats>> all) mutable { settle(promise, std::move(all)); },
+        self, self->state.route->shards(), self->state.timeout, [=](caf::expected<std::vector<directory_stats>> all) mutable { settle(promise, std::move(all)); },
         atom);
       return promise;
     },

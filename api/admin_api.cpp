@@ -54,7 +54,7 @@ std::string nodes_json(const services& svc, const std::vector<actors::directory_
 
 void nodes(services& svc, http_request&&, respond_fn respond) {
   ask_all<actors::directory_stats>(
-    svc.system, svc.shards, svc.cfg.ingest.request_timeout,
+    svc.system, svc.shards(), svc.cfg.ingest.request_timeout,
     [&svc, respond](caf::expected<std::vector<actors::directory_stats>> stats) {
       if (stats)
         respond(json_response(nodes_json(svc, *stats)));

@@ -127,7 +127,7 @@ std::string stats_json(const services& svc, const std::vector<actors::directory_
 void stats(services& svc, http_request&&, respond_fn respond) {
   const auto timeout = console_timeout(svc);
   ask_all<actors::directory_stats>(
-    svc.system, svc.shards, timeout,
+    svc.system, svc.shards(), timeout,
     [&svc, respond, timeout](caf::expected<std::vector<actors::directory_stats>> shards) {
       if (!shards) {
         respond(error_response(503, "stats unavailable: " + svc.system.render(shards.error())));

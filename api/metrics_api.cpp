@@ -111,7 +111,7 @@ void write_rocksdb(prometheus_writer& w, store& db) {
 void add_metrics_api(http_router& router, services& svc, store& db) {
   router.add("GET", "/metrics", [&svc, &db](http_request&&, respond_fn respond) {
     ask_all<actors::directory_stats>(
-      svc.system, svc.shards, console_timeout(svc),
+      svc.system, svc.shards(), console_timeout(svc),
       [&svc, &db, respond](caf::expected<std::vector<actors::directory_stats>> shards) {
         if (!shards) {
           respond(error_response(503, "metrics unavailable: " + svc.system.render(shards.error())));

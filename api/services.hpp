@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -46,8 +47,9 @@ struct services {
   const config::config& cfg;
   /// The one door to any user's state, wherever it lives (actors/locator.hpp).
   actors::locator locator;
-  /// This node's directory shards: its own counters (/metrics, /admin/api/nodes, console).
-  std::vector<caf::actor> shards;
+  /// This node's directory shards now (a cluster node's change with its partitions):
+  /// its own counters (/metrics, /admin/api/nodes, console).
+  std::function<std::vector<caf::actor>()> shards;
   caf::actor ingest;     ///< Takes decoded events; answers once they are durable.
   caf::actor publisher;  ///< Change events fan-out (actors/publisher_actor.hpp).
   storage::dead_letters& letters;

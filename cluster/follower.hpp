@@ -9,6 +9,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/identity_graph.hpp"
+#include "cluster/kafka_consumer.hpp"
 #include "cluster/kafka_options.hpp"
 #include "cluster/members_view.hpp"
 
@@ -46,7 +47,7 @@ private:
   void run();
 
   kafka_options options_;
-  std::unique_ptr<class kafka_consumer> consumer_;
+  std::unique_ptr<kafka_consumer> consumer_;
   sinks out_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> identity_applied_{0};

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cluster/follower.hpp"
+#include "cluster/kafka_consumer.hpp"
 #include "cluster/kafka_options.hpp"
 #include "cluster/kafka_producer.hpp"
 
@@ -45,7 +46,7 @@ private:
   std::string node_id_;
   std::shared_ptr<kafka_producer> producer_;
   const follower& replica_;
-  std::unique_ptr<class kafka_consumer> consumer_;
+  std::unique_ptr<kafka_consumer> consumer_;
   std::shared_ptr<std::atomic<std::uint64_t>> epoch_ptr_ =
     std::make_shared<std::atomic<std::uint64_t>>(0);
   std::atomic<std::uint64_t>& epoch_ = *epoch_ptr_;

@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   }
   const auto base = (tls_on ? "https://" : "http://") + (*node)->listen();
   std::cout << "cohortd listening on " << base << std::endl;
+  if (auto cluster = (*node)->cluster_address())
+    std::cout << "cohortd cluster on " << *cluster << " (node " << (*node)->id() << ")"
+              << std::endl;
   std::unique_ptr<runtime::demo> demo;
   if (opts->demo) {
     demo = std::make_unique<runtime::demo>(base, demo_write_key);

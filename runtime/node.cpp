@@ -13,6 +13,8 @@
 #include "actors/ingest_actor.hpp"
 #include "actors/locator.hpp"
 #include "actors/transfer.hpp"
+#include "cluster/cluster_api.hpp"
+#include "cluster/cluster_node.hpp"
 #include "actors/publisher_actor.hpp"
 #include "codecs/native_decoder.hpp"
 #include "codecs/time.hpp"
@@ -45,10 +47,17 @@ unsigned worker_count() {
 
 /// The NOTES measured work stealing collapsing under fan-out to many actors on two
 /// cores; the sharing policy does not.
-std::unique_ptr<caf::actor_system_config> actor_config() {
+std::unique_ptr<caf::actor_system_config> actor_config(bool cluster) {
   auto cfg = std::make_unique<caf::actor_system_config>();
   cfg->set("scheduler.policy", caf::atom("sharing"));
   cfg->set("scheduler.max-threads", worker_count());
+  if (cluster) {
+    cluster::configure_remoting(*cfg);
+    // NOTES: without heartbeats a hung (stopped) peer is never noticed; with them its
+    // pending requests fail within a couple of seconds instead of at their timeouts.
+    cfg->set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
+    cfg->set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(2)});
+  }
   return cfg;
 }
 
@@ -89,6 +98,7 @@ struct node::impl {
   std::unique_ptr<caf::actor_system_config> actor_cfg;
   std::unique_ptr<caf::actor_system> system;
   std::vector<caf::actor> actors;  // top-level actors, stopped in stop()
+  std::unique_ptr<cluster::cluster_node> cluster;  ///< Cluster mode only.
   std::unique_ptr<services> svc;
   http_router router;
   std::unique_ptr<http_server> server;
@@ -113,12 +123,37 @@ struct node::impl {
                                  caf::timespan{cfg.ingest.request_timeout});
     actors = shards;
     actors.insert(actors.end(), {ingest, publisher, sink, caf::actor_cast<caf::actor>(locator)});
-    svc.reset(new services{*system, cfg, locator, shards, ingest, publisher, *letters,
+    svc.reset(new services{*system, cfg, locator, [shards] { return shards; }, ingest,
+                           publisher, *letters,
                            types_of(cfg),
                            cfg.events.mappings.empty() ? codecs::default_mappings()
                                                        : cfg.events.mappings,
                            codecs::now_ms(), model, *reloader, flow, graph,
                            node_counters{dedup_hits}});
+  }
+
+  /// Cluster mode (docs/cluster.md): the log is Kafka; this node fronts ingestion,
+  /// serves the partitions the group gives it, and asks the others over CAF.
+  result<bool> join_cluster() {
+    auto publisher = system->spawn(actors::publisher_actor, actors::publisher_limits{});
+    auto sink = system->spawn(dead_letter_actor, letters.get());
+    auto flow = std::make_shared<actors::flow_control>(
+      static_cast<std::int64_t>(cfg.ingest.max_in_flight));
+    auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
+    auto joined = cluster::cluster_node::start(
+      {*system, cfg, journal, graph, model, publisher, sink, dedup_hits, flow});
+    if (!joined)
+      return joined.error();
+    cluster = std::move(*joined);
+    actors.insert(actors.end(), {publisher, sink});
+    auto* node = cluster.get();
+    svc.reset(new services{*system, cfg, node->locator(), [node] { return node->shards(); },
+                           node->front(), publisher, *letters, types_of(cfg),
+                           cfg.events.mappings.empty() ? codecs::default_mappings()
+                                                       : cfg.events.mappings,
+                           codecs::now_ms(), model, *reloader, flow, graph,
+                           node_counters{dedup_hits}});
+    return true;
   }
 
   /// Routes the events logged after the last checkpoint through the normal path; the
@@ -155,8 +190,6 @@ node::~node() {
 
 result<std::unique_ptr<node>> node::start(config::config cfg,
                                           std::shared_ptr<const actors::engine_model> model) {
-  if (cfg.cluster.enabled())
-    return failure{2, "cluster mode (cluster.kafka.bootstrap) is not available in this build yet"};
   std::unique_ptr<node> n{new node};
   auto& m = *n->impl_;
   m.cfg = std::move(cfg);
@@ -166,19 +199,28 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   m.db = std::move(*db);
   m.letters = std::make_unique<dead_letters>(*m.db);
   m.journal = std::make_shared<rocks_journal>(*m.db, m.cfg.ingest.durability == "fsync");
+  // A cluster node's graph is a replica of the identity log, filled by its follower.
   m.graph = std::make_shared<actors::identity_graph>(m.cfg.identity);
-  auto records = m.journal->identity_records();
-  if (!records)
-    return records.error();
-  if (auto loaded = m.graph->load(*records); !loaded)
-    return loaded.error();
+  const bool clustered = m.cfg.cluster.enabled();
+  if (!clustered) {
+    auto records = m.journal->identity_records();
+    if (!records)
+      return records.error();
+    if (auto loaded = m.graph->load(*records); !loaded)
+      return loaded.error();
+  }
   m.model = std::make_shared<actors::model_holder>(std::move(model));
   m.reloader = std::make_unique<model_reloader>(m.cfg.source_path, m.model);
-  m.actor_cfg = actor_config();
+  m.actor_cfg = actor_config(clustered);
   m.system = std::make_unique<caf::actor_system>(*m.actor_cfg);
-  m.spawn_actors();
-  if (auto replayed = m.replay(); !replayed)
-    return replayed.error();
+  if (clustered) {
+    if (auto joined = m.join_cluster(); !joined)
+      return joined.error();
+  } else {
+    m.spawn_actors();
+    if (auto replayed = m.replay(); !replayed)
+      return replayed.error();
+  }
   m.svc->ready = true;
   add_ingest_api(m.router, *m.svc);
   add_query_api(m.router, *m.svc);
@@ -186,6 +228,8 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   add_admin_api(m.router, *m.svc);
   add_identity_api(m.router, *m.svc);
   add_console_api(m.router, *m.svc, *m.db, console_assets());
+  if (clustered)
+    cluster::add_cluster_api(m.router, *m.svc, m.cluster->members(), m.cfg.cluster.kafka.partitions);
   http_server_options http;
   config::parse_host_port(m.cfg.node.listen, http.host, http.port);
   http.max_body_bytes = m.cfg.ingest.max_body_bytes;
@@ -208,11 +252,23 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   if (!port)
     return port.error();
   m.svc->listen = http.host + ":" + std::to_string(*port);
+  if (clustered)
+    m.cluster->announce(m.svc->listen);
   return n;
 }
 
 const std::string& node::listen() const {
   return impl_->svc->listen;
+}
+
+const std::string& node::id() const {
+  return impl_->cfg.node.id;
+}
+
+std::optional<std::string> node::cluster_address() const {
+  if (!impl_->cluster)
+    return std::nullopt;
+  return impl_->cluster->cluster_address();
 }
 
 actors::reload_outcome node::reload() {
@@ -223,13 +279,16 @@ void node::stop() {
   auto& m = *impl_;
   if (m.server)
     m.server->stop();
-  if (m.svc)
+  if (m.cluster)
+    m.cluster->stop();  // its partitions are checkpointed as they are handed over
+  else if (m.svc)
     final_checkpoint(*m.system, m.svc->ingest);
   for (const auto& a : m.actors)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   m.actors.clear();
   m.server.reset();
   m.svc.reset();
+  m.cluster.reset();
   m.system.reset();
   m.letters.reset();
   m.db.reset();

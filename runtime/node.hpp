@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "actors/engine_model.hpp"
@@ -24,6 +25,12 @@ public:
 
   /// The HTTP address actually bound ("127.0.0.1:8080"; the port resolved when 0).
   const std::string& listen() const;
+
+  /// In cluster mode, the node-to-node address other nodes dial (the port resolved).
+  std::optional<std::string> cluster_address() const;
+
+  /// node.id.
+  const std::string& id() const;
 
   /// Re-reads the config file's rules, score model and placements (SIGHUP).
   actors::reload_outcome reload();

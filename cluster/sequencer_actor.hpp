@@ -1,0 +1,58 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/identity_graph.hpp"
+#include "cluster/kafka_options.hpp"
+#include "cluster/kafka_producer.hpp"
+
+namespace cohort::cluster {
+
+/// A record the sequencer writes, and where.
+struct sequenced_record {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::string key;
+  std::string value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sequenced_record& x) {
+  return f(caf::meta::type_name("cohort.sequenced_record"), x.topic, x.partition, x.key, x.value);
+}
+
+struct sequencer_state {
+  std::deque<std::function<void()>> queue;  ///< Jobs waiting; one runs at a time.
+  bool busy = false;
+  std::uint64_t stage = 0;        ///< Tells a delivery of the current stage from old ones.
+  std::size_t outstanding = 0;    ///< Records of the current stage not delivered.
+  std::function<void()> next;     ///< What follows the current stage.
+  std::uint64_t transfers = 0;    ///< Transfer ids given out under the current epoch.
+  static inline const char* name = "cohort.sequencer";
+};
+
+/// The identity log's one writer (docs/cluster.md, section 4), on the node that claimed
+/// it (its epoch non-zero). It resolves events no front could resolve on its replica
+/// (links, merges, probabilistic evidence) on this node's graph, then writes: the graph
+/// records to <prefix>.identity, and for every merge an `await` to the receiver's
+/// partition — and only once that is held, a `transfer` to the giver's — then answers.
+/// Jobs run one at a time, so the steps of successive merges reach each partition in the
+/// order they were decided. A record whose delivery fails is written again until it is
+/// held. While the epoch is 0, requests fail with errc::moving.
+///  - (resolve_atom, event_batch) -> event_batch: each event stamped (profile_id, origin)
+///  - (unmerge_atom, id) -> unmerge_reply
+caf::behavior sequencer_actor(caf::stateful_actor<sequencer_state>* self,
+                              std::shared_ptr<actors::identity_graph> graph,
+                              std::shared_ptr<kafka_producer> producer, kafka_options options,
+                              std::shared_ptr<const std::atomic<std::uint64_t>> epoch);
+
+} // namespace cohort::cluster
