@@ -1,5 +1,6 @@
 #include "runtime/node.hpp"
 
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -83,6 +84,20 @@ void final_checkpoint(caf::actor_system& system, const caf::actor& ingest) {
                std::cerr << "cohortd: final checkpoint failed (the log will be replayed): "
                          << system.render(e) << std::endl;
              });
+}
+
+/// Leaving hands every partition over through the broker; an unreachable broker would
+/// make that wait forever. The log is the broker's, so nothing acknowledged is lost by
+/// going without: the group gives the partitions away after its session timeout.
+void leave_cluster(cluster::cluster_node& cluster) {
+  constexpr auto leave_deadline = std::chrono::seconds(30);
+  auto left = std::async(std::launch::async, [&cluster] { cluster.stop(); });
+  if (left.wait_for(leave_deadline) == std::future_status::ready)
+    return;
+  std::cerr << "cohortd: leaving the cluster took more than " << leave_deadline.count()
+            << " s (is the broker reachable?); exiting without a graceful hand-over"
+            << std::endl;
+  std::_Exit(1);
 }
 
 } // namespace
@@ -280,7 +295,7 @@ void node::stop() {
   if (m.server)
     m.server->stop();
   if (m.cluster)
-    m.cluster->stop();  // its partitions are checkpointed as they are handed over
+    leave_cluster(*m.cluster);
   else if (m.svc)
     final_checkpoint(*m.system, m.svc->ingest);
   for (const auto& a : m.actors)
