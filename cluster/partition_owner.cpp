@@ -159,10 +159,17 @@ void partition_owner::run() {
         std::lock_guard<std::mutex> guard{mutex_};
         p->state = phase::claiming;
       }
+      auto began = std::chrono::steady_clock::now();
       auto outcome = claim_and_restore(ctx_.kafka, *ctx_.producer, ctx_.node_id, p->id,
-                                       *ctx_.cache,
-                                       std::chrono::steady_clock::now() + restore_deadline);
+                                       *ctx_.cache, began + restore_deadline);
       if (outcome) {
+        // Operators read failover and restore times from this line (bench/cluster.sh too).
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - began);
+        std::cerr << "cohortd: partition " << p->id << " restored: " << outcome->profiles
+                  << " profiles in " << took.count() << " ms (" << outcome->ignored
+                  << " stale records ignored), epoch " << outcome->epoch << ", from offset "
+                  << outcome->marker << std::endl;
         auto journal = std::make_shared<state_journal>(
           ctx_.cache, ctx_.producer, topic_name(ctx_.kafka, topics::state), p->id,
           outcome->epoch, std::chrono::duration_cast<std::chrono::milliseconds>(checkpoint_wait));

@@ -50,6 +50,7 @@ REPO=""
 MOUNTS=()        # mount points made by this run, in mount order
 DEMO_PID=""
 TAIL_PID=""
+LOGGED_PID=""
 
 say() { printf 'fresh-debian: %s\n' "$*"; }
 die() { printf 'fresh-debian: error: %s\n' "$*" >&2; exit 2; }
@@ -77,6 +78,8 @@ parse_args() {
     die "refusing ROOT=$ROOT: pick a directory like /var/tmp/cohort-fresh"
   fi
   LOG_DIR=${FRESH_DEBIAN_LOGS:-$ROOT-logs/$STAMP}
+  COMMIT=$(git -C "$REPO" rev-parse --verify --quiet "$REF^{commit}") ||
+    die "FRESH_DEBIAN_REF=$REF: no such commit, branch or tag in $REPO"
 }
 
 require_root() {
@@ -98,10 +101,11 @@ enter_private_mount_namespace() {
 
 # ---- chroot plumbing --------------------------------------------------------------------
 
-# The clean environment of a root login: nothing of the caller's environment leaks in.
+# The clean environment of a root login: nothing of the caller's environment leaks in, and
+# default signal handling (bash makes background jobs ignore SIGINT; the tests send it).
 in_root_cmd() {
-  ROOT_CMD=(nice -n "$NICE" chroot "$ROOT" /usr/bin/env -i HOME=/root PATH="$CHROOT_PATH"
-    TERM=dumb LANG=C.UTF-8)
+  ROOT_CMD=(nice -n "$NICE" chroot "$ROOT" /usr/bin/env -i --default-signal HOME=/root
+    PATH="$CHROOT_PATH" TERM=dumb LANG=C.UTF-8)
 }
 in_root() { in_root_cmd; "${ROOT_CMD[@]}" "$@"; }
 
@@ -158,6 +162,7 @@ cleanup() {
   set +e
   [ -z "$TAIL_PID" ] || kill "$TAIL_PID" 2>/dev/null
   [ -z "$DEMO_PID" ] || kill -TERM "$DEMO_PID" 2>/dev/null
+  [ -z "$LOGGED_PID" ] || kill_tree "$LOGGED_PID"
   stop_chroot_processes
   unmount_all
   local left
@@ -184,14 +189,23 @@ tee_stamped() {
   done
 }
 
-# Runs "$@" with its output teed (stamped) into LOG; returns the command's status.
+# Runs "$@" with its output teed (stamped) into LOG; returns the command's status. In the
+# background, waited for: bash runs a trap only once a foreground command has ended, so this
+# lets Ctrl-C or a SIGTERM to this script stop the run at once.
 logged() {
-  local log=$1; shift
-  set +e
-  "$@" </dev/null 2>&1 | tee_stamped "$log"
-  local rc=${PIPESTATUS[0]}
-  set -e
+  local log=$1 rc=0; shift
+  ( "$@" </dev/null 2>&1 | tee_stamped "$log"; exit "${PIPESTATUS[0]}" ) &
+  LOGGED_PID=$!
+  wait "$LOGGED_PID" || rc=$?
+  LOGGED_PID=""
   return "$rc"
+}
+
+# Ends a process started by this script and its descendants (debootstrap runs on the host).
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null || true
 }
 
 # ---- phases -----------------------------------------------------------------------------
@@ -287,8 +301,7 @@ install_git() {
 
 clone_repo() {
   phase "git clone $REPO ($REF) -> /root/cohort"
-  local t0=$SECONDS git_dir commit
-  commit=$(git -C "$REPO" rev-parse --verify "$REF^{commit}") || die "no commit $REF in $REPO"
+  local t0=$SECONDS git_dir commit=$COMMIT
   say "commit $(git -C "$REPO" log -1 --format='%h %s' "$commit")"
   git_dir=$(cd "$REPO" && realpath "$(git rev-parse --git-common-dir)")
   rm -rf --one-file-system "$ROOT/root/cohort" "$ROOT/root/shared"
