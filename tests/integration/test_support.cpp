@@ -15,11 +15,6 @@ namespace cohort::it {
 
 namespace {
 
-bool current_test_failed() {
-  using namespace boost::unit_test;
-  auto id = framework::current_test_case().p_id;
-  return !results_collector.results(id).passed();
-}
 
 std::string framework_test_name() {
   return boost::unit_test::framework::current_test_case().full_name();
@@ -30,6 +25,12 @@ std::string tail(const std::string& s, std::size_t n) {
 }
 
 } // namespace
+
+bool current_test_failed() {
+  using namespace boost::unit_test;
+  auto id = framework::current_test_case().p_id;
+  return !results_collector.results(id).passed();
+}
 
 server_fixture::server_fixture(std::string config_yaml, std::vector<std::string> extra_args)
     : server(std::move(config_yaml), std::move(extra_args)), client("127.0.0.1", server.port()) {}

@@ -45,6 +45,9 @@ bool eventually(F&& done, std::chrono::milliseconds timeout = default_deadline) 
   }
 }
 
+/// True when an assertion of the running test case failed (fixtures print logs then).
+bool current_test_failed();
+
 /// A running cohortd and a keep-alive client to it; one per test case. On a failed test
 /// the server's stderr is printed to help diagnose it.
 struct server_fixture {
