@@ -321,7 +321,7 @@ bool identity_graph::try_merge(const std::string& survivor, const std::string& s
   drop_record(absorbed);
   install(std::move(merged));
   ++stats_.merges;
-  merges.push_back({survivor, absorbed, {}, link, confidence});
+  merges.push_back({survivor, absorbed, {}, link, confidence, {}});
   return true;
 }
 
@@ -426,7 +426,7 @@ result<transfer_plan> identity_graph::unmerge(const std::string& id, std::int64_
   blocked_.insert(pair);
   writes_.emplace_back(blocked_prefix + pair.first + separator + pair.second, std::string{});
   ++stats_.unmerges;
-  return transfer_plan{origin, profile, {side.begin(), side.end()}, "unmerge", 1};
+  return transfer_plan{origin, profile, {side.begin(), side.end()}, "unmerge", 1, {}};
 }
 
 std::vector<identity_graph::weighted_signal> identity_graph::signals_of(

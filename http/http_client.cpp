@@ -78,7 +78,7 @@ result<std::unique_ptr<http_client>> http_client::connect(const std::string& bas
   c->impl_->timeout = timeout;
   if (auto ec = c->impl_->open())
     return failure{1, "cannot connect to " + base_url + ": " + ec.message()};
-  return std::move(c);
+  return c;
 }
 
 result<client_response> http_client::request(

@@ -125,7 +125,7 @@ struct node::impl {
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
     actors::session_env env{session_limits_of(cfg), model, publisher, sink, journal, flow,
-                            caf::duration{cfg.sessions.passivate_after}, dedup_hits};
+                            caf::duration{cfg.sessions.passivate_after}, dedup_hits, nullptr};
     std::vector<caf::actor> shards;
     for (unsigned i = 0; i < worker_count(); ++i)
       shards.push_back(system->spawn(actors::directory_actor, env));
@@ -144,7 +144,7 @@ struct node::impl {
                            cfg.events.mappings.empty() ? codecs::default_mappings()
                                                        : cfg.events.mappings,
                            codecs::now_ms(), model, *reloader, flow, graph,
-                           node_counters{dedup_hits}});
+                           node_counters{dedup_hits}, {}});
   }
 
   /// Cluster mode (docs/cluster.md): the log is Kafka; this node fronts ingestion,
@@ -167,7 +167,7 @@ struct node::impl {
                            cfg.events.mappings.empty() ? codecs::default_mappings()
                                                        : cfg.events.mappings,
                            codecs::now_ms(), model, *reloader, flow, graph,
-                           node_counters{dedup_hits}});
+                           node_counters{dedup_hits}, {}});
     return true;
   }
 

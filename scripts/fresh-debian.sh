@@ -12,9 +12,9 @@
 # non-zero if either command fails. The chroot is kept (its path is printed) for --reuse.
 #
 # Behind a TLS-intercepting proxy the host's /usr/local/share/ca-certificates go in too.
-# Takes about 1.5 h on 2 cores from nothing (debootstrap ~3 min, apt ~5 min, build and
-# ctest the rest); --reuse skips debootstrap and the apt downloads, and ccache keeps objects.
-# Uses ~4 GB of disk. Needs root (debootstrap, chroot, mount).
+# Takes about 30 min on 2 busy cores from nothing (debootstrap 1-2 min, setup.sh's apt
+# ~6 min, build ~17 min, ctest ~3-4 min); --reuse skips debootstrap and the package
+# installs, and ccache keeps objects (~13 min). Uses ~5 GB of disk. Needs root.
 #
 # Usage: sudo scripts/fresh-debian.sh [--root DIR | --reuse DIR] [--remove] [REPO]
 #   REPO            git repository to clone (default: the one containing this script)

@@ -10,5 +10,6 @@ if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then
   exit 0
 fi
 echo "npm-deps: installing $dir (npm ci)"
-(cd "$dir" && npm ci --silent --no-audit --no-fund)
+# Errors only: --silent would hide why an install failed (a proxy, a registry outage).
+(cd "$dir" && npm ci --loglevel=error --no-audit --no-fund)
 cp "$dir/package-lock.json" "$stamp"

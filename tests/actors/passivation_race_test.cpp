@@ -35,6 +35,7 @@ struct directory_fixture : test::actor_fixture {
                             store,
                             flow,
                             caf::duration{std::chrono::minutes(10)},
+                            nullptr,
                             nullptr};
     directory = sys.spawn(actors::directory_actor, env);
   }

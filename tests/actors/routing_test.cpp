@@ -34,6 +34,7 @@ struct ingest_fixture : test::actor_fixture {
                             store,
                             flow,
                             passivate_after,
+                            nullptr,
                             nullptr};
     std::vector<caf::actor> shards;
     for (int i = 0; i < 3; ++i)
