@@ -67,12 +67,14 @@ result<bool> state_fold::add(std::string_view key, std::string_view value) {
     if (!claim)
       return claim.error();
     epoch_ = std::max(epoch_, std::get<0>(*claim));
+    highest_ = std::max(highest_, epoch_);
     return true;
   }
   if (key == marker_key) {
     auto marker = unpack<epoch_offset>(value, "marker");
     if (!marker)
       return marker.error();
+    highest_ = std::max(highest_, std::get<0>(*marker));
     if (std::get<0>(*marker) < epoch_)
       ++ignored_;
     else
@@ -83,6 +85,7 @@ result<bool> state_fold::add(std::string_view key, std::string_view value) {
     auto snapshot = unpack<epoch_value>(value, "snapshot");
     if (!snapshot)
       return snapshot.error();
+    highest_ = std::max(highest_, std::get<0>(*snapshot));
     if (std::get<0>(*snapshot) < epoch_)
       ++ignored_;
     else

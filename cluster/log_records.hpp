@@ -58,6 +58,9 @@ public:
 
   /// The highest claim epoch seen (0: never claimed).
   std::uint64_t epoch() const { return epoch_; }
+  /// The highest epoch of any record seen: a new claim goes above it, also when the
+  /// claims themselves are gone from a partition that kept only its latest records.
+  std::uint64_t highest_epoch() const { return highest_; }
   /// The last valid marker's events offset: where consumption resumes (0: none yet).
   std::int64_t marker() const { return marker_; }
   /// Each profile's latest valid snapshot; "" for a deleted one.
@@ -67,6 +70,7 @@ public:
 
 private:
   std::uint64_t epoch_ = 0;
+  std::uint64_t highest_ = 0;
   std::int64_t marker_ = 0;
   std::map<std::string, std::string> snapshots_;
   std::uint64_t ignored_ = 0;

@@ -63,7 +63,7 @@ result<restored_partition> claim_and_restore(const kafka_options& options,
     return end.error();
   if (unreadable)
     return *unreadable;
-  const auto epoch = fold.epoch() + 1;
+  const auto epoch = fold.highest_epoch() + 1;
   auto claimed = produce_and_wait(producer, topic, partition, std::string(claim_key),
                                   encode_claim(epoch, node_id), deadline);
   if (!claimed)

@@ -58,6 +58,17 @@ BOOST_AUTO_TEST_CASE(a_new_claim_shuts_out_the_previous_owners_later_writes) {
   BOOST_TEST(fold.marker() == 120);
 }
 
+BOOST_AUTO_TEST_CASE(a_new_claim_goes_above_every_epoch_seen_even_without_claims) {
+  // A partition that kept only its latest records (compaction, or the mock's retention)
+  // may have lost its claims; the next claim must still be above what is there.
+  state_fold fold;
+  BOOST_REQUIRE(fold.add(snapshot_key("a"), encode_snapshot(5, "a@5")));
+  BOOST_REQUIRE(fold.add(marker_key, encode_marker(6, 10)));
+  BOOST_TEST(fold.epoch() == 0u);
+  BOOST_TEST(fold.highest_epoch() == 6u);
+  BOOST_TEST(fold.snapshots().at("a") == "a@5");
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_state_key_is_an_error) {
   state_fold fold;
   BOOST_TEST(!fold.add("x", "y"));
