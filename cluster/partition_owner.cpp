@@ -1,5 +1,6 @@
 #include "cluster/partition_owner.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <set>
 #include <iostream>
@@ -28,6 +29,9 @@ constexpr auto checkpoint_wait = std::chrono::seconds(20);
 constexpr auto restore_retry = std::chrono::seconds(1);
 /// How often the end offsets of served partitions are asked (for lag).
 constexpr auto end_refresh = std::chrono::seconds(2);
+/// Restores running at once: each holds a Kafka client (threads, sockets) of its own, and
+/// a rebalance of the eager protocol hands every partition out again at once.
+constexpr std::size_t restorer_count = 4;
 
 enum class phase { claiming, restoring, serving, revoking };
 
@@ -57,8 +61,23 @@ struct partition_owner::partition {
   caf::actor producer;  ///< The partition producer.
   std::atomic<bool> cancelled{false};
   std::mutex wake_mutex;
-  std::condition_variable wake;  ///< Cuts a restore retry's pause short on revoke.
-  std::thread restorer;
+  std::condition_variable wake;  ///< Cuts a restore retry's pause short; signals restored.
+  bool restoring = true;         ///< Until a restorer is done with it (guarded by wake_mutex).
+
+  /// Says a restorer is done with it (restored, cancelled or stopping).
+  void settle() {
+    std::lock_guard<std::mutex> guard{wake_mutex};
+    restoring = false;
+    wake.notify_all();
+  }
+
+  /// Cancels a restore and waits (bounded) until no restorer works on it.
+  void cancel(std::chrono::milliseconds deadline) {
+    cancelled = true;
+    std::unique_lock<std::mutex> lock{wake_mutex};
+    wake.notify_all();
+    wake.wait_for(lock, deadline, [this] { return !restoring; });
+  }
 };
 
 /// A restore that finished: where the poll thread seeks the partition to.
@@ -88,6 +107,8 @@ partition_owner::~partition_owner() {
 
 result<std::unique_ptr<partition_owner>> partition_owner::start(owner_context ctx) {
   std::unique_ptr<partition_owner> owner{new partition_owner(std::move(ctx))};
+  for (std::size_t w = 0; w < restorer_count; ++w)
+    owner->restorers_.emplace_back([o = owner.get(), w] { o->restore_loop(w); });
   owner->thread_ = std::thread([o = owner.get()] { o->run(); });
   return owner;
 }
@@ -96,6 +117,81 @@ void partition_owner::stop() {
   stopping_ = true;
   if (thread_.joinable())
     thread_.join();
+  queued_.notify_all();
+  for (auto& t : restorers_)
+    if (t.joinable())
+      t.join();
+}
+
+void partition_owner::restore_loop(std::size_t worker) {
+  auto reader = kafka_consumer::create(ctx_.kafka,
+                                       ctx_.node_id + ".restore." + std::to_string(worker),
+                                       std::nullopt);
+  if (!reader)
+    std::cerr << "cohortd: restore reader " << worker << " not created: "
+              << reader.error().reason << std::endl;
+  for (;;) {
+    std::shared_ptr<partition> p;
+    {
+      std::unique_lock<std::mutex> lock{queue_mutex_};
+      queued_.wait(lock, [this] { return stopping_.load() || !queue_.empty(); });
+      if (stopping_ && queue_.empty())
+        return;
+      p = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (reader)
+      restore(p, **reader);
+    p->settle();
+  }
+}
+
+void partition_owner::restore(const std::shared_ptr<partition>& p, kafka_consumer& reader) {
+  while (!p->cancelled && !stopping_) {
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      p->state = phase::claiming;
+    }
+    auto began = std::chrono::steady_clock::now();
+    auto outcome = claim_and_restore(ctx_.kafka, reader, *ctx_.producer, ctx_.node_id, p->id,
+                                     *ctx_.cache, began + restore_deadline);
+    if (outcome) {
+      // Operators read failover and restore times from this line (bench/cluster.sh too).
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
+      std::cerr << "cohortd: partition " << p->id << " restored: " << outcome->profiles
+                << " profiles in " << took.count() << " ms (" << outcome->ignored
+                << " stale records ignored), epoch " << outcome->epoch << ", from offset "
+                << outcome->marker << std::endl;
+      auto journal = std::make_shared<state_journal>(
+        ctx_.cache, ctx_.producer, topic_name(ctx_.kafka, topics::state), p->id, outcome->epoch,
+        std::chrono::duration_cast<std::chrono::milliseconds>(checkpoint_wait));
+      auto env = ctx_.env;
+      env.store = journal;
+      env.flow = p->flow;
+      auto producer = ctx_.system.spawn(partition_producer, journal,
+                                        topic_name(ctx_.kafka, topics::events),
+                                        ctx_.kafka.partitions);
+      env.forwarder = producer;
+      auto shard = ctx_.system.spawn(actors::directory_actor, env);
+      auto router = ctx_.system.spawn<caf::detached>(partition_actor, shard, producer, journal,
+                                                     p->flow, ctx_.checkpoint_interval,
+                                                     p->applied);
+      std::lock_guard<std::mutex> guard{mutex_};
+      p->state = phase::restoring;
+      p->epoch = outcome->epoch;
+      p->applied->store(outcome->marker);
+      p->shard = shard;
+      p->router = router;
+      p->producer = producer;
+      done_.push_back(std::make_shared<restored>(restored{p, outcome->marker}));
+      return;
+    }
+    std::cerr << "cohortd: partition " << p->id << " not restored (retrying): "
+              << outcome.error().reason << std::endl;
+    std::unique_lock<std::mutex> lock{p->wake_mutex};
+    p->wake.wait_for(lock, restore_retry, [&] { return p->cancelled.load() || stopping_.load(); });
+  }
 }
 
 std::vector<partition_report> partition_owner::report() const {
@@ -153,54 +249,6 @@ void partition_owner::run() {
     it->second.clear();
   };
 
-  auto restore = [this](std::shared_ptr<partition> p) {
-    while (!p->cancelled && !stopping_) {
-      {
-        std::lock_guard<std::mutex> guard{mutex_};
-        p->state = phase::claiming;
-      }
-      auto began = std::chrono::steady_clock::now();
-      auto outcome = claim_and_restore(ctx_.kafka, *ctx_.producer, ctx_.node_id, p->id,
-                                       *ctx_.cache, began + restore_deadline);
-      if (outcome) {
-        // Operators read failover and restore times from this line (bench/cluster.sh too).
-        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - began);
-        std::cerr << "cohortd: partition " << p->id << " restored: " << outcome->profiles
-                  << " profiles in " << took.count() << " ms (" << outcome->ignored
-                  << " stale records ignored), epoch " << outcome->epoch << ", from offset "
-                  << outcome->marker << std::endl;
-        auto journal = std::make_shared<state_journal>(
-          ctx_.cache, ctx_.producer, topic_name(ctx_.kafka, topics::state), p->id,
-          outcome->epoch, std::chrono::duration_cast<std::chrono::milliseconds>(checkpoint_wait));
-        auto env = ctx_.env;
-        env.store = journal;
-        env.flow = p->flow;
-        auto producer = ctx_.system.spawn(partition_producer, journal,
-                                          topic_name(ctx_.kafka, topics::events),
-                                          ctx_.kafka.partitions);
-        env.forwarder = producer;
-        auto shard = ctx_.system.spawn(actors::directory_actor, env);
-        auto router = ctx_.system.spawn<caf::detached>(partition_actor, shard, producer, journal,
-                                                       p->flow, ctx_.checkpoint_interval,
-                                                       p->applied);
-        std::lock_guard<std::mutex> guard{mutex_};
-        p->state = phase::restoring;
-        p->epoch = outcome->epoch;
-        p->applied->store(outcome->marker);
-        p->shard = shard;
-        p->router = router;
-        p->producer = producer;
-        done_.push_back(std::make_shared<restored>(restored{p, outcome->marker}));
-        return;
-      }
-      std::cerr << "cohortd: partition " << p->id << " not restored (retrying): "
-                << outcome.error().reason << std::endl;
-      std::unique_lock<std::mutex> lock{p->wake_mutex};
-      p->wake.wait_for(lock, restore_retry, [&] { return p->cancelled.load() || stopping_.load(); });
-    }
-  };
-
   rebalance_listener listener;
   listener.on_assigned = [&](std::vector<partition_start>& assigned) {
     for (auto& start : assigned) {
@@ -212,7 +260,11 @@ void partition_owner::run() {
         std::lock_guard<std::mutex> guard{mutex_};
         partitions_[p->id] = p;
       }
-      p->restorer = std::thread(restore, p);
+      {
+        std::lock_guard<std::mutex> guard{queue_mutex_};
+        queue_.push_back(p);
+      }
+      queued_.notify_one();
     }
   };
   listener.on_revoked = [&](const std::vector<topic_partition>& revoked, bool lost) {
@@ -226,10 +278,16 @@ void partition_owner::run() {
         p = it->second;
         p->state = phase::revoking;
       }
-      p->cancelled = true;
-      p->wake.notify_all();
-      if (p->restorer.joinable())
-        p->restorer.join();
+      {
+        // Not picked up by a restorer yet: nobody will, and nobody needs to wait.
+        std::lock_guard<std::mutex> guard{queue_mutex_};
+        auto queued = std::find(queue_.begin(), queue_.end(), p);
+        if (queued != queue_.end()) {
+          queue_.erase(queued);
+          p->settle();
+        }
+      }
+      p->cancel(restore_deadline + std::chrono::seconds(5));
       flush(p->id);
       pending.erase(p->id);
       held.erase(p->id);
@@ -352,13 +410,8 @@ void partition_owner::run() {
       left.push_back(p);
     partitions_.clear();
   }
-  for (auto& p : left) {
-    p->cancelled = true;
-    p->wake.notify_all();
-    if (p->restorer.joinable())
-      p->restorer.join();
+  for (auto& p : left)
     stop_actors(p->shard, p->router, p->producer);
-  }
 }
 
 } // namespace cohort::cluster

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -16,6 +18,7 @@
 
 #include "actors/journal.hpp"
 #include "actors/session_actor.hpp"
+#include "cluster/kafka_consumer.hpp"
 #include "cluster/kafka_options.hpp"
 #include "cluster/kafka_producer.hpp"
 #include "cluster/log_records.hpp"
@@ -37,8 +40,8 @@ struct owner_context {
 
 /// The node as a member of consumer group <prefix> on <prefix>.events: the partitions
 /// the group assigns it are its users (docs/cluster.md, section 3). For each it claims
-/// and restores the partition's state (on a thread of its own, the partition held paused
-/// meanwhile), then serves it: one directory shard, one partition actor routing its
+/// and restores the partition's state (on one of a few restore threads, each with its own
+/// reader, the partition held paused meanwhile), then serves it: one directory shard, one partition actor routing its
 /// records in log order and checkpointing, one producer for what it writes elsewhere.
 /// A revoked partition is checkpointed (unless lost: another node may own it already)
 /// and its actors stopped. Reading pauses while more than the flow limit of records is
@@ -72,12 +75,20 @@ private:
   struct restored;
   explicit partition_owner(owner_context ctx);
   void run();
+  /// A restore thread: claims and restores the partitions queued, one at a time.
+  void restore_loop(std::size_t worker);
+  /// Claims and restores `p` (retrying while it stays assigned), then spawns its actors.
+  void restore(const std::shared_ptr<partition>& p, kafka_consumer& reader);
 
   owner_context ctx_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;  ///< Guards partitions_ and done_.
   std::map<std::int32_t, std::shared_ptr<partition>> partitions_;
   std::vector<std::shared_ptr<restored>> done_;  ///< Restores finished, for the poll thread.
+  std::mutex queue_mutex_;
+  std::condition_variable queued_;
+  std::deque<std::shared_ptr<partition>> queue_;  ///< Assigned, waiting for a restorer.
+  std::vector<std::thread> restorers_;
   std::thread thread_;
 };
 

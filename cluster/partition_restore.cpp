@@ -42,15 +42,11 @@ result<bool> write_cache(const state_fold& fold, actors::journal& cache) {
 } // namespace
 
 result<restored_partition> claim_and_restore(const kafka_options& options,
-                                             kafka_producer& producer,
+                                             kafka_consumer& reader, kafka_producer& producer,
                                              const std::string& node_id,
                                              std::int32_t partition, actors::journal& cache,
                                              std::chrono::steady_clock::time_point deadline) {
   auto topic = topic_name(options, topics::state);
-  auto reader = kafka_consumer::create(options, node_id + ".restore." + std::to_string(partition),
-                                       std::nullopt);
-  if (!reader)
-    return reader.error();
   state_fold fold;
   std::optional<failure> unreadable;
   auto take = [&](const kafka_message& m) {
@@ -58,7 +54,7 @@ result<restored_partition> claim_and_restore(const kafka_options& options,
       unreadable = failure{400, topic + "/" + std::to_string(partition) + " offset "
                                   + std::to_string(m.offset) + ": " + added.error().reason};
   };
-  auto end = (*reader)->read_to_end(topic, partition, offsets::beginning, take, deadline);
+  auto end = reader.read_to_end(topic, partition, offsets::beginning, take, deadline);
   if (!end)
     return end.error();
   if (unreadable)
@@ -70,7 +66,7 @@ result<restored_partition> claim_and_restore(const kafka_options& options,
     return claimed.error();
   // Records written between the read and the claim (the previous owner's last ones)
   // count by the restore rule; the claim itself ends the read.
-  if (auto more = (*reader)->read_range(topic, partition, *end, *claimed + 1, take, deadline);
+  if (auto more = reader.read_range(topic, partition, *end, *claimed + 1, take, deadline);
       !more)
     return more.error();
   if (unreadable)

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "actors/journal.hpp"
+#include "cluster/kafka_consumer.hpp"
 #include "cluster/kafka_options.hpp"
 #include "cluster/kafka_producer.hpp"
 
@@ -24,9 +25,9 @@ struct restored_partition {
 /// every profile's latest valid snapshot into `cache` (overwriting; deleted ones are
 /// deleted). Fails (503/504) when Kafka does not answer before `deadline`, (400) on an
 /// unreadable record, or with the cache's error; nothing is claimed when the first read
-/// fails.
+/// fails. `reader` is a manual consumer (assigned only while it reads).
 result<restored_partition> claim_and_restore(const kafka_options& options,
-                                             kafka_producer& producer,
+                                             kafka_consumer& reader, kafka_producer& producer,
                                              const std::string& node_id,
                                              std::int32_t partition, actors::journal& cache,
                                              std::chrono::steady_clock::time_point deadline);
