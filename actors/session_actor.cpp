@@ -31,8 +31,15 @@ void publish_all(session_ptr self, std::vector<change_event>& changes) {
   }
 }
 
-void apply(session_ptr self, const event_batch& batch) {
+void apply(session_ptr self, event_batch& batch) {
   const auto& env = *self->state.env;
+  if (!self->state.moved_to.empty() && env.forwarder) {
+    // Given away in a merge: a front whose identity replica lagged routed these here.
+    ++self->state.batches;
+    env.flow->release(static_cast<std::int64_t>(batch.size()));
+    self->send(env.forwarder, forward_atom::value, self->state.moved_to, std::move(batch));
+    return;
+  }
   auto model = env.model->get();
   auto& user = *self->state.user;
   std::vector<change_event> changes;
@@ -138,6 +145,7 @@ void give(session_ptr self, const codecs::event& record, const caf::actor& recei
     // A checkpoint before it leaves must not write this empty state over what the
     // transfer writes for it (a deletion, or a cluster's forward stub).
     self->state.user->mark_saved();
+    self->state.moved_to = plan.receiver;
   } else if (!done_before) {
     std::vector<change_event> changes;
     auto out = user.extract(plan.origins, plan.receiver, record, *env.model->get(), changes);
@@ -215,7 +223,7 @@ caf::behavior session_actor(session_ptr self, std::shared_ptr<const session_env>
   self->state.env = std::move(env);
   self->state.user.emplace(std::move(initial));
   return {
-    [=](apply_atom, const event_batch& batch) { apply(self, batch); },
+    [=](apply_atom, event_batch& batch) { apply(self, batch); },
     [=](transfer_atom, const codecs::event& record) {
       ++self->state.batches;  // the directory counts transfers as routed batches
       // A repeated record of a transfer already received (a producer retry) is dropped:

@@ -37,6 +37,9 @@ struct session_actor_state {
   std::shared_ptr<const session_env> env;  ///< Shared by the sessions of a shard.
   std::optional<profile_state> user;
   std::uint64_t batches = 0;  ///< Apply batches received: the directory's hand-over check.
+  /// A cluster's giver that handed its whole state to this profile: events still routed
+  /// here until it leaves go to the forwarder (docs/cluster.md, merges across partitions).
+  std::string moved_to;
   static inline const char* name = "cohort.session";
 };
 

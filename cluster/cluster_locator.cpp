@@ -221,14 +221,14 @@ cluster_locator(locator_ptr self, std::shared_ptr<const actors::identity_graph> 
         atom, id);
       return promise;
     },
-    [=](resolve_atom atom, actors::event_batch& batch) -> caf::result<actors::event_batch> {
+    [=](resolve_atom atom, actors::event_batch& batch) -> caf::result<std::uint64_t> {
       auto sequencer = self->state.members->sequencer();
       if (!sequencer)
         return actors::make_error(actors::errc::moving);
-      auto promise = self->make_response_promise<actors::event_batch>();
-      ask_node<actors::event_batch>(
+      auto promise = self->make_response_promise<std::uint64_t>();
+      ask_node<std::uint64_t>(
         self, *sequencer,
-        [=](caf::expected<actors::event_batch> r) mutable { settle(promise, std::move(r)); },
+        [=](caf::expected<std::uint64_t> r) mutable { settle(promise, std::move(r)); },
         atom, std::move(batch));
       return promise;
     },

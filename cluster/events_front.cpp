@@ -12,32 +12,29 @@ namespace {
 using front_ptr = caf::stateful_actor<events_front_state>*;
 using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
 
-/// Events resolved on the replica are stamped here; the others' indexes are returned.
-std::vector<std::size_t> stamp_local(const actors::identity_graph& graph,
-                                     actors::event_batch& batch) {
-  std::vector<std::size_t> unresolved;
+/// Stamps the events of `batch` the replica resolves, up to the first it cannot; returns
+/// that one's index (batch.size() if there is none).
+std::size_t stamp_local(const actors::identity_graph& graph, actors::event_batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& ev = batch[i];
     auto where = graph.lookup(ev);
-    if (!where) {
-      unresolved.push_back(i);
-      continue;
-    }
+    if (!where)
+      return i;
     if (where->profile != ev.user_key())
       ev.profile_id = std::move(where->profile);
     if (where->origin != ev.route_key())
       ev.origin = std::move(where->origin);
   }
-  return unresolved;
+  return batch.size();
 }
 
-/// Produces every event of `batch`; the request `id` is answered once all are held.
+/// Produces every event of `part`; the request `id` goes on when all are held.
 void produce_all(front_ptr self, const front_context& ctx, std::uint64_t id,
-                 actors::event_batch batch) {
+                 actors::event_batch part) {
   auto topic = topic_name(ctx.options, topics::events);
   auto me = caf::actor_cast<caf::actor>(self);
-  self->state.requests.at(id).outstanding = batch.size();
-  for (auto& ev : batch) {
+  self->state.requests.at(id).outstanding = part.size();
+  for (auto& ev : part) {
     auto key = ev.route_key();
     auto partition = partition_of(key, ctx.options.partitions);
     ctx.producer->produce(topic, partition, std::move(key),
@@ -58,6 +55,21 @@ void fail(front_ptr self, const front_context& ctx, std::uint64_t id, caf::error
   self->state.requests.erase(it);
 }
 
+/// Hands the rest of request `id` to the sequencer, which resolves and writes it in
+/// order with the merges it makes, and answers the request once it holds them.
+void resolve_rest(front_ptr self, const front_context& ctx, std::uint64_t id) {
+  auto rest = std::exchange(self->state.requests.at(id).rest, {});
+  self->request(ctx.locator, ctx.timeout, resolve_atom::value, std::move(rest))
+    .then(
+      [=](std::uint64_t) {
+        auto it = self->state.requests.find(id);
+        ctx.flow->release(static_cast<std::int64_t>(it->second.count));
+        it->second.promise.deliver(static_cast<std::uint64_t>(it->second.count));
+        self->state.requests.erase(it);
+      },
+      [=](caf::error& e) { fail(self, ctx, id, std::move(e)); });
+}
+
 } // namespace
 
 caf::behavior events_front(front_ptr self, front_context ctx) {
@@ -75,22 +87,20 @@ caf::behavior events_front(front_ptr self, front_context ctx) {
         if (ev.message_id.empty())
           ev.message_id = "cohort:" + ctx.node_id + ":" + ctx.boot_id + ":"
                           + std::to_string(++st.next_message);
-      auto unresolved = stamp_local(*ctx.graph, batch);
-      if (unresolved.empty()) {
-        produce_all(self, ctx, id, std::move(batch));
+      auto first = stamp_local(*ctx.graph, batch);
+      auto& rest = st.requests.at(id).rest;
+      rest.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(first)),
+                  std::make_move_iterator(batch.end()));
+      batch.resize(first);
+      if (batch.empty() && rest.empty()) {
+        st.requests.erase(id);
+        promise.deliver(std::uint64_t{0});
         return promise;
       }
-      actors::event_batch asked;
-      for (auto i : unresolved)
-        asked.push_back(batch[i]);
-      self->request(ctx.locator, ctx.timeout, resolve_atom::value, std::move(asked))
-        .then(
-          [=, batch = std::move(batch)](actors::event_batch& stamped) mutable {
-            for (std::size_t k = 0; k < unresolved.size() && k < stamped.size(); ++k)
-              batch[unresolved[k]] = std::move(stamped[k]);
-            produce_all(self, ctx, id, std::move(batch));
-          },
-          [=](caf::error& e) { fail(self, ctx, id, std::move(e)); });
+      if (batch.empty())
+        resolve_rest(self, ctx, id);
+      else
+        produce_all(self, ctx, id, std::move(batch));
       return promise;
     },
     [=](delivered_atom, std::uint64_t id, const std::string& failure) {
@@ -104,6 +114,10 @@ caf::behavior events_front(front_ptr self, front_context ctx) {
         return;
       if (!w.failure.empty()) {
         fail(self, ctx, id, caf::make_error(caf::sec::runtime_error, "not held by Kafka: " + w.failure));
+        return;
+      }
+      if (!w.rest.empty()) {
+        resolve_rest(self, ctx, id);
         return;
       }
       ctx.flow->release(static_cast<std::int64_t>(w.count));

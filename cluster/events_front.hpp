@@ -39,6 +39,9 @@ struct events_front_state {
     std::size_t count = 0;
     std::size_t outstanding = 0;
     std::string failure;  ///< The first delivery failure, if any.
+    /// From the first event the replica could not resolve on: the sequencer's, once the
+    /// events before it are held (see events_front).
+    actors::event_batch rest;
   };
   std::map<std::uint64_t, waiting> requests;
   std::uint64_t next_request = 0;
@@ -50,7 +53,10 @@ struct events_front_state {
 /// single node's ingest actor: gives every event without a messageId one (so that any
 /// repeat of it in the log is caught by dedup), resolves identities on the replica — or,
 /// for events that link something new, through the sequencer — and produces each event to
-/// its profile's partition of <prefix>.events with acks=all. It answers once the broker
+/// its profile's partition of <prefix>.events with acks=all. A batch keeps its order
+/// around a merge: the events before the first one the replica cannot resolve are held by
+/// the broker before the sequencer gets the rest, which it resolves and writes itself,
+/// in order with the merges they make. It answers once the broker
 /// holds every event of the request; any failure fails the request (the client retries:
 /// events already held are then caught by dedup). While the owners lag more than
 /// max_lag records behind, it refuses (errc::overloaded).

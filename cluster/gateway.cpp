@@ -62,9 +62,9 @@ caf::behavior gateway(caf::event_based_actor* self, gateway_context ctx) {
         atom);
       return promise;
     },
-    [=](resolve_atom atom, actors::event_batch& batch) -> caf::result<actors::event_batch> {
+    [=](resolve_atom atom, actors::event_batch& batch) -> caf::result<std::uint64_t> {
       self->delegate(ctx.sequencer, atom, std::move(batch));
-      return caf::delegated<actors::event_batch>{};
+      return caf::delegated<std::uint64_t>{};
     },
     [=](actors::unmerge_atom atom, const std::string& id) -> caf::result<actors::unmerge_reply> {
       self->delegate(ctx.sequencer, atom, id);

@@ -29,7 +29,7 @@ struct gateway_context {
 ///  - (profile_atom, key) -> profile; (summary_atom, key) -> profile_summary
 ///  - (list_atom, filter, after, limit) -> vector<string>: this node's live keys
 ///  - (stats_atom) -> vector<directory_stats>: this node's shards
-///  - (resolve_atom, event_batch) -> event_batch; (unmerge_atom, id) -> unmerge_reply:
+///  - (resolve_atom, event_batch) -> uint64_t; (unmerge_atom, id) -> unmerge_reply:
 ///    to this node's sequencer (errc::moving from it when another node sequences)
 caf::behavior gateway(caf::event_based_actor* self, gateway_context ctx);
 

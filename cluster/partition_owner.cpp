@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <set>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 
 #include "actors/directory_actor.hpp"
 #include "actors/flow_control.hpp"
+#include "api/ask.hpp"
 #include "cluster/kafka_consumer.hpp"
 #include "cluster/partition_actor.hpp"
 #include "cluster/partition_producer.hpp"
@@ -25,6 +27,8 @@ constexpr std::size_t batch_size = 512;
 /// Longest wait of a restore for Kafka, and of a revoke for its final checkpoint.
 constexpr auto restore_deadline = std::chrono::seconds(20);
 constexpr auto checkpoint_wait = std::chrono::seconds(20);
+/// How long a graceful revoke waits for its partitions' final checkpoints (all at once).
+constexpr auto handover_checkpoint_wait = std::chrono::seconds(5);
 /// Pause between failed restore attempts of a partition still assigned.
 constexpr auto restore_retry = std::chrono::seconds(1);
 /// How often the end offsets of served partitions are asked (for lag).
@@ -121,6 +125,33 @@ void partition_owner::stop() {
   for (auto& t : restorers_)
     if (t.joinable())
       t.join();
+}
+
+void partition_owner::final_checkpoints(const std::vector<std::shared_ptr<partition>>& going) {
+  // All at once, with one deadline: a session waiting for the state of a merge whose
+  // giver was on a dead node cannot write before that partition is restored elsewhere,
+  // which needs this rebalance to finish. The next owner replays from the last marker.
+  std::vector<caf::actor> routers;
+  for (const auto& p : going)
+    if (p->router)
+      routers.push_back(p->router);
+  if (routers.empty())
+    return;
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto outcome = done->get_future();
+  api::ask_all<std::uint64_t>(
+    ctx_.system, routers, handover_checkpoint_wait,
+    [done, &sys = ctx_.system](caf::expected<std::vector<std::uint64_t>> covered) {
+      done->set_value(covered ? std::string{} : sys.render(covered.error()));
+    },
+    actors::checkpoint_atom::value);
+  if (outcome.wait_for(handover_checkpoint_wait + std::chrono::seconds(1))
+        != std::future_status::ready)
+    std::cerr << "cohortd: final checkpoints of " << routers.size()
+              << " partitions not answered; their next owners replay more" << std::endl;
+  else if (auto failed = outcome.get(); !failed.empty())
+    std::cerr << "cohortd: a final checkpoint failed (" << failed
+              << "); its partition's next owner replays more" << std::endl;
 }
 
 void partition_owner::restore_loop(std::size_t worker) {
@@ -268,6 +299,7 @@ void partition_owner::run() {
     }
   };
   listener.on_revoked = [&](const std::vector<topic_partition>& revoked, bool lost) {
+    std::vector<std::shared_ptr<partition>> going;
     for (const auto& tp : revoked) {
       std::shared_ptr<partition> p;
       {
@@ -291,17 +323,12 @@ void partition_owner::run() {
       flush(p->id);
       pending.erase(p->id);
       held.erase(p->id);
-      if (!lost && p->router) {
-        // The next owner replays from this marker: a graceful hand-over replays nothing.
-        caf::scoped_actor self{ctx_.system};
-        self->request(p->router, checkpoint_wait, actors::checkpoint_atom::value)
-          .receive([](std::uint64_t) {},
-                   [&](caf::error& e) {
-                     std::cerr << "cohortd: partition " << p->id << ": final checkpoint failed: "
-                               << ctx_.system.render(e) << std::endl;
-                   });
-      }
-      std::lock_guard<std::mutex> guard{mutex_};
+      going.push_back(p);
+    }
+    if (!lost)
+      final_checkpoints(going);
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (auto& p : going) {
       stop_actors(p->shard, p->router, p->producer);
       partitions_.erase(p->id);
     }

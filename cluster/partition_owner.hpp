@@ -77,6 +77,8 @@ private:
   void run();
   /// A restore thread: claims and restores the partitions queued, one at a time.
   void restore_loop(std::size_t worker);
+  /// Checkpoints the partitions being handed over, at once and within a deadline.
+  void final_checkpoints(const std::vector<std::shared_ptr<partition>>& going);
   /// Claims and restores `p` (retrying while it stays assigned), then spawns its actors.
   void restore(const std::shared_ptr<partition>& p, kafka_consumer& reader);
 

@@ -66,68 +66,114 @@ void finish_job(sequencer_ptr self) {
   pump(self);
 }
 
+/// What the sequencer writes with, and where.
+struct writer {
+  std::shared_ptr<actors::identity_graph> graph;
+  std::shared_ptr<kafka_producer> producer;
+  std::string identity_topic;
+  std::string events_topic;
+  int partitions = 0;
+  std::shared_ptr<const std::atomic<std::uint64_t>> epoch;
+
+  sequenced_record event(codecs::event ev) const {
+    auto key = ev.route_key();
+    auto partition = partition_of(key, partitions);
+    return {events_topic, partition, std::move(key),
+            encode(log_record{log_record::kind::event, std::move(ev), {}})};
+  }
+};
+
+/// Writes `first` with the graph's writes and the await of each plan, then (once those
+/// are held) each plan's transfer, then runs `done`: the receiver waits before the giver
+/// can give, and the giver holds the events of `first` before it gives.
+void write_plans(sequencer_ptr self, const writer& w, std::vector<sequenced_record> first,
+                 std::vector<actors::transfer_plan> plans, std::function<void()> done) {
+  auto e = w.epoch->load();
+  std::vector<sequenced_record> second;
+  for (auto& [key, bytes] : w.graph->take_writes())
+    first.push_back({w.identity_topic, 0, key, encode_identity(e, bytes)});
+  auto now = codecs::now_ms();
+  for (auto& plan : plans) {
+    plan.id = "T" + std::to_string(e) + "-" + std::to_string(++self->state.transfers);
+    auto record = actors::transfer_record(plan, now);
+    first.push_back({w.events_topic, partition_of(plan.receiver, w.partitions), plan.receiver,
+                     encode(log_record{log_record::kind::await, record, {}})});
+    second.push_back({w.events_topic, partition_of(plan.giver, w.partitions), plan.giver,
+                      encode(log_record{log_record::kind::transfer, record, {}})});
+  }
+  auto producer = w.producer;
+  stage(self, producer, std::move(first), [=, second = std::move(second)]() mutable {
+    stage(self, producer, std::move(second), done);
+  });
+}
+
+/// A batch being resolved and written: events before `next` are resolved, events before
+/// `written` are held.
+struct resolve_job {
+  actors::event_batch events;
+  std::size_t next = 0;
+  std::size_t written = 0;
+  caf::typed_response_promise<std::uint64_t> promise;
+};
+
+/// Resolves the job's events up to the next one that merges profiles and writes those
+/// before it with that merge; then goes on from the merging event, until all are held.
+void resolve_step(sequencer_ptr self, const writer& w, std::shared_ptr<resolve_job> job) {
+  std::vector<actors::transfer_plan> plans;
+  while (job->next < job->events.size() && plans.empty()) {
+    auto& ev = job->events[job->next++];
+    auto where = w.graph->resolve(ev);
+    ev.profile_id = where.profile == ev.user_key() ? std::string{} : where.profile;
+    ev.origin = where.origin == ev.route_key() ? std::string{} : where.origin;
+    plans = std::move(where.merges);
+  }
+  // The merging event itself goes after its merge's await: it belongs to the receiver.
+  auto before = plans.empty() ? job->next : job->next - 1;
+  std::vector<sequenced_record> records;
+  for (; job->written < before; ++job->written)
+    records.push_back(w.event(std::move(job->events[job->written])));
+  bool last = plans.empty();
+  write_plans(self, w, std::move(records), std::move(plans), [=] {
+    if (!last) {
+      resolve_step(self, w, job);
+      return;
+    }
+    job->promise.deliver(static_cast<std::uint64_t>(job->events.size()));
+    finish_job(self);
+  });
+}
+
 } // namespace
 
 caf::behavior sequencer_actor(sequencer_ptr self, std::shared_ptr<actors::identity_graph> graph,
                               std::shared_ptr<kafka_producer> producer, kafka_options options,
                               std::shared_ptr<const std::atomic<std::uint64_t>> epoch) {
-  const auto identity = topic_name(options, topics::identity);
-  const auto events = topic_name(options, topics::events);
-  const int partitions = options.partitions;
-  // The graph's writes, then the await of each plan (first stage) and its transfer
-  // (second stage): the receiver waits before the giver can give.
-  auto write_plans = [=](std::vector<actors::transfer_plan> plans, std::function<void()> done) {
-    auto e = epoch->load();
-    std::vector<sequenced_record> first, second;
-    for (auto& [key, bytes] : graph->take_writes())
-      first.push_back({identity, 0, key, encode_identity(e, bytes)});
-    auto now = codecs::now_ms();
-    for (auto& plan : plans) {
-      plan.id = "T" + std::to_string(e) + "-" + std::to_string(++self->state.transfers);
-      auto record = actors::transfer_record(plan, now);
-      first.push_back({events, partition_of(plan.receiver, partitions), plan.receiver,
-                       encode(log_record{log_record::kind::await, record, {}})});
-      second.push_back({events, partition_of(plan.giver, partitions), plan.giver,
-                        encode(log_record{log_record::kind::transfer, record, {}})});
-    }
-    stage(self, producer, std::move(first), [=, second = std::move(second)]() mutable {
-      stage(self, producer, std::move(second), done);
-    });
-  };
+  writer w{std::move(graph), std::move(producer), topic_name(options, topics::identity),
+           topic_name(options, topics::events), options.partitions, std::move(epoch)};
   return {
-    [=](resolve_atom, actors::event_batch& batch) -> caf::result<actors::event_batch> {
-      if (epoch->load() == 0)
+    [=](resolve_atom, actors::event_batch& batch) -> caf::result<std::uint64_t> {
+      if (w.epoch->load() == 0)
         return actors::make_error(actors::errc::moving);
-      auto promise = self->make_response_promise<actors::event_batch>();
-      self->state.queue.push_back([=, batch = std::move(batch)]() mutable {
-        std::vector<actors::transfer_plan> plans;
-        for (auto& ev : batch) {
-          auto where = graph->resolve(ev);
-          plans.insert(plans.end(), where.merges.begin(), where.merges.end());
-          ev.profile_id = where.profile == ev.user_key() ? std::string{} : where.profile;
-          ev.origin = where.origin == ev.route_key() ? std::string{} : where.origin;
-        }
-        write_plans(std::move(plans), [=]() mutable {
-          promise.deliver(std::move(batch));
-          finish_job(self);
-        });
-      });
+      auto job = std::make_shared<resolve_job>();
+      job->events = std::move(batch);
+      job->promise = self->make_response_promise<std::uint64_t>();
+      self->state.queue.push_back([=] { resolve_step(self, w, job); });
       pump(self);
-      return promise;
+      return job->promise;
     },
     [=](actors::unmerge_atom, const std::string& id) -> caf::result<actors::unmerge_reply> {
-      if (epoch->load() == 0)
+      if (w.epoch->load() == 0)
         return actors::make_error(actors::errc::moving);
       auto promise = self->make_response_promise<actors::unmerge_reply>();
       self->state.queue.push_back([=]() mutable {
-        auto plan = graph->unmerge(id, codecs::now_ms());
+        auto plan = w.graph->unmerge(id, codecs::now_ms());
         if (!plan) {
           promise.deliver(actors::unmerge_reply{plan.error().status, plan.error().reason, {}, {}, {}});
           finish_job(self);
           return;
         }
         actors::unmerge_reply reply{200, {}, plan->giver, plan->receiver, plan->origins};
-        write_plans({*plan}, [=]() mutable {
+        write_plans(self, w, {}, {*plan}, [=]() mutable {
           promise.deliver(reply);
           finish_job(self);
         });
@@ -149,7 +195,7 @@ caf::behavior sequencer_actor(sequencer_ptr self, std::shared_ptr<actors::identi
     },
     [=](retry_atom, std::uint64_t stage_id, sequenced_record& record) {
       if (stage_id == self->state.stage)
-        produce(self, producer, std::move(record));
+        produce(self, w.producer, std::move(record));
     },
   };
 }

@@ -42,13 +42,16 @@ struct sequencer_state {
 
 /// The identity log's one writer (docs/cluster.md, section 4), on the node that claimed
 /// it (its epoch non-zero). It resolves events no front could resolve on its replica
-/// (links, merges, probabilistic evidence) on this node's graph, then writes: the graph
-/// records to <prefix>.identity, and for every merge an `await` to the receiver's
-/// partition — and only once that is held, a `transfer` to the giver's — then answers.
+/// (links, merges, probabilistic evidence) on this node's graph, then writes them in
+/// stages: the events before a merge, the graph records to <prefix>.identity and the
+/// merge's `await` to the receiver's partition; once those are held, its `transfer` to the
+/// giver's; then the events from the merging one on, up to the next merge. So a giver
+/// gets every event sent before the merge ahead of its transfer, a receiver its await
+/// ahead of the events after it. It answers once everything is held.
 /// Jobs run one at a time, so the steps of successive merges reach each partition in the
 /// order they were decided. A record whose delivery fails is written again until it is
 /// held. While the epoch is 0, requests fail with errc::moving.
-///  - (resolve_atom, event_batch) -> event_batch: each event stamped (profile_id, origin)
+///  - (resolve_atom, event_batch) -> uint64_t: events held
 ///  - (unmerge_atom, id) -> unmerge_reply
 caf::behavior sequencer_actor(caf::stateful_actor<sequencer_state>* self,
                               std::shared_ptr<actors::identity_graph> graph,
