@@ -35,7 +35,9 @@ std::string nodes_json(const services& svc, const std::vector<actors::directory_
   }
   auto now = codecs::now_ms();
   codecs::json_writer w;
-  w.begin_object().key("nodes").begin_array().begin_object();
+  // "mode" tells a console or cohortctl which shape follows (cluster/cluster_api.cpp
+  // answers the same path with "mode":"cluster").
+  w.begin_object().key("mode").value("single").key("nodes").begin_array().begin_object();
   w.key("id").value(svc.cfg.node.id);
   w.key("listen").value(svc.listen);
   w.key("state").value("up");

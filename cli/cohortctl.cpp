@@ -1,11 +1,13 @@
 // cohortctl: the admin CLI. Talks to a node's HTTP API; human tables by default,
 // the server's JSON with --json. Exit 0 ok, 1 server/network error or not found, 2 usage.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -35,7 +37,9 @@ constexpr const char* usage_text = R"(usage: cohortctl [--server URL] [--token T
 
 Commands:
   status                 node state, uptime, live actors, events accepted/rejected
-  nodes                  the cluster's nodes as a table
+                         (in a cluster: every member and the partitions it serves)
+  nodes                  the nodes as a table; in a cluster each member's address,
+                         sequencer role, partitions served, their states, lag, epoch
   actors [--filter F] [--limit N] [--after USER_ID]
                          live session actors whose user id contains F (a page of N,
                          default 50; --after continues from a previous page)
@@ -109,7 +113,87 @@ void print_fields(simdjson::dom::object obj, std::ostream& out) {
       out << std::left << std::setw(18) << key << ' ' << text_of(val) << '\n';
 }
 
+bool is_cluster(element doc) {
+  std::string_view mode;
+  return doc["mode"].get(mode) == simdjson::SUCCESS && mode == "cluster";
+}
+
+/// Partitions of a cluster member (its "partitions" array) in `state`, or in any state.
+std::vector<std::int64_t> partitions_of(element node, std::string_view state = {}) {
+  std::vector<std::int64_t> out;
+  for (auto p : node["partitions"].get_array())
+    if (state.empty() || std::string_view(p["state"].get_string()) == state)
+      out.push_back(p["partition"].get_int64());
+  return out;
+}
+
+/// "4 serving, 1 claiming": how many of a member's partitions are in each state.
+std::string state_summary(element node) {
+  static const std::vector<std::string> order = {"serving", "claiming", "restoring", "revoking"};
+  std::map<std::string, int> counts;
+  for (auto p : node["partitions"].get_array())
+    ++counts[std::string(std::string_view(p["state"].get_string()))];
+  std::string out;
+  auto add = [&](const std::string& state, int n) {
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  };
+  for (const auto& state : order)
+    if (auto it = counts.find(state); it != counts.end())
+      add(state, it->second);
+  for (const auto& [state, n] : counts)
+    if (std::find(order.begin(), order.end(), state) == order.end())
+      add(state, n);
+  return out.empty() ? "-" : out;
+}
+
+std::string max_epoch(element node) {
+  std::int64_t epoch = 0;
+  for (auto p : node["partitions"].get_array())
+    epoch = std::max(epoch, p["epoch"].get_int64().value());
+  return epoch > 0 ? std::to_string(epoch) : "-";
+}
+
+/// Partitions no member serves (claiming, restoring, revoking or unassigned).
+std::vector<std::int64_t> moving_partitions(element doc) {
+  std::set<std::int64_t> served;
+  for (auto n : doc["nodes"].get_array())
+    for (auto p : partitions_of(n, "serving"))
+      served.insert(p);
+  std::vector<std::int64_t> out;
+  for (std::int64_t p = 0; p < doc["partitions"].get_int64(); ++p)
+    if (!served.count(p))
+      out.push_back(p);
+  return out;
+}
+
+/// "cluster of 2 nodes, 8/8 partitions serving; this node n1" (and what is moving);
+/// `mark` follows the node id (the table marks that node's row with it).
+std::string cluster_line(element doc, const std::string& mark = "") {
+  auto nodes = doc["nodes"].get_array().size();
+  std::string line = "cluster of " + std::to_string(nodes) + (nodes == 1 ? " node, " : " nodes, ")
+                     + text_of(doc["serving"]) + "/" + text_of(doc["partitions"])
+                     + " partitions serving; this node " + text_of(doc["self"]) + mark;
+  auto moving = moving_partitions(doc);
+  if (!moving.empty())
+    line += "; moving: " + cli::compact_ranges(moving);
+  return line;
+}
+
 int render_status(element doc) {
+  if (is_cluster(doc)) {
+    // The answering node first, then the other members as they report themselves.
+    std::cout << cluster_line(doc) << "\n\n";
+    const auto self = text_of(doc["self"]);
+    for (bool first : {true, false})
+      for (auto node : doc["nodes"].get_array()) {
+        if ((text_of(node["id"]) == self) != first)
+          continue;
+        print_fields(node.get_object(), std::cout);
+        std::cout << std::left << std::setw(18) << "serving" << ' '
+                  << cli::compact_ranges(partitions_of(node, "serving")) << "\n\n";
+      }
+    return 0;
+  }
   for (auto node : doc["nodes"].get_array()) {
     print_fields(node.get_object(), std::cout);
     std::cout << '\n';
@@ -117,7 +201,24 @@ int render_status(element doc) {
   return 0;
 }
 
+int render_cluster_nodes(element doc) {
+  text_table t({"node", "http", "cluster", "sequencer", "partitions", "state", "lag", "epoch"});
+  t.right(6).right(7);
+  std::string self = text_of(doc["self"]);
+  for (auto n : doc["nodes"].get_array()) {
+    auto id = text_of(n["id"]);
+    t.add({id == self ? id + " *" : id, text_of(n["listen"]), text_of(n["cluster"]),
+           n["sequencer"].get_bool().value() ? "yes" : "-",
+           cli::compact_ranges(partitions_of(n, "serving")), state_summary(n), text_of(n["lag"]),
+           max_epoch(n)});
+  }
+  std::cout << t.render() << cluster_line(doc, " (*)") << '\n';
+  return 0;
+}
+
 int render_nodes(element doc) {
+  if (is_cluster(doc))
+    return render_cluster_nodes(doc);
   text_table t({"node", "listen", "state", "version", "uptime", "actors", "accepted", "rejected"});
   t.right(4).right(5).right(6).right(7);
   for (auto n : doc["nodes"].get_array())

@@ -12,6 +12,22 @@ std::size_t display_width(const std::string& s) {
   }));
 }
 
+std::string compact_ranges(std::vector<std::int64_t> numbers) {
+  std::sort(numbers.begin(), numbers.end());
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  std::string out;
+  for (std::size_t i = 0; i < numbers.size();) {
+    auto j = i;
+    while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1)
+      ++j;
+    out += (out.empty() ? "" : ",") + std::to_string(numbers[i]);
+    if (j > i)
+      out += "-" + std::to_string(numbers[j]);
+    i = j + 1;
+  }
+  return out.empty() ? "-" : out;
+}
+
 text_table::text_table(std::vector<std::string> headers) : headers_(std::move(headers)) {
   for (auto& h : headers_)
     std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::toupper(c); });

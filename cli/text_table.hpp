@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,5 +34,8 @@ private:
 
 /// Characters (UTF-8 code points) in `s`.
 std::size_t display_width(const std::string& s);
+
+/// Numbers as sorted runs: {6, 0, 1, 2, 3} -> "0-3,6"; duplicates count once; "-" when empty.
+std::string compact_ranges(std::vector<std::int64_t> numbers);
 
 } // namespace cohort::cli

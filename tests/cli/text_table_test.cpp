@@ -26,4 +26,12 @@ BOOST_AUTO_TEST_CASE(no_trailing_spaces_and_missing_cells_are_empty) {
   BOOST_TEST(t.render() == "A  B\nx\n");
 }
 
+BOOST_AUTO_TEST_CASE(partition_lists_print_as_compact_ranges) {
+  BOOST_TEST(compact_ranges({}) == "-");
+  BOOST_TEST(compact_ranges({5}) == "5");
+  BOOST_TEST(compact_ranges({3, 0, 2, 1}) == "0-3");
+  BOOST_TEST(compact_ranges({0, 1, 2, 3, 6, 8, 9}) == "0-3,6,8-9");
+  BOOST_TEST(compact_ranges({4, 4, 5}) == "4-5");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,6 +12,7 @@ BOOST_AUTO_TEST_CASE(nodes_count_accepted_events) {
   auto first = client.get("/admin/api/nodes");
   BOOST_TEST_REQUIRE(first.status == 200, first.body);
   json_doc before(first.body);
+  BOOST_TEST(before.string_at("/mode") == std::optional<std::string>("single"), first.body);
   auto nodes = before.items("/nodes");
   BOOST_TEST_REQUIRE(nodes.size() == 1u, first.body);
   BOOST_TEST(string_field(nodes[0], "id") == std::optional<std::string>("node-1"), first.body);

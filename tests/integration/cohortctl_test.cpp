@@ -1,6 +1,12 @@
-// cohortctl against a live cohortd: output and exit codes.
+// cohortctl against a live cohortd: output and exit codes; `nodes` and `status` against
+// a single node and against a two-node cluster on cohort-kafka-mock.
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
+#include <memory>
+#include <set>
+
+#include "../cluster/mock_process.hpp"
 #include "messages.hpp"
 #include "test_support.hpp"
 
@@ -11,6 +17,16 @@ namespace {
 std::string describe(const run_result& r) {
   return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
          "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+/// The lines of `text` whose first word is `word`.
+std::vector<std::string> lines_starting(const std::string& text, const std::string& word) {
+  std::vector<std::string> out;
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(word + " ", 0) == 0)
+      out.push_back(line);
+  return out;
 }
 
 } // namespace
@@ -25,6 +41,24 @@ BOOST_AUTO_TEST_CASE(status_prints_node_state) {
   auto j = run_cohortctl({"--server", server.base_url(), "--json", "status"});
   BOOST_TEST_REQUIRE(j.exit_code == 0, describe(j));
   BOOST_CHECK_NO_THROW(json_doc{j.out});
+}
+
+BOOST_AUTO_TEST_CASE(nodes_prints_the_single_node) {
+  auto r = run_cohortctl({"--server", server.base_url(), "nodes"});
+  BOOST_TEST_REQUIRE(r.exit_code == 0, describe(r));
+  BOOST_TEST(r.out.rfind("NODE  ", 0) == 0u, "no header: " << describe(r));
+  BOOST_TEST(r.out.find("VERSION") != std::string::npos, describe(r));
+  BOOST_TEST(r.out.find("SEQUENCER") == std::string::npos, "cluster columns on a single node: " << describe(r));
+  auto row = lines_starting(r.out, "node-1");
+  BOOST_TEST_REQUIRE(row.size() == 1u, describe(r));
+  BOOST_TEST(row[0].find(server.base_url().substr(7)) != std::string::npos, describe(r));
+  BOOST_TEST(row[0].find(" up ") != std::string::npos, describe(r));
+
+  auto j = run_cohortctl({"--server", server.base_url(), "--json", "nodes"});
+  BOOST_TEST_REQUIRE(j.exit_code == 0, describe(j));
+  json_doc doc(j.out);
+  BOOST_TEST(doc.string_at("/mode") == std::optional<std::string>("single"), j.out);
+  BOOST_TEST(doc.string_at("/nodes/0/id") == std::optional<std::string>("node-1"), j.out);
 }
 
 BOOST_AUTO_TEST_CASE(profile_prints_counts_and_json) {
@@ -62,6 +96,154 @@ BOOST_AUTO_TEST_CASE(unreachable_server_fails) {
   BOOST_TEST(!r.timed_out, describe(r));
   BOOST_TEST(r.exit_code != 0, describe(r));
   BOOST_TEST(!r.err.empty(), describe(r));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+constexpr int cluster_partitions = 8;
+
+std::string kafka_mock_binary() {
+  const char* v = std::getenv("COHORT_KAFKA_MOCK");
+  if (v == nullptr || *v == '\0')
+    throw std::runtime_error("COHORT_KAFKA_MOCK must name cohort-kafka-mock (ctest sets it)");
+  return v;
+}
+
+/// cohort-kafka-mock and two nodes on it (n1, n2), up until every partition is served
+/// and both nodes serve some. Members are destroyed in reverse: the nodes stop while
+/// their broker still answers.
+struct cluster_fixture {
+  cluster_fixture() {
+    const std::string prefix = unique_id("ctl");
+    mock = std::make_unique<cohort::cluster::test::child_process>(std::vector<std::string>{
+      kafka_mock_binary(), "--brokers", "3", "--topic-prefix", prefix, "--partitions",
+      std::to_string(cluster_partitions)});
+    auto line = mock->read_line(std::chrono::seconds(30));
+    const std::string head = "cohort-kafka-mock bootstrap ";
+    BOOST_TEST_REQUIRE((line && line->rfind(head, 0) == 0), "no bootstrap line: " << line.value_or("(none)"));
+    const auto bootstrap = line->substr(head.size());
+    const std::string config = "ingest: {write_keys: [test-key], checkpoint_interval: 2s}\n"
+                               "cluster: {kafka: {topic_prefix: " + prefix + ", partitions: "
+                               + std::to_string(cluster_partitions) + ", session_timeout: 6s}}\n";
+    for (const char* id : {"n1", "n2"})
+      nodes.push_back(std::make_unique<cohortd_process>(
+        config, std::vector<std::string>{"--node-id", id, "--kafka", bootstrap, "--cluster-listen",
+                                         "127.0.0.1:0"}));
+  }
+
+  /// Polls `cohortctl --json nodes` on both nodes (90 s at most) until both list two
+  /// members, every partition is served, each member serves some and one of them is the
+  /// sequencer (elected in its own group, often a moment after the partitions).
+  bool settled(std::string& last) {
+    const auto deadline = clock::now() + std::chrono::seconds(90);
+    for (;;) {
+      bool all = true;
+      for (const auto& n : nodes) {
+        auto r = run_cohortctl({"--server", n->base_url(), "--json", "nodes"});
+        last = r.out + r.err;
+        if (r.exit_code != 0) {
+          all = false;
+          break;
+        }
+        json_doc doc(r.out);
+        auto members = doc.items("/nodes");
+        bool each_serves = members.size() == 2;
+        int sequencers = 0;
+        for (auto m : members) {
+          sequencers += m["sequencer"].get_bool().value() ? 1 : 0;
+          bool some = false;
+          for (auto p : m["partitions"].get_array())
+            some = some || std::string_view(p["state"].get_string()) == "serving";
+          each_serves = each_serves && some;
+        }
+        if (doc.int_at("/serving") != cluster_partitions || !each_serves || sequencers != 1) {
+          all = false;
+          break;
+        }
+      }
+      if (all)
+        return true;
+      if (clock::now() >= deadline)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+
+  std::unique_ptr<cohort::cluster::test::child_process> mock;
+  std::vector<std::unique_ptr<cohortd_process>> nodes;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cohortctl_cluster)
+
+BOOST_FIXTURE_TEST_CASE(nodes_and_status_show_members_partitions_and_sequencer, cluster_fixture) {
+  std::string last;
+  BOOST_TEST_REQUIRE(settled(last), "the cluster did not settle; last answer:\n" << last
+                                      << "\nn1 stderr:\n" << nodes[0]->stderr_text().substr(0, 3000));
+
+  auto r = run_cohortctl({"--server", nodes[0]->base_url(), "nodes"});
+  BOOST_TEST_REQUIRE(r.exit_code == 0, describe(r));
+  BOOST_TEST(r.out.rfind("NODE  ", 0) == 0u, describe(r));
+  for (const char* column : {"HTTP", "CLUSTER", "SEQUENCER", "PARTITIONS", "STATE", "LAG", "EPOCH"})
+    BOOST_TEST(r.out.find(column) != std::string::npos, "no " << column << " column: " << describe(r));
+  BOOST_TEST(r.out.find("cluster of 2 nodes, 8/8 partitions serving; this node n1") != std::string::npos,
+             describe(r));
+
+  // Each row: its HTTP address, "yes" for exactly one sequencer, and served partitions
+  // that together are 0-7 once each ("0-3" style ranges, split by commas).
+  std::multiset<int> served;
+  int sequencers = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const std::string id = i == 0 ? "n1" : "n2";
+    auto rows = lines_starting(r.out, id);
+    BOOST_TEST_REQUIRE(rows.size() == 1u, describe(r));
+    std::istringstream cells{rows[0]};
+    std::vector<std::string> words;
+    for (std::string w; cells >> w;)
+      words.push_back(w);
+    if (i == 0) {
+      BOOST_TEST_REQUIRE(words.size() > 1u, rows[0]);
+      BOOST_TEST(words[1] == "*", "the answering node is not marked: " << rows[0]);
+      words.erase(words.begin() + 1);
+    }
+    // n1 127.0.0.1:P 127.0.0.1:Q yes|- RANGES N serving LAG EPOCH
+    BOOST_TEST_REQUIRE(words.size() == 9u, rows[0]);
+    BOOST_TEST(words[1] == nodes[i]->base_url().substr(7), rows[0]);
+    sequencers += words[3] == "yes";
+    std::istringstream ranges{words[4]};
+    for (std::string range; std::getline(ranges, range, ',');) {
+      auto dash = range.find('-');
+      int from = std::stoi(range.substr(0, dash));
+      int to = dash == std::string::npos ? from : std::stoi(range.substr(dash + 1));
+      for (int p = from; p <= to; ++p)
+        served.insert(p);
+    }
+    BOOST_TEST(words[6] == "serving", rows[0]);
+    BOOST_TEST(std::stoi(words[8]) >= 1, "epoch: " << rows[0]);
+  }
+  BOOST_TEST(sequencers == 1, describe(r));
+  std::multiset<int> all;
+  for (int p = 0; p < cluster_partitions; ++p)
+    all.insert(p);
+  BOOST_TEST((served == all), "partitions not served once each: " << describe(r));
+
+  auto j = run_cohortctl({"--server", nodes[1]->base_url(), "--json", "nodes"});
+  BOOST_TEST_REQUIRE(j.exit_code == 0, describe(j));
+  json_doc doc(j.out);
+  BOOST_TEST(doc.string_at("/mode") == std::optional<std::string>("cluster"), j.out);
+  BOOST_TEST(doc.string_at("/self") == std::optional<std::string>("n2"), j.out);
+
+  auto s = run_cohortctl({"--server", nodes[1]->base_url(), "status"});
+  BOOST_TEST_REQUIRE(s.exit_code == 0, describe(s));
+  BOOST_TEST(s.out.rfind("cluster of 2 nodes, 8/8 partitions serving; this node n2\n", 0) == 0u, describe(s));
+  // The answering node's fields come first.
+  auto first_id = s.out.find("\nid ");
+  BOOST_TEST_REQUIRE(first_id != std::string::npos, describe(s));
+  BOOST_TEST(s.out.substr(first_id, s.out.find('\n', first_id + 1) - first_id).find("n2") != std::string::npos,
+             describe(s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 // A real cohortd for the node:test suites (real SDKs, the console and shop pages in
 // Chromium): started on a free loopback port with its own config and data directory,
-// stopped with SIGTERM. Every wait has a deadline.
+// stopped with SIGTERM; and cohort-kafka-mock for the cluster suites. Every wait has a
+// deadline.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,13 +13,15 @@ const STOP_TIMEOUT_MS = 15_000;
 const POLL_TIMEOUT_MS = 10_000;
 const POLL_INTERVAL_MS = 20;
 const READY_LINE = /^cohortd listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
+const MOCK_LINE = /^cohort-kafka-mock bootstrap (\S+)$/m;
 
 /**
- * Starts $COHORTD with `config` (YAML text). Resolves to {proc, port, base, dir,
- * stderrPath, stderr()} once it printed its listening line; rejects with its output when
- * it exits or stays silent first.
+ * Starts $COHORTD with `config` (YAML text) and `args` after its own --config, --listen
+ * and --data (e.g. ['--node-id', 'n1', '--kafka', bootstrap]). Resolves to {proc, port,
+ * base, dir, stderrPath, stderr()} once it printed its listening line; rejects with its
+ * output when it exits or stays silent first.
  */
-export async function startCohortd(config, prefix = 'cohort-node-') {
+export async function startCohortd(config, prefix = 'cohort-node-', args = []) {
   const binary = process.env.COHORTD;
   assert.ok(binary, 'COHORTD must name the cohortd binary (ctest sets it)');
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -27,7 +30,7 @@ export async function startCohortd(config, prefix = 'cohort-node-') {
   const stderrPath = path.join(dir, 'stderr.log');
   const stderrFd = openSync(stderrPath, 'a');
   const proc = spawn(binary,
-    ['--config', configPath, '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')],
+    ['--config', configPath, '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), ...args],
     { stdio: ['ignore', 'pipe', stderrFd] });
   closeSync(stderrFd);
   const stderr = () => readFileSync(stderrPath, 'utf8');
@@ -72,6 +75,60 @@ export async function stopCohortd(server) {
     clearTimeout(timer);
   }
   if (!process.env.COHORT_KEEP_TMP) rmSync(server.dir, { recursive: true, force: true });
+}
+
+/**
+ * Starts $COHORT_KAFKA_MOCK (librdkafka's mock cluster with Cohort's topics). Its stdin
+ * stays an open pipe (it reads fault commands there). Resolves to {proc, bootstrap,
+ * output()} once it printed its bootstrap line.
+ */
+export async function startKafkaMock({ brokers = 3, topicPrefix = 'cohort', partitions = 8 } = {}) {
+  const binary = process.env.COHORT_KAFKA_MOCK;
+  assert.ok(binary, 'COHORT_KAFKA_MOCK must name the cohort-kafka-mock binary (ctest sets it)');
+  const proc = spawn(binary,
+    ['--brokers', String(brokers), '--topic-prefix', topicPrefix, '--partitions', String(partitions)],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (chunk) => { err += chunk; });
+  const output = () => `stdout:\n${out}\nstderr:\n${err}`;
+  const bootstrap = await new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (why) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
+      reject(new Error(`${why}\n${output()}`));
+    };
+    const timer = setTimeout(() => fail('cohort-kafka-mock printed no bootstrap line in time'), READY_TIMEOUT_MS);
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(MOCK_LINE);
+      if (m && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code, signal) => fail(`cohort-kafka-mock exited early (code ${code}, signal ${signal})`));
+    proc.on('error', (e) => fail(`cannot start ${binary}: ${e.message}`));
+  });
+  return { proc, bootstrap, output };
+}
+
+/** SIGTERM (SIGKILL after 15 s) to a process of startKafkaMock. */
+export async function stopKafkaMock(mock) {
+  if (!mock) return;
+  const { proc } = mock;
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**

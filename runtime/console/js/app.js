@@ -5,7 +5,9 @@
 import { api, ensureAuthorized, token } from './api.js';
 import { fill, h, registerSegments } from './dom.js';
 import { poll } from './poll.js';
+import { isCluster, selfNode } from './cluster.js';
 import overview from './pages/overview.js';
+import nodes from './pages/nodes.js';
 import segments from './pages/segments.js';
 import actors from './pages/actors.js';
 import inspector from './pages/inspector.js';
@@ -14,6 +16,7 @@ import rules from './pages/rules.js';
 
 const routes = [
   { pattern: /^#\/overview$/, page: overview, nav: 'overview' },
+  { pattern: /^#\/nodes$/, page: nodes, nav: 'nodes' },
   { pattern: /^#\/segments$/, page: segments, nav: 'segments' },
   { pattern: /^#\/actors$/, page: actors, nav: 'actors' },
   { pattern: /^#\/actors\/(.+)$/, page: inspector, nav: 'actors' },
@@ -47,11 +50,19 @@ function route() {
 function watchNode() {
   const pill = document.getElementById('node-pill');
   poll(async () => {
-    const { nodes } = await api('/admin/api/nodes');
-    const node = nodes[0];
+    const data = await api('/admin/api/nodes');
+    const node = selfNode(data);
+    if (!node) {  // a cluster node before its first report on the members topic
+      pill.className = 'pill pill-warn';
+      pill.textContent = `${data.self} · joining`;
+      pill.title = `cluster of ${data.nodes.length} node${data.nodes.length === 1 ? '' : 's'}`;
+      return;
+    }
     pill.className = `pill ${node.state === 'up' ? 'pill-ok' : 'pill-warn'}`;
     pill.textContent = `${node.id} · ${node.state}`;
-    pill.title = `cohortd ${node.version} on ${node.listen}`;
+    pill.title = isCluster(data)
+      ? `cohortd on ${node.listen} · cluster of ${data.nodes.length} nodes, ${data.serving}/${data.partitions} partitions served`
+      : `cohortd ${node.version} on ${node.listen}`;
   }, 5000, (e) => {
     if (!e) return;
     pill.className = 'pill pill-bad';

@@ -130,6 +130,17 @@ describe('admin console in chromium', () => {
     assertNoProblems();
   });
 
+  test('nodes shows this single node', async () => {
+    await visit('nodes', 'nodes');
+    const panel = page.locator('#nodes-single');
+    await panel.locator('tr[data-node="node-1"]').waitFor();
+    assert.match(await page.locator('.card', { has: panel }).textContent(), /single node \(embedded log\)/i);
+    assert.match(await panel.locator('tr[data-node="node-1"]').textContent(), /up/);
+    assert.equal(await page.locator('#partition-map').count(), 0, 'a single node has no partition map');
+    await screenshot('nodes');
+    assertNoProblems();
+  });
+
   test('segments shows sizes and tags', async () => {
     await visit('segments', 'segments');
     await page.getByRole('cell', { name: 'Browsers' }).waitFor();

@@ -1,9 +1,11 @@
 // Overview: node state, throughput, latency percentiles, rejects and the node list,
-// from /admin/api/stats every 2 s. Rates and recent percentiles are differences
+// from /admin/api/stats and /admin/api/nodes every 2 s (in a cluster the list shows the
+// members with what they serve; the Nodes page has the partition map). Rates and recent percentiles are differences
 // between polls, kept in the page for the charts' five minutes.
 
 import { api } from '../api.js';
 import { LineChart, legend, palette } from '../charts.js';
+import { isCluster, ranges, servedPartitions } from '../cluster.js';
 import { bar, card, fill, fmt, h, kpi, table } from '../dom.js';
 import { delta, quantile } from '../latency.js';
 import { poll } from '../poll.js';
@@ -58,6 +60,25 @@ function nodeRows(nodes) {
     h('td', { className: 'num' }, fmt.int(n.eventsAccepted))));
 }
 
+/** The members of a cluster: no per-node counters there, but what each one serves. */
+function memberTable(data) {
+  const rows = data.nodes.map((n) => {
+    const served = servedPartitions(n);
+    return h('tr', {},
+      h('td', {}, h('strong', {}, n.id), n.id === data.self ? h('span', { className: 'chip chip-self' }, 'this node') : null),
+      h('td', { className: 'mono' }, n.listen),
+      h('td', {}, h('span', { className: `pill ${n.state === 'up' ? 'pill-ok' : 'pill-warn'}` }, n.state)),
+      h('td', {}, n.sequencer ? h('span', { className: 'badge' }, 'sequencer') : h('span', { className: 'muted' }, '–')),
+      h('td', { className: 'mono' }, ranges(served)),
+      h('td', { className: 'num' }, fmt.int(n.lag)),
+      h('td', { title: n.reportedAt }, fmt.ago(n.reportedAt)));
+  });
+  return [table(['Node', 'Listen', 'State', 'Role', 'Partitions', { label: 'Lag', num: true }, 'Last report'], rows,
+    'No member has reported yet'),
+  h('p', { className: 'muted small' }, `${data.serving} of ${data.partitions} partitions served · `,
+    h('a', { href: '#/nodes' }, 'partition map'))];
+}
+
 export default {
   title: 'Overview',
   mount(root) {
@@ -110,8 +131,9 @@ export default {
           { label: 'count', num: true }, { label: 'p99 all', num: true }],
         latencyRows(stats, samples)));
       fill(rejects, rejectBars(stats.rejects));
-      fill(nodes, table(['Node', 'Listen', 'State', 'Version', { label: 'Uptime', num: true },
-        { label: 'Actors', num: true }, { label: 'Events', num: true }], nodeRows(nodeList)));
+      fill(nodes, isCluster(nodeList) ? memberTable(nodeList) : table(['Node', 'Listen', 'State', 'Version',
+        { label: 'Uptime', num: true }, { label: 'Actors', num: true }, { label: 'Events', num: true }],
+      nodeRows(nodeList.nodes)));
 
       rateChart.setSeries([{ name: 'events/s', color: palette[0], points: samples.filter((s) => s.rate !== undefined).map((s) => [s.t, s.rate]) }]);
       // Polls without observations leave a gap rather than a false zero.
@@ -127,7 +149,7 @@ export default {
 
     const stop = poll(async () => {
       const [stats, nodeList] = await Promise.all([api('/admin/api/stats'), api('/admin/api/nodes')]);
-      render(stats, nodeList.nodes);
+      render(stats, nodeList);
     }, POLL_MS, (e) => {
       error.hidden = !e;
       if (e) error.textContent = `Cannot load stats: ${e.message}`;
