@@ -6,7 +6,7 @@
 #include <memory>
 #include <set>
 
-#include "../cluster/mock_process.hpp"
+#include "cluster_fixture.hpp"
 #include "messages.hpp"
 #include "test_support.hpp"
 
@@ -102,87 +102,33 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 
-constexpr int cluster_partitions = 8;
-
-std::string kafka_mock_binary() {
-  const char* v = std::getenv("COHORT_KAFKA_MOCK");
-  if (v == nullptr || *v == '\0')
-    throw std::runtime_error("COHORT_KAFKA_MOCK must name cohort-kafka-mock (ctest sets it)");
-  return v;
+/// The number of members `cohortctl --json nodes` on `node` marks as the sequencer.
+int sequencers_seen(cohortd_process& node, std::string& last) {
+  auto r = run_cohortctl({"--server", node.base_url(), "--json", "nodes"});
+  last = r.out + r.err;
+  if (r.exit_code != 0)
+    return -1;
+  int n = 0;
+  for (auto m : json_doc(r.out).items("/nodes"))
+    n += m["sequencer"].get_bool().value() ? 1 : 0;
+  return n;
 }
-
-/// cohort-kafka-mock and two nodes on it (n1, n2), up until every partition is served
-/// and both nodes serve some. Members are destroyed in reverse: the nodes stop while
-/// their broker still answers.
-struct cluster_fixture {
-  cluster_fixture() {
-    const std::string prefix = unique_id("ctl");
-    mock = std::make_unique<cohort::cluster::test::child_process>(std::vector<std::string>{
-      kafka_mock_binary(), "--brokers", "3", "--topic-prefix", prefix, "--partitions",
-      std::to_string(cluster_partitions)});
-    auto line = mock->read_line(std::chrono::seconds(30));
-    const std::string head = "cohort-kafka-mock bootstrap ";
-    BOOST_TEST_REQUIRE((line && line->rfind(head, 0) == 0), "no bootstrap line: " << line.value_or("(none)"));
-    const auto bootstrap = line->substr(head.size());
-    const std::string config = "ingest: {write_keys: [test-key], checkpoint_interval: 2s}\n"
-                               "cluster: {kafka: {topic_prefix: " + prefix + ", partitions: "
-                               + std::to_string(cluster_partitions) + ", session_timeout: 6s}}\n";
-    for (const char* id : {"n1", "n2"})
-      nodes.push_back(std::make_unique<cohortd_process>(
-        config, std::vector<std::string>{"--node-id", id, "--kafka", bootstrap, "--cluster-listen",
-                                         "127.0.0.1:0"}));
-  }
-
-  /// Polls `cohortctl --json nodes` on both nodes (90 s at most) until both list two
-  /// members, every partition is served, each member serves some and one of them is the
-  /// sequencer (elected in its own group, often a moment after the partitions).
-  bool settled(std::string& last) {
-    const auto deadline = clock::now() + std::chrono::seconds(90);
-    for (;;) {
-      bool all = true;
-      for (const auto& n : nodes) {
-        auto r = run_cohortctl({"--server", n->base_url(), "--json", "nodes"});
-        last = r.out + r.err;
-        if (r.exit_code != 0) {
-          all = false;
-          break;
-        }
-        json_doc doc(r.out);
-        auto members = doc.items("/nodes");
-        bool each_serves = members.size() == 2;
-        int sequencers = 0;
-        for (auto m : members) {
-          sequencers += m["sequencer"].get_bool().value() ? 1 : 0;
-          bool some = false;
-          for (auto p : m["partitions"].get_array())
-            some = some || std::string_view(p["state"].get_string()) == "serving";
-          each_serves = each_serves && some;
-        }
-        if (doc.int_at("/serving") != cluster_partitions || !each_serves || sequencers != 1) {
-          all = false;
-          break;
-        }
-      }
-      if (all)
-        return true;
-      if (clock::now() >= deadline)
-        return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-  }
-
-  std::unique_ptr<cohort::cluster::test::child_process> mock;
-  std::vector<std::unique_ptr<cohortd_process>> nodes;
-};
 
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(cohortctl_cluster)
 
-BOOST_FIXTURE_TEST_CASE(nodes_and_status_show_members_partitions_and_sequencer, cluster_fixture) {
+BOOST_AUTO_TEST_CASE(nodes_and_status_show_members_partitions_and_sequencer) {
+  cluster_fixture c{2};
+  const int cluster_partitions = c.partitions();
+  BOOST_TEST_REQUIRE(c.all_serving(2, std::chrono::seconds(90)), "the cluster did not settle");
+  // The sequencer is elected in its own group, often a moment after the partitions.
   std::string last;
-  BOOST_TEST_REQUIRE(settled(last), "the cluster did not settle; last answer:\n" << last
-                                      << "\nn1 stderr:\n" << nodes[0]->stderr_text().substr(0, 3000));
+  BOOST_TEST_REQUIRE(eventually([&] { return sequencers_seen(c.node(0), last) == 1
+                                             && sequencers_seen(c.node(1), last) == 1; },
+                                std::chrono::seconds(60)),
+                     "no single sequencer; last answer:\n" << last);
+  std::vector<cohortd_process*> nodes{&c.node(0), &c.node(1)};
 
   auto r = run_cohortctl({"--server", nodes[0]->base_url(), "nodes"});
   BOOST_TEST_REQUIRE(r.exit_code == 0, describe(r));

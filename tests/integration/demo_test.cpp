@@ -16,8 +16,7 @@ namespace {
 
 /// config/cohort.yaml of this source tree: the rules a newcomer runs the demo with.
 std::string shipped_config() {
-  auto path = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "config" / "cohort.yaml";
-  return read_file(path.lexically_normal().string());
+  return read_file((std::filesystem::path(source_dir()) / "config" / "cohort.yaml").string());
 }
 
 const std::vector<std::string> shipped_segments = {"High Intent", "Bounce Risk", "Standard"};

@@ -7,6 +7,7 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <ctime>
 #include <stdexcept>
@@ -25,6 +26,14 @@ std::string tail(const std::string& s, std::size_t n) {
 }
 
 } // namespace
+
+std::string source_dir() {
+  const char* dir = std::getenv("COHORT_SOURCE_DIR");
+  if (dir == nullptr || *dir == '\0')
+    throw std::runtime_error("environment variable COHORT_SOURCE_DIR must name the source tree "
+                             "(ctest sets it)");
+  return dir;
+}
 
 bool current_test_failed() {
   using namespace boost::unit_test;

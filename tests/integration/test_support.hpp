@@ -45,6 +45,9 @@ bool eventually(F&& done, std::chrono::milliseconds timeout = default_deadline) 
   }
 }
 
+/// The repository's source tree: $COHORT_SOURCE_DIR (ctest sets it); throws without it.
+std::string source_dir();
+
 /// True when an assertion of the running test case failed (fixtures print logs then).
 bool current_test_failed();
 

@@ -28,15 +28,11 @@ segments:
   - {name: Everyone, when: 'true'}
 )";
 
-/// $COHORT_SHARED_DIR, else $COHORT_SOURCE_DIR/../shared, else ../../../shared from this
-/// source file (tests/integration/ of the repository next to shared/).
+/// $COHORT_SHARED_DIR, else the shared/ folder next to the source tree.
 std::filesystem::path shared_dir() {
   if (const char* d = std::getenv("COHORT_SHARED_DIR"); d != nullptr && *d != '\0')
     return d;
-  if (const char* s = std::getenv("COHORT_SOURCE_DIR"); s != nullptr && *s != '\0')
-    return std::filesystem::path(s) / ".." / "shared";
-  return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." / "shared")
-      .lexically_normal();
+  return (std::filesystem::path(source_dir()) / ".." / "shared").lexically_normal();
 }
 
 struct click {
