@@ -87,17 +87,18 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
     return producer.error();
   m.producer = std::move(*producer);
   m.members = std::make_shared<members_view>(m.options.session_timeout);
-  auto follow = follower::start(m.options, m.node_id, {p.graph, m.members, p.publisher});
+  auto sequencing = std::make_shared<std::atomic<std::uint64_t>>(0);
+  auto follow = follower::start(m.options, m.node_id, {p.graph, m.members, p.publisher, sequencing});
   if (!follow)
     return follow.error();
   m.follow = std::move(*follow);
-  auto election = sequencer_election::start(m.options, m.node_id, m.producer, *m.follow);
+  auto election = sequencer_election::start(m.options, m.node_id, m.producer, *m.follow, sequencing);
   if (!election)
     return election.error();
   m.election = std::move(*election);
   auto& sys = p.system;
   m.sequencer = sys.spawn(sequencer_actor, p.graph, m.producer, m.options,
-                          m.election->epoch_handle());
+                          std::shared_ptr<const std::atomic<std::uint64_t>>(sequencing));
   m.changes = sys.spawn(changes_producer, m.producer, m.options);
 
   const auto timeout = caf::timespan{p.cfg.ingest.request_timeout};

@@ -70,7 +70,8 @@ void follower::run() {
                   << entry.error().reason << std::endl;
       } else if (entry->is_claim()) {
         identity_epoch_ = std::max(identity_epoch_.load(), entry->epoch);
-      } else if (entry->epoch >= identity_epoch_.load()) {
+      } else if (entry->epoch >= identity_epoch_.load()
+                 && entry->epoch != out_.sequencing->load()) {
         if (auto applied = out_.graph->apply({{entry->key, entry->bytes}}); !applied)
           std::cerr << "cohortd: identity log offset " << m->offset << ": "
                     << applied.error().reason << std::endl;

@@ -17,7 +17,8 @@ namespace cohort::cluster {
 
 /// What every node reads of the cluster, whoever owns what (docs/cluster.md, sections
 /// 4 and 5): the identity log, applied in order to this node's replica of the graph
-/// (a record of an older sequencer epoch after a newer claim is ignored); the changes
+/// (a record of an older sequencer epoch after a newer claim is ignored, and so are the
+/// records of this node's own sequencer, whose graph already holds them); the changes
 /// topic, from its end, to this node's publisher (its WebSocket subscribers); the
 /// members topic, into the members view. One thread with one manual consumer.
 class follower {
@@ -26,6 +27,10 @@ public:
     std::shared_ptr<actors::identity_graph> graph;
     std::shared_ptr<members_view> members;
     caf::actor publisher;  ///< Receives (publish_atom, change_event).
+    /// This node's sequencer epoch (0 when it does not sequence). The sequencer's graph
+    /// is ahead of the log: records of its own epoch are not applied to it again (an
+    /// older record would undo a newer decision, and applying drops pending writes).
+    std::shared_ptr<const std::atomic<std::uint64_t>> sequencing;
   };
 
   /// Starts reading. Fails when the consumer cannot be created or assigned.

@@ -17,8 +17,9 @@ constexpr auto claim_timeout = std::chrono::seconds(10);
 
 result<std::unique_ptr<sequencer_election>> sequencer_election::start(
   const kafka_options& options, const std::string& node_id,
-  std::shared_ptr<kafka_producer> producer, const follower& replica) {
-  std::unique_ptr<sequencer_election> e{new sequencer_election(replica)};
+  std::shared_ptr<kafka_producer> producer, const follower& replica,
+  std::shared_ptr<std::atomic<std::uint64_t>> epoch) {
+  std::unique_ptr<sequencer_election> e{new sequencer_election(replica, std::move(epoch))};
   e->options_ = options;
   e->node_id_ = node_id;
   e->producer_ = std::move(producer);

@@ -23,7 +23,8 @@ public:
   static result<std::unique_ptr<sequencer_election>> start(const kafka_options& options,
                                                            const std::string& node_id,
                                                            std::shared_ptr<kafka_producer> producer,
-                                                           const follower& replica);
+                                                           const follower& replica,
+                                                           std::shared_ptr<std::atomic<std::uint64_t>> epoch);
   ~sequencer_election();
   sequencer_election(const sequencer_election&) = delete;
   sequencer_election& operator=(const sequencer_election&) = delete;
@@ -33,11 +34,10 @@ public:
 
   /// This node's sequencer epoch; 0 when another node (or none) sequences.
   std::uint64_t epoch() const { return epoch_.load(); }
-  /// Shared with the sequencer actor, which refuses work while it is 0.
-  std::shared_ptr<const std::atomic<std::uint64_t>> epoch_handle() const { return epoch_ptr_; }
 
 private:
-  sequencer_election(const follower& replica) : replica_(replica) {}
+  sequencer_election(const follower& replica, std::shared_ptr<std::atomic<std::uint64_t>> epoch)
+    : replica_(replica), epoch_ptr_(std::move(epoch)), epoch_(*epoch_ptr_) {}
   void run();
   /// Claims the identity log once the replica caught up; false to try again later.
   bool claim();
@@ -47,9 +47,9 @@ private:
   std::shared_ptr<kafka_producer> producer_;
   const follower& replica_;
   std::unique_ptr<kafka_consumer> consumer_;
-  std::shared_ptr<std::atomic<std::uint64_t>> epoch_ptr_ =
-    std::make_shared<std::atomic<std::uint64_t>>(0);
-  std::atomic<std::uint64_t>& epoch_ = *epoch_ptr_;
+  /// Shared with the sequencer actor (which refuses work while it is 0) and the follower.
+  std::shared_ptr<std::atomic<std::uint64_t>> epoch_ptr_;
+  std::atomic<std::uint64_t>& epoch_;
   std::atomic<bool> assigned_{false};
   std::atomic<bool> stopping_{false};
   std::thread thread_;

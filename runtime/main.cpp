@@ -1,7 +1,12 @@
 // cohortd: parse flags, load and validate the config (exit 2 before anything is written),
 // start the node, serve until SIGINT or SIGTERM.
 
+#include <execinfo.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -29,10 +34,29 @@ sigset_t stop_signals() {
   return set;
 }
 
+/// An uncaught exception is a bug: say what it was and where (addr2line -e cohortd reads
+/// the addresses), instead of libstdc++'s bare "terminate called".
+[[noreturn]] void report_and_abort() {
+  if (auto current = std::current_exception()) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const std::exception& e) {
+      std::cerr << "cohortd: uncaught exception: " << e.what() << std::endl;
+    } catch (...) {
+      std::cerr << "cohortd: uncaught exception of an unknown type" << std::endl;
+    }
+  }
+  void* frames[64];
+  int n = backtrace(frames, 64);
+  backtrace_symbols_fd(frames, n, STDERR_FILENO);
+  std::abort();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   using namespace cohort;
+  std::set_terminate(report_and_abort);
   auto opts = runtime::parse_options({argv + 1, argv + argc});
   if (!opts) {
     std::cerr << "cohortd: " << opts.error().reason << '\n';
