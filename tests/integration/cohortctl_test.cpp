@@ -31,7 +31,7 @@ std::vector<std::string> lines_starting(const std::string& text, const std::stri
 
 } // namespace
 
-BOOST_FIXTURE_TEST_SUITE(cohortctl, server_fixture)
+BOOST_FIXTURE_TEST_SUITE(cohortctl, server_fixture, *boost::unit_test::label("processes"))
 
 BOOST_AUTO_TEST_CASE(status_prints_node_state) {
   auto r = run_cohortctl({"--server", server.base_url(), "status"});
@@ -109,14 +109,15 @@ int sequencers_seen(cohortd_process& node, std::string& last) {
   if (r.exit_code != 0)
     return -1;
   int n = 0;
-  for (auto m : json_doc(r.out).items("/nodes"))
+  json_doc doc(r.out);  // owns what items() points into
+  for (auto m : doc.items("/nodes"))
     n += m["sequencer"].get_bool().value() ? 1 : 0;
   return n;
 }
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(cohortctl_cluster)
+BOOST_AUTO_TEST_SUITE(cohortctl_cluster, *boost::unit_test::label("processes"))
 
 BOOST_AUTO_TEST_CASE(nodes_and_status_show_members_partitions_and_sequencer) {
   cluster_fixture c{2};

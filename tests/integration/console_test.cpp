@@ -111,7 +111,7 @@ std::string family_of(const std::string& name, const prom_text& doc) {
 
 } // namespace
 
-BOOST_FIXTURE_TEST_SUITE(console, console_fixture)
+BOOST_FIXTURE_TEST_SUITE(console, console_fixture, *boost::unit_test::label("processes"))
 
 BOOST_AUTO_TEST_CASE(metrics_are_prometheus_text) {
   const auto user = unique_id("metrics-user");

@@ -95,7 +95,7 @@ void overwrite(const std::string& path, const std::string& bytes) {
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(data_dir)
+BOOST_AUTO_TEST_SUITE(data_dir, *boost::unit_test::label("processes"))
 
 BOOST_AUTO_TEST_CASE(a_foreign_non_empty_directory_is_refused_and_left_alone) {
   temp_dir scratch("cohort-it-foreign");

@@ -23,7 +23,7 @@ const std::vector<std::string> shipped_segments = {"High Intent", "Bounce Risk",
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(demo)
+BOOST_AUTO_TEST_SUITE(demo, *boost::unit_test::label("processes"))
 
 BOOST_AUTO_TEST_CASE(shoppers_move_users_into_and_out_of_every_segment_within_a_minute) {
   cohortd_process server{shipped_config(), {"--demo"}};

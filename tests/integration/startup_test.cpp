@@ -35,7 +35,7 @@ void check_exit_2(const run_result& r, const failed_start& f, const std::string&
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(startup)
+BOOST_AUTO_TEST_SUITE(startup, *boost::unit_test::label("processes"))
 
 BOOST_AUTO_TEST_CASE(prints_listening_line_and_serves_health) {
   cohortd_process server;
