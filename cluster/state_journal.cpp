@@ -24,24 +24,27 @@ void state_journal::produce_tracked(std::string topic, std::int32_t partition, s
     std::lock_guard<std::mutex> guard{mutex_};
     ++in_flight_;
   }
+  // The delivery may come after the partition was revoked and its actors dropped the
+  // journal (a node stopped for longer than its session): it keeps the journal alive.
   producer_->produce(std::move(topic), partition, std::move(key), std::move(value),
-                     [this, delivered = std::move(delivered)](result<std::int64_t> offset) {
+                     [self = shared_from_this(),
+                      delivered = std::move(delivered)](result<std::int64_t> offset) {
                        if (delivered)
                          delivered(offset);
-                       std::lock_guard<std::mutex> guard{mutex_};
-                       --in_flight_;
-                       settled_.notify_all();
+                       std::lock_guard<std::mutex> guard{self->mutex_};
+                       --self->in_flight_;
+                       self->settled_.notify_all();
                      });
 }
 
 void state_journal::produce_snapshot(const std::string& key, const std::string& value) {
   auto record_key = snapshot_key(key);
   produce_tracked(topic_, partition_, record_key, value,
-                  [this, record_key, value](result<std::int64_t> offset) {
+                  [self = shared_from_this(), record_key, value](result<std::int64_t> offset) {
                     if (offset)
                       return;
-                    std::lock_guard<std::mutex> guard{mutex_};
-                    failed_.insert_or_assign(record_key, value);
+                    std::lock_guard<std::mutex> guard{self->mutex_};
+                    self->failed_.insert_or_assign(record_key, value);
                   });
 }
 

@@ -23,7 +23,8 @@ namespace cohort::cluster {
 ///
 /// Thread-safe: the partition's sessions snapshot concurrently; the partition actor
 /// checkpoints (blocking, up to `wait` for deliveries).
-class state_journal : public actors::journal {
+class state_journal : public actors::journal,
+                      public std::enable_shared_from_this<state_journal> {
 public:
   state_journal(std::shared_ptr<actors::journal> local, std::shared_ptr<kafka_producer> producer,
                 std::string state_topic, std::int32_t partition, std::uint64_t epoch,
