@@ -172,7 +172,11 @@ BOOST_AUTO_TEST_CASE(twice_the_capacity_gets_429_or_503_and_every_ack_is_applied
                      << " MB (bound " << rss_bound_kib / 1024 << " MB)");
   BOOST_TEST(load.failures.empty(),
              load.failures.size() << " bad answers, first: " << load.first_failure());
-  BOOST_TEST(offered > 1.5 * capacity, "the offer did not reach about twice the capacity");
+  // Under ASan a refusal is not much cheaper than an acceptance, so the clients' offer
+  // rises less far above what the node accepts.
+  const double overload = under_asan ? 1.2 : 1.5;
+  BOOST_TEST(offered > overload * capacity, "the offer reached only " << offered / capacity
+                                                << "x the capacity, not " << overload << "x");
   BOOST_TEST(load.refused_429 + load.refused_503 > 0, "nothing was refused at 2x capacity");
   BOOST_TEST(load.acked > 0);
   if (!under_asan)
