@@ -164,21 +164,6 @@ struct placement {
   variant fallback;                                         ///< The `default` entry.
 };
 
-/// One `webhooks` entry.
-struct webhook {
-  std::string url;
-  std::vector<std::string> events;
-  std::string secret;
-};
-
-/// `kafka:` — empty brokers means off.
-struct kafka_config {
-  std::string brokers;
-  std::vector<std::string> topics;
-  std::string group = "cohort";
-  std::string segment_topic;
-};
-
 /// The whole configuration file, typed. Defaults are what runs with no file keys set.
 struct config {
   node_config node;
@@ -193,8 +178,6 @@ struct config {
   std::vector<rule> tags;
   std::vector<rule> segments;
   std::map<std::string, placement> placements;
-  std::vector<webhook> webhooks;
-  kafka_config kafka;
   std::string source_path;  ///< The file this was loaded from ("" for defaults).
 };
 
