@@ -214,9 +214,12 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   m.db = std::move(*db);
   m.letters = std::make_unique<dead_letters>(*m.db);
   m.journal = std::make_shared<rocks_journal>(*m.db, m.cfg.ingest.durability == "fsync");
-  // A cluster node's graph is a replica of the identity log, filled by its follower.
-  m.graph = std::make_shared<actors::identity_graph>(m.cfg.identity);
+  // A cluster node's graph is a replica of the identity log, filled by its follower; a
+  // single node keeps its probabilistic evidence in the journal, across restarts.
   const bool clustered = m.cfg.cluster.enabled();
+  m.graph = std::make_shared<actors::identity_graph>(
+    m.cfg.identity,
+    clustered ? actors::evidence_storage::memory : actors::evidence_storage::records);
   if (!clustered) {
     auto records = m.journal->identity_records();
     if (!records)
