@@ -80,6 +80,7 @@ public:
         {"http", [&](const field& v) { read_http(v, cfg.http); }},
         {"events", [&](const field& v) { read_events(v, cfg.events); }},
         {"sessions", [&](const field& v) { read_sessions(v, cfg.sessions); }},
+        {"deadletters", [&](const field& v) { read_deadletters(v, cfg.deadletters); }},
         {"identity", [&](const field& v) { read_identity(v, cfg.identity); }},
         {"score", [&](const field& v) { read_score(v, cfg.score); }},
         {"tags", [&](const field& v) { read_rules(v, "tag", cfg.tags); }},
@@ -409,6 +410,41 @@ private:
          [&](const field& v) { r_.read_duration(v, out.passivate_after, false); }},
         {"recent_events", [&](const field& v) { r_.read_positive_size(v, out.recent_events); }},
     });
+  }
+
+  void read_deadletters(const field& f, deadletters_config& out) {
+    r_.read_keys(f, {
+        {"max_age", [&](const field& v) { r_.read_duration(v, out.max_age, false); }},
+        {"max_bytes", [&](const field& v) { read_byte_size(v, out.max_bytes); }},
+        {"prune_interval",
+         [&](const field& v) { r_.read_duration(v, out.prune_interval, false); }},
+    });
+  }
+
+  // A positive byte count: digits, optionally followed by KiB, MiB or GiB ("256MiB").
+  void read_byte_size(const field& f, std::size_t& out) {
+    static const std::vector<std::pair<std::string, int>> units = {
+        {"KiB", 10}, {"MiB", 20}, {"GiB", 30}};
+    std::string text;
+    if (!r_.read_nonempty_string(f, text)) return;
+    int shift = 0;
+    for (const auto& [unit, bits] : units) {
+      if (text.size() > unit.size()
+          && text.compare(text.size() - unit.size(), unit.size(), unit) == 0) {
+        shift = bits;
+        text.resize(text.size() - unit.size());
+        break;
+      }
+    }
+    const bool digits = !text.empty() && text.size() <= 12
+                        && text.find_first_not_of("0123456789") == std::string::npos;
+    const std::uint64_t value = digits ? std::stoull(text) : 0;
+    if (value == 0 || (value << shift) >> shift != value) {
+      r_.fail(f, "expected a positive size in bytes, optionally with KiB, MiB or GiB "
+                 "(e.g. 256MiB), got " + describe(f.node));
+      return;
+    }
+    out = static_cast<std::size_t>(value << shift);
   }
 
   void read_identity(const field& f, identity_config& out) {

@@ -118,9 +118,15 @@ struct node::impl {
   http_router router;
   std::unique_ptr<http_server> server;
 
+  caf::actor spawn_dead_letter_sink() {
+    const auto& dl = cfg.deadletters;
+    return system->spawn(dead_letter_actor, letters.get(),
+                         retention{dl.max_age.count(), dl.max_bytes}, dl.prune_interval);
+  }
+
   void spawn_actors() {
     auto publisher = system->spawn(actors::publisher_actor, actors::publisher_limits{});
-    auto sink = system->spawn(dead_letter_actor, letters.get());
+    auto sink = spawn_dead_letter_sink();
     auto flow = std::make_shared<actors::flow_control>(
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
@@ -151,7 +157,7 @@ struct node::impl {
   /// serves the partitions the group gives it, and asks the others over CAF.
   result<bool> join_cluster() {
     auto publisher = system->spawn(actors::publisher_actor, actors::publisher_limits{});
-    auto sink = system->spawn(dead_letter_actor, letters.get());
+    auto sink = spawn_dead_letter_sink();
     auto flow = std::make_shared<actors::flow_control>(
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);

@@ -339,6 +339,29 @@ BOOST_AUTO_TEST_CASE(top_level_kafka_is_refused) {
   BOOST_TEST(cluster.cfg.cluster.kafka.bootstrap == "k:9092");
 }
 
+BOOST_AUTO_TEST_CASE(deadletters_retention) {
+  const load_result defaults = load("");
+  BOOST_TEST(defaults.cfg.deadletters.max_age.count() == 7LL * 24 * 3600 * 1000);
+  BOOST_TEST(defaults.cfg.deadletters.max_bytes == std::size_t{256} << 20);
+  BOOST_TEST(defaults.cfg.deadletters.prune_interval.count() == 60000);
+  const load_result ok = load("deadletters: {max_age: 2h, max_bytes: 64KiB, prune_interval: 5s}\n");
+  BOOST_TEST_REQUIRE(ok.ok(), test::dump(ok));
+  BOOST_TEST(ok.cfg.deadletters.max_age.count() == 2 * 3600 * 1000);
+  BOOST_TEST(ok.cfg.deadletters.max_bytes == 65536u);
+  BOOST_TEST(ok.cfg.deadletters.prune_interval.count() == 5000);
+  BOOST_TEST(load("deadletters: {max_bytes: 1GiB}\n").cfg.deadletters.max_bytes == std::size_t{1} << 30);
+  BOOST_TEST(load("deadletters: {max_bytes: 1000}\n").cfg.deadletters.max_bytes == 1000u);
+  const load_result bad = load(
+      "deadletters:\n"
+      "  max_age: 0s\n"
+      "  max_bytes: 12MB\n"
+      "  prune_interval: soon\n");
+  expect_error(bad, "deadletters.max_age", 2, 12);
+  expect_error(bad, "deadletters.max_bytes", 3, 14, "expected a positive size in bytes");
+  expect_error(bad, "deadletters.prune_interval", 4, 19);
+  expect_error(load("deadletters: {max_bytes: 0}\n"), "deadletters.max_bytes", 1, 26);
+}
+
 BOOST_AUTO_TEST_CASE(aliases) {
   const load_result r = load(
       "events:\n"
