@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,15 @@ struct dead_letter {
   std::string source;  ///< Where it came in: "/v1/batch", "/v1/events", ...
   std::string reason;
   std::string raw;     ///< The message as received.
+};
+
+/// Which letters a replay takes: all conditions set must hold.
+struct letter_selection {
+  std::string reason;                  ///< A prefix of the letter's reason ("" = any).
+  std::optional<std::int64_t> from_ms;  ///< Stored at or after.
+  std::optional<std::int64_t> to_ms;    ///< Stored at or before.
+  std::vector<std::uint64_t> ids;      ///< Empty = any.
+  bool matches(const dead_letter& l) const;
 };
 
 /// What prune() keeps: letters younger than `max_age_ms`, newest first up to `max_bytes`
@@ -43,6 +53,16 @@ public:
   /// Appends all `letters` in one write (ids assigned here). Fails with the RocksDB
   /// reason; then none was written.
   result<bool> append(std::vector<dead_letter> letters);
+
+  /// Up to `limit` letters that `selection` takes, oldest first; `more` tells whether
+  /// others matched beyond the limit.
+  std::vector<dead_letter> select(const letter_selection& selection, std::size_t limit,
+                                  bool& more) const;
+
+  /// After a replay, in one write: deletes `replayed` and `failed_again`, and stores each
+  /// of `failed_again` anew (new id and time) with the reason it failed with this time.
+  result<bool> settle(const std::vector<dead_letter>& replayed,
+                      std::vector<dead_letter> failed_again, std::int64_t now_ms);
 
   /// Up to `limit` letters, newest first.
   std::vector<dead_letter> newest(std::size_t limit) const;
