@@ -20,6 +20,7 @@ constexpr char separator = '\x1f';
 const std::string profile_prefix = "p/";
 const std::string blocked_prefix = "b/";
 const std::string refusal_prefix = "r/";
+const std::string signal_prefix = "s/";
 
 std::string pack(const profile_record& rec) {
   msgpack::sbuffer buf;
@@ -69,6 +70,10 @@ std::string field_text(const codecs::event& ev, const std::string& path) {
   return {};
 }
 
+std::string signal_key(std::uint64_t hash) {
+  return signal_prefix + hex(hash);
+}
+
 template <class T>
 T unpack_as(const std::string& bytes) {
   auto handle = msgpack::unpack(bytes.data(), bytes.size());
@@ -96,7 +101,8 @@ std::vector<std::pair<std::string, std::string>> identities_of(const codecs::eve
   return out;
 }
 
-identity_graph::identity_graph(config::identity_config options) : options_(std::move(options)) {
+identity_graph::identity_graph(config::identity_config options, evidence_storage evidence)
+  : options_(std::move(options)), evidence_(evidence) {
 }
 
 result<bool> identity_graph::load(const keyed_writes& records) {
@@ -105,6 +111,8 @@ result<bool> identity_graph::load(const keyed_writes& records) {
   index_.clear();
   blocked_.clear();
   refusals_.clear();
+  signals_.clear();
+  signal_order_.clear();
   writes_.clear();
   for (const auto& [key, bytes] : records) {
     if (!bytes)
@@ -115,6 +123,9 @@ result<bool> identity_graph::load(const keyed_writes& records) {
       return failure{500, "identity record '" + key + "' is unreadable: " + e.what()};
     }
   }
+  // Expiry walks the evidence oldest first; the store holds it in key (hash) order.
+  std::sort(signal_order_.begin(), signal_order_.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
   writes_.clear();  // install() queued puts of what is already stored
   return true;
 }
@@ -154,6 +165,15 @@ void identity_graph::apply_locked(const std::string& key, const std::optional<st
       blocked_.insert(entry);
     else
       blocked_.erase(entry);
+  } else if (key.rfind(signal_prefix, 0) == 0) {
+    auto hash = std::stoull(key.substr(signal_prefix.size()), nullptr, 16);
+    if (!bytes) {
+      signals_.erase(hash);
+      return;
+    }
+    auto [it, fresh] = signals_.insert_or_assign(hash, unpack_as<signal>(*bytes));
+    if (fresh)
+      signal_order_.emplace_back(hash, it->second.seen_ms);
   } else if (key.rfind(refusal_prefix, 0) == 0 && bytes) {
     refusals_.push_back(unpack_as<identity_refusal>(*bytes));
     if (refusals_.size() > kept_refusals)
@@ -482,6 +502,11 @@ void identity_graph::remember(const std::vector<weighted_signal>& evidence,
     it->second = {origin, kind, now_ms};
     if (fresh)
       signal_order_.emplace_back(entry.first, now_ms);
+    if (evidence_ == evidence_storage::records) {
+      msgpack::sbuffer buf;
+      msgpack::pack(buf, it->second);
+      writes_.emplace_back(signal_key(entry.first), std::string(buf.data(), buf.size()));
+    }
   }
   // Expire from the oldest insertion; an entry refreshed since goes to the back again,
   // so the order holds one slot per entry and memory stays bounded by max_signals.
@@ -498,8 +523,14 @@ void identity_graph::remember(const std::vector<weighted_signal>& evidence,
         && signals_.size() <= max_signals)
       signal_order_.emplace_back(hash, it->second.seen_ms);
     else
-      signals_.erase(it);
+      forget_signal(it);
   }
+}
+
+void identity_graph::forget_signal(std::unordered_map<std::uint64_t, signal>::iterator it) {
+  if (evidence_ == evidence_storage::records)
+    writes_.emplace_back(signal_key(it->first), std::nullopt);
+  signals_.erase(it);
 }
 
 } // namespace cohort::actors

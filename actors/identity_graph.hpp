@@ -88,6 +88,12 @@ struct identity_stats {
   std::uint64_t signals = 0;          ///< Probabilistic evidence entries held.
 };
 
+/// Where probabilistic evidence lives. `records`: each entry is also a record of
+/// take_writes(), so the journal keeps it and load() brings it back after a restart
+/// (a single node). `memory`: a restart forgets it; for a cluster's sequencer, whose
+/// identity log is one partition that an entry per event would flood.
+enum class evidence_storage { memory, records };
+
 /// The identity graph: which identities (userId, anonymousId, email hash, alias ids) form
 /// one profile, how each was linked, and the merges that made it. Deterministic links
 /// come from events carrying two identities (identify, alias, userId + anonymousId);
@@ -98,7 +104,8 @@ struct identity_stats {
 /// the events the links were made for; readers (queries) may call in from any thread.
 class identity_graph {
 public:
-  explicit identity_graph(config::identity_config options);
+  explicit identity_graph(config::identity_config options,
+                          evidence_storage evidence = evidence_storage::memory);
 
   /// Replaces the graph with stored `records` (startup, or after a failed write).
   /// Fails on a record it cannot read.
@@ -142,6 +149,7 @@ private:
     std::string origin;  ///< Of the identity the evidence was seen with.
     std::string kind;
     std::int64_t seen_ms = 0;
+    MSGPACK_DEFINE(origin, kind, seen_ms)
   };
   using weighted_signal = std::pair<std::uint64_t, double>;  // evidence hash, key weight
   using identity_ref = std::pair<std::string, std::string>;  // kind, id
@@ -177,7 +185,10 @@ private:
                              std::int64_t at_ms);
   void install(profile_record record);
 
+  void forget_signal(std::unordered_map<std::uint64_t, signal>::iterator it);
+
   config::identity_config options_;
+  evidence_storage evidence_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, profile_record> records_;   // profile id -> record
   std::unordered_map<std::string, std::string> index_;        // identity id -> profile id

@@ -35,6 +35,7 @@ using handover_atom = caf::atom_constant<caf::atom("handover")>;    ///< give st
 using handed_atom = caf::atom_constant<caf::atom("handed")>;        ///< the state moved.
 using unmerge_atom = caf::atom_constant<caf::atom("unmerge")>;      ///< split a profile.
 using forward_atom = caf::atom_constant<caf::atom("forward")>;      ///< to a merged profile.
+using prune_atom = caf::atom_constant<caf::atom("prune")>;  ///< apply dead-letter retention.
 
 /// One profile's events within a routed group.
 struct keyed_batch {

@@ -71,9 +71,9 @@ struct publisher_state {
   static inline const char* name = "cohort.publisher";
 };
 
-/// Fans change events out to subscribers (WebSocket connections now; webhooks and Kafka
-/// later). Subscribers are monitored and forgotten when they die. A subscriber gets
-/// each matching event once, even when several of its subscriptions match it.
+/// Fans change events out to subscribers (WebSocket connections). Subscribers are
+/// monitored and forgotten when they die. A subscriber gets each matching event once, even
+/// when several of its subscriptions match it.
 /// A segment subscription to S matches segment_change events with from == S or to == S,
 /// and tags_change events of users whose current segment (`to`) is S. profile_merged
 /// and profile_unmerged go to subscribers of either profile (`user_id`, `from`); after

@@ -10,6 +10,7 @@
 #include "codecs/json_writer.hpp"
 #include "codecs/time.hpp"
 #include "api/admin_guard.hpp"
+#include "api/deadletter_replay.hpp"
 #include "api/ask.hpp"
 #include "http/http_router.hpp"
 #include "api/services.hpp"
@@ -115,6 +116,10 @@ void add_admin_api(http_router& router, services& svc) {
   router.add("GET", "/admin/api/deadletters",
              guarded(svc, [&svc](http_request&& r, respond_fn f) {
                deadletters(svc, std::move(r), std::move(f));
+             }));
+  router.add("POST", "/admin/api/deadletters/replay",
+             guarded(svc, [&svc](http_request&& r, respond_fn f) {
+               replay_dead_letters(svc, std::move(r), std::move(f));
              }));
   router.add("POST", "/admin/api/reload", guarded(svc, [&svc](http_request&& r, respond_fn f) {
                reload(svc, std::move(r), std::move(f));

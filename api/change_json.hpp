@@ -7,7 +7,7 @@
 
 namespace cohort::api {
 
-/// One change event as pushed to clients (WebSocket) and POSTed to webhooks (SPEC 4):
+/// One change event as pushed to clients over WebSocket (SPEC 4):
 ///  {"type":"segment_change","userId","from","to","score","tags","at","cause":{"messageId"}}
 ///  {"type":"tags_change","userId","segment","score","tags","added","removed","at","cause"}
 /// `from` is null for a user's first segment; `at` is ISO 8601 UTC with milliseconds.

@@ -2,6 +2,7 @@
 // Handlers decode on the HTTP thread, store rejected messages as dead letters, and hand
 // the valid events to the ingest actor; the 200 waits for its acknowledgement.
 
+#include <functional>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -57,7 +58,10 @@ bool keep_rejections(services& svc, const std::string& source,
   return static_cast<bool>(stored);
 }
 
-void acknowledge(services& svc, codecs::decoded_batch batch, respond_fn respond) {
+/// Hands the batch to the ingest actor and answers; `refund` runs when it is refused there
+/// (nothing acknowledged), so that the retry is not charged twice by the rate limit.
+void acknowledge(services& svc, codecs::decoded_batch batch, std::function<void()> refund,
+                 respond_fn respond) {
   auto accepted = batch.events.size();
   auto rejected = std::make_shared<std::vector<codecs::rejection>>(std::move(batch.rejected));
   if (accepted == 0) {
@@ -66,8 +70,9 @@ void acknowledge(services& svc, codecs::decoded_batch batch, respond_fn respond)
   }
   ask<std::uint64_t>(
     svc.system, svc.ingest, svc.cfg.ingest.request_timeout,
-    [&svc, accepted, rejected, respond](caf::expected<std::uint64_t> ack) {
+    [&svc, accepted, rejected, refund, respond](caf::expected<std::uint64_t> ack) {
       if (!ack) {
+        refund();
         auto res = error_response(503, "not acknowledged: " + svc.system.render(ack.error()));
         res.headers.emplace_back("Retry-After", "1");
         respond(std::move(res));
@@ -82,16 +87,21 @@ void acknowledge(services& svc, codecs::decoded_batch batch, respond_fn respond)
     actors::ingest_atom::value, std::move(batch.events));
 }
 
-/// 429 when `key` is past its rate: nothing of the request is kept (no dead letters
-/// either), so the client's retry after Retry-After is the first copy stored.
-std::optional<http_response> rate_refusal(rate_limiter& limiter, std::string_view key,
-                                          std::size_t events) {
-  auto wait = limiter.take(key, events);
-  if (!wait)
+/// 429 when `key` is past its rate, or when the batch is larger than the whole burst
+/// (no wait lets it pass: said so, without Retry-After). Nothing of the request is kept
+/// (no dead letters either), so the client's retry is the first copy stored.
+std::optional<http_response> refuse_by_rate(rate_limiter& limiter, std::string_view key,
+                                            std::size_t events) {
+  auto refusal = limiter.take(key, events);
+  if (!refusal)
     return std::nullopt;
+  if (refusal->too_large)
+    return error_response(429, "rate limit: a batch of " + std::to_string(events)
+                                 + " events is larger than http.rate_limit.burst allows at "
+                                   "once; send it in smaller batches");
   auto res = error_response(429, "rate limit: this write key sends more events per second "
                                  "than http.rate_limit allows; retry after Retry-After");
-  res.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+  res.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after.count()));
   return res;
 }
 
@@ -163,14 +173,19 @@ http_handler ingest_handler(services& svc, decoder decode,
     // With auth off anyone can name any key: one shared bucket keeps the map bounded.
     const auto rate_key = keys.empty() ? std::string_view{} : std::string_view(*used_key);
     auto messages = batch->events.size() + batch->rejected.size();
-    if (auto refused = rate_refusal(guards->limiter, rate_key, messages)) {
+    if (auto refused = refuse_by_rate(guards->limiter, rate_key, messages)) {
       respond(std::move(*refused));
       return;
     }
+    // Refused after this point, the request changed nothing: its tokens go back.
+    auto refund = [guards, key = std::string(rate_key), messages] {
+      guards->limiter.give_back(key, messages);
+    };
     // Admission comes before anything is kept, so a refused request changes nothing and
     // its retry is not recorded twice. The session actors release the room once applied.
     auto count = static_cast<std::int64_t>(batch->events.size());
     if (count > 0 && !svc.flow->try_admit(count)) {
+      refund();
       auto res = error_response(503, "overloaded: too many events waiting to be applied");
       res.headers.emplace_back("Retry-After", "1");
       respond(std::move(res));
@@ -178,10 +193,11 @@ http_handler ingest_handler(services& svc, decoder decode,
     }
     if (!keep_rejections(svc, req.path, batch->rejected, now)) {
       svc.flow->release(count);
+      refund();
       respond(error_response(500, "dead-letter store unavailable; nothing was accepted"));
       return;
     }
-    acknowledge(svc, std::move(*batch), std::move(respond));
+    acknowledge(svc, std::move(*batch), std::move(refund), std::move(respond));
   };
 }
 

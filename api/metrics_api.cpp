@@ -41,7 +41,7 @@ void write_counters(prometheus_writer& w, const services& svc) {
     .sample("cohort_dedup_hits_total", static_cast<double>(c.dedup_hits->load()));
   w.family("cohort_ingest_requests_total", "counter", "Ingest HTTP requests served.")
     .sample("cohort_ingest_requests_total", static_cast<double>(c.requests.load()));
-  w.family("cohort_dead_letters_stored", "gauge", "Dead letters in the store, all time.")
+  w.family("cohort_dead_letters_stored", "gauge", "Dead letters stored since the store was created, pruned ones included.")
     .sample("cohort_dead_letters_stored", static_cast<double>(svc.letters.total()));
 }
 

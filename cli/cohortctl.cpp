@@ -30,6 +30,10 @@ struct invocation {
   std::string filter;  ///< actors --filter
   std::string limit;   ///< actors --limit
   std::string after;   ///< actors --after (the cursor a previous page printed)
+  std::string reason;  ///< deadletters replay --reason (a prefix of the reasons)
+  std::string from;    ///< deadletters replay --from (ISO 8601)
+  std::string to;      ///< deadletters replay --to (ISO 8601)
+  std::string ids;     ///< deadletters replay --ids (comma-separated)
   std::vector<std::string> args;  ///< The command and its operands.
 };
 
@@ -47,6 +51,9 @@ Commands:
   segments               segment sizes and tag counts over the live actors
   profile USER_ID        one user's live profile
   deadletters [N]        the newest N (default 20) rejected messages with reasons
+  deadletters replay [--reason PREFIX] [--from TIME] [--to TIME] [--ids N,N,...]
+                         send the selected dead letters back through ingest (after a
+                         rule or mapping fix); at least one selector; TIME is ISO 8601
 
 --server defaults to http://127.0.0.1:8080; --token (or COHORT_ADMIN_TOKEN) is sent as
 the admin Bearer token.
@@ -344,11 +351,63 @@ std::string escape(const std::string& s) {
   return out.str();
 }
 
+int render_replay(element doc) {
+  std::cout << "selected " << text_of(doc["selected"]) << ", replayed " << text_of(doc["replayed"])
+            << ", failed again " << text_of(doc["failedAgain"]) << ", skipped (late) "
+            << text_of(doc["skipped"]) << '\n';
+  if (doc["more"].get_bool().value_unsafe())
+    std::cout << "more letters match: run the replay again\n";
+  return 0;
+}
+
+/// `text` as a JSON string literal.
+std::string json_string(const std::string& text) {
+  std::ostringstream out;
+  out << '"';
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\')
+      out << '\\' << c;
+    else if (c < 0x20)
+      out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int{c} << std::dec;
+    else
+      out << c;
+  }
+  out << '"';
+  return out.str();
+}
+
+/// The replay request body of the selector flags; "" when --ids is not a list of numbers.
+std::string replay_body(const invocation& c) {
+  std::vector<std::string> fields;
+  if (!c.reason.empty())
+    fields.push_back("\"reason\":" + json_string(c.reason));
+  if (!c.from.empty())
+    fields.push_back("\"from\":" + json_string(c.from));
+  if (!c.to.empty())
+    fields.push_back("\"to\":" + json_string(c.to));
+  if (!c.ids.empty()) {
+    std::string list;
+    std::istringstream in(c.ids);
+    for (std::string id; std::getline(in, id, ',');) {
+      if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+        return {};
+      list += (list.empty() ? "" : ",") + id;
+    }
+    fields.push_back("\"ids\":[" + list + "]");
+  }
+  std::string body = "{";
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    body += (i ? "," : "") + fields[i];
+  return body + "}";
+}
+
 using renderer = int (*)(element);
 
 struct request_plan {
   std::string target;
   renderer render = nullptr;
+  std::string method = "GET";
+  std::string body;
 };
 
 std::string actors_target(const invocation& c) {
@@ -376,6 +435,12 @@ request_plan plan_of(const invocation& c) {
     return {"/admin/api/segments", render_segments};
   if (cmd == "profile" && n == 2)
     return {"/v1/profiles/" + escape(c.args[1]), render_profile};
+  if (cmd == "deadletters" && n == 2 && c.args[1] == "replay") {
+    auto body = replay_body(c);
+    if (body.empty() || body == "{}")
+      return {};
+    return {"/admin/api/deadletters/replay", render_replay, "POST", body};
+  }
   if (cmd == "deadletters" && n <= 2)
     return {"/admin/api/deadletters?limit=" + (n == 2 ? escape(c.args[1]) : "20"),
             render_deadletters};
@@ -396,7 +461,9 @@ int run(const invocation& c) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!c.token.empty())
     headers.emplace_back("Authorization", "Bearer " + c.token);
-  auto res = (*client)->request("GET", plan.target, {}, headers);
+  if (!plan.body.empty())
+    headers.emplace_back("Content-Type", "application/json");
+  auto res = (*client)->request(plan.method, plan.target, plan.body, headers);
   if (!res) {
     std::cerr << "cohortctl: " << res.error().reason << '\n';
     return 1;
@@ -431,6 +498,14 @@ std::string* flag_value(invocation& c, const std::string& flag) {
     return &c.limit;
   if (flag == "--after")
     return &c.after;
+  if (flag == "--reason")
+    return &c.reason;
+  if (flag == "--from")
+    return &c.from;
+  if (flag == "--to")
+    return &c.to;
+  if (flag == "--ids")
+    return &c.ids;
   return nullptr;
 }
 
@@ -466,6 +541,12 @@ int main(int argc, char** argv) {
   }
   if ((!c.filter.empty() || !c.limit.empty() || !c.after.empty()) && c.args[0] != "actors") {
     std::cerr << "cohortctl: --filter, --limit and --after apply to actors only\n" << usage_text;
+    return 2;
+  }
+  const bool replay = c.args[0] == "deadletters" && c.args.size() == 2 && c.args[1] == "replay";
+  if ((!c.reason.empty() || !c.from.empty() || !c.to.empty() || !c.ids.empty()) && !replay) {
+    std::cerr << "cohortctl: --reason, --from, --to and --ids apply to deadletters replay only\n"
+              << usage_text;
     return 2;
   }
   try {

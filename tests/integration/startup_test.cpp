@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <regex>
 
 #include "test_support.hpp"
@@ -126,6 +127,47 @@ BOOST_AUTO_TEST_CASE(bad_cluster_settings_are_exit_2) {
   BOOST_TEST(bad_file.err.find("cluster.kafka.partitions") != std::string::npos, bad_file.err);
   auto seeds = f.run(default_config(), {"--seeds", "127.0.0.1:7401"});
   check_exit_2(seeds, f, "--seeds (gone: Kafka forms the cluster)");
+}
+
+// Keys with nothing behind them yet are refused, each at its own line, instead of being
+// accepted and then silently doing nothing.
+BOOST_AUTO_TEST_CASE(inert_keys_are_refused_with_key_and_line) {
+  const std::string base = default_config();
+  const std::string at_line =
+      ":" + std::to_string(std::count(base.begin(), base.end(), '\n') + 1) + ":";
+  const std::vector<std::pair<std::string, std::string>> inert = {
+      {"webhooks", "webhooks: [{url: \"http://127.0.0.1:9000/hook\", events: [segment_change]}]\n"},
+      {"kafka", "kafka: {sources: [{bootstrap: \"127.0.0.1:9092\", topics: [clicks]}]}\n"},
+  };
+  for (const auto& [key, yaml] : inert) {
+    failed_start f;
+    auto r = f.run(base + yaml);
+    check_exit_2(r, f, key);
+    BOOST_TEST(r.err.find(at_line + "1: " + key + ": not supported yet") != std::string::npos,
+               key << " not refused at" << at_line << ": " << r.err);
+  }
+}
+
+// thompson is accepted (its draw is a fair split) but cannot learn without outcomes: every
+// start says so on stderr, naming the key and its line.
+BOOST_AUTO_TEST_CASE(thompson_without_outcomes_warns_at_start) {
+  const std::string base = default_config();
+  const auto placement_line = std::count(base.begin(), base.end(), '\n') + 3;
+  cohortd_process server(base +
+                         "content:\n"
+                         "  placements:\n"
+                         "    promo: {strategy: thompson, default: {id: none}}\n");
+  http_client client("127.0.0.1", server.port());
+  BOOST_TEST(client.get("/healthz").status == 200);
+  const std::string err = server.stderr_text();
+  BOOST_TEST(err.find("cohortd: config warning: ") != std::string::npos, err);
+  BOOST_TEST(err.find(":" + std::to_string(placement_line) +
+                      ":") != std::string::npos, "line not named: " << err);
+  BOOST_TEST(err.find("content.placements.promo.strategy: thompson sampling never learns") !=
+                 std::string::npos, err);
+
+  cohortd_process plain;  // The default config warns about nothing.
+  BOOST_TEST(plain.stderr_text().find("warning") == std::string::npos, plain.stderr_text());
 }
 
 BOOST_AUTO_TEST_CASE(help_and_version) {

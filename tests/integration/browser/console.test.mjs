@@ -183,10 +183,15 @@ describe('admin console in chromium', () => {
     assertNoProblems();
   });
 
-  test('dead letters lists the rejected message with its reason', async () => {
+  test('dead letters lists the rejected message with its reason and replays it', async () => {
     await visit('deadletters', 'deadletters');
     await page.getByText('missing userId or anonymousId').waitFor();
     await screenshot('deadletters');
+    // Replaying it changes nothing (no fix was made): it fails again and is stored anew.
+    await page.fill('#replay-reason', 'missing userId');
+    await page.click('#replay');
+    await page.locator('#replay-result').getByText('Replayed 0 of 1 selected, 1 failed again').waitFor();
+    await page.getByText('missing userId or anonymousId').first().waitFor();
     assertNoProblems();
   });
 
