@@ -14,14 +14,49 @@ namespace {
 
 using directory_ptr = caf::stateful_actor<directory_state>*;
 
+/// Marks the key's entry as just used: last to go when the shard is over its cap.
+void touch(directory_state& st, const std::string& key, directory_entry& entry) {
+  if (entry.lru_at)
+    st.lru.splice(st.lru.end(), st.lru, *entry.lru_at);
+  else
+    entry.lru_at = st.lru.insert(st.lru.end(), key);
+}
+
+/// Forgets the key's entry (passivated or down).
+void forget(directory_state& st, std::unordered_map<std::string, directory_entry>::iterator it) {
+  if (it->second.lru_at)
+    st.lru.erase(*it->second.lru_at);
+  st.keys.erase(it->second.session.id());
+  st.sessions.erase(it);
+}
+
+/// Over the cap (a burst of new users), the least recently used session is told to
+/// passivate: it writes its state and goes like an idle one, so memory stays bounded.
+/// It leaves the use order until it goes, or comes back to it if it is used meanwhile
+/// or its passivation is refused.
+void evict_over_cap(directory_ptr self) {
+  auto& st = self->state;
+  const auto cap = st.env->max_live;
+  if (cap == 0 || st.sessions.size() <= cap || st.lru.empty())
+    return;
+  auto key = std::move(st.lru.front());
+  st.lru.pop_front();
+  auto& entry = st.sessions.at(key);
+  entry.lru_at.reset();
+  ++st.evictions;
+  self->send(entry.session, passivate_atom::value);
+}
+
 /// The key's entry: live, else revived from its snapshot, else (when `create`) new.
 /// Nullptr when there is no such user, its snapshot cannot be read (reported), or a merge
 /// moved it into another profile (a cluster's forward stub: `moved_to` names that one).
 directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool create,
                                std::string* moved_to = nullptr) {
   auto& st = self->state;
-  if (auto it = st.sessions.find(key); it != st.sessions.end())
+  if (auto it = st.sessions.find(key); it != st.sessions.end()) {
+    touch(st, key, it->second);
     return &it->second;
+  }
   auto stored = st.env->store->get_snapshot(key);
   if (!stored) {
     std::cerr << "cohortd: cannot read state of " << key << ": " << stored.error().reason
@@ -48,7 +83,11 @@ directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool 
   self->monitor(session);
   st.keys.emplace(session.id(), key);
   ++st.spawned;
-  return &st.sessions.emplace(key, directory_entry{std::move(session)}).first->second;
+  auto* entry = &st.sessions[key];
+  entry->session = std::move(session);
+  touch(st, key, *entry);
+  evict_over_cap(self);
+  return entry;
 }
 
 /// Hands a query to the key's session actor, whose reply goes straight to the asker.
@@ -315,8 +354,10 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     if (auto entry = st.sessions.find(it->second);
         entry != st.sessions.end() && entry->second.queued && st.round != nullptr)
       st.round->failed = true;
-    st.sessions.erase(it->second);
+    auto key = std::move(it->second);
     st.keys.erase(it);
+    if (auto entry = st.sessions.find(key); entry != st.sessions.end())
+      forget(st, entry);
   });
   // Sessions are not linked (one failing user must not take the shard down), so an
   // exiting directory takes them down explicitly.
@@ -391,18 +432,18 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
         // A batch is on its way, or its snapshot waits in a checkpoint's write (which
         // marked it clean): idle again later, asked again.
         it->second.asked = false;
+        touch(st, key, it->second);
         return false;
       }
-      st.keys.erase(it->second.session.id());
       self->demonitor(it->second.session);
-      st.sessions.erase(it);
+      forget(st, it);
       ++st.passivated;
       return true;
     },
     [=](passivate_atom) { sweep(self); },
     [=](stats_atom) {
       const auto& st = self->state;
-      return directory_stats{st.sessions.size(), st.spawned, st.passivated};
+      return directory_stats{st.sessions.size(), st.spawned, st.passivated, st.evictions};
     },
   };
 }

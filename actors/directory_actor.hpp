@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -22,6 +24,8 @@ struct directory_entry {
   bool asked = false;          ///< Told to passivate; no answer from it yet.
   bool queued = false;         ///< In a checkpoint round, not asked yet (may passivate).
   bool writing = false;        ///< Its snapshot is in a checkpoint's batch, not yet written.
+  /// Its place in the shard's use order; none while it is told to passivate for the cap.
+  std::optional<std::list<std::string>::iterator> lru_at;
 };
 
 struct snapshot_round;  // directory_actor.cpp: the checkpoint round a shard is running
@@ -33,11 +37,13 @@ struct snapshot_round;  // directory_actor.cpp: the checkpoint round a shard is 
 struct directory_state {
   std::unordered_map<std::string, directory_entry> sessions;
   std::unordered_map<caf::actor_id, std::string> keys;  ///< For down messages.
+  std::list<std::string> lru;  ///< Live keys, least recently used first (session_env::max_live).
   std::shared_ptr<const session_env> env;  ///< Shared with its sessions.
   std::shared_ptr<snapshot_round> round;  ///< The snapshot round running now, if any.
   std::uint64_t rounds = 0;               ///< Rounds started (tells a stale resume apart).
   std::uint64_t spawned = 0;
   std::uint64_t passivated = 0;
+  std::uint64_t evictions = 0;  ///< Sessions told to passivate because of the cap.
   static inline const char* name = "cohort.directory";
 };
 
@@ -45,12 +51,14 @@ struct directory_state {
 struct directory_stats {
   std::uint64_t live = 0;        ///< Session actors alive now.
   std::uint64_t spawned = 0;     ///< Session actors spawned (or revived) since start.
-  std::uint64_t passivated = 0;  ///< Session actors written to disk and stopped when idle.
+  std::uint64_t passivated = 0;  ///< Session actors written to disk and stopped.
+  std::uint64_t evictions = 0;   ///< Of those, told to go by the cap (sessions.max_live).
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {
-  return f(caf::meta::type_name("cohort.directory_stats"), x.live, x.spawned, x.passivated);
+  return f(caf::meta::type_name("cohort.directory_stats"), x.live, x.spawned, x.passivated,
+           x.evictions);
 }
 
 /// Behavior:

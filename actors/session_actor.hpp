@@ -30,6 +30,9 @@ struct session_env {
   /// A cluster's: receives (forward_atom, receiver, event_batch) for events of a profile a
   /// merge moved into `receiver` (a forward_stub() is stored under it). Null on one node.
   caf::actor forwarder;
+  /// Live sessions the shard keeps; past it the least recently used one is told to
+  /// passivate at each spawn (0: no cap, only the idle sweep lets sessions go).
+  std::size_t max_live = 0;
 };
 
 /// The actor state wrapper: CAF default-constructs it, the behavior fills it.

@@ -410,6 +410,14 @@ struct request_plan {
   std::string body;
 };
 
+/// A GET of `target` rendered by `render`.
+request_plan get(std::string target, renderer render) {
+  request_plan plan;
+  plan.target = std::move(target);
+  plan.render = render;
+  return plan;
+}
+
 std::string actors_target(const invocation& c) {
   std::string target = "/admin/api/actors?limit=" + escape(c.limit.empty() ? "50" : c.limit);
   if (!c.filter.empty())
@@ -424,17 +432,17 @@ request_plan plan_of(const invocation& c) {
   const auto& cmd = c.args[0];
   const auto n = c.args.size();
   if (cmd == "status" && n == 1)
-    return {"/admin/api/nodes", render_status};
+    return get("/admin/api/nodes", render_status);
   if (cmd == "nodes" && n == 1)
-    return {"/admin/api/nodes", render_nodes};
+    return get("/admin/api/nodes", render_nodes);
   if (cmd == "actors" && n == 1)
-    return {actors_target(c), render_actors};
+    return get(actors_target(c), render_actors);
   if (cmd == "inspect" && n == 2)
-    return {"/admin/api/actors/" + escape(c.args[1]), render_inspect};
+    return get("/admin/api/actors/" + escape(c.args[1]), render_inspect);
   if (cmd == "segments" && n == 1)
-    return {"/admin/api/segments", render_segments};
+    return get("/admin/api/segments", render_segments);
   if (cmd == "profile" && n == 2)
-    return {"/v1/profiles/" + escape(c.args[1]), render_profile};
+    return get("/v1/profiles/" + escape(c.args[1]), render_profile);
   if (cmd == "deadletters" && n == 2 && c.args[1] == "replay") {
     auto body = replay_body(c);
     if (body.empty() || body == "{}")
@@ -442,8 +450,8 @@ request_plan plan_of(const invocation& c) {
     return {"/admin/api/deadletters/replay", render_replay, "POST", body};
   }
   if (cmd == "deadletters" && n <= 2)
-    return {"/admin/api/deadletters?limit=" + (n == 2 ? escape(c.args[1]) : "20"),
-            render_deadletters};
+    return get("/admin/api/deadletters?limit=" + (n == 2 ? escape(c.args[1]) : "20"),
+               render_deadletters);
   return {};
 }
 

@@ -1,5 +1,6 @@
 #include "cluster/cluster_node.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -106,7 +107,11 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
                           p.cache,
                           std::make_shared<actors::flow_control>(
                             static_cast<std::int64_t>(p.cfg.ingest.max_in_flight)),
-                          caf::duration{p.cfg.sessions.passivate_after}, p.dedup_hits, nullptr};
+                          caf::duration{p.cfg.sessions.passivate_after}, p.dedup_hits, nullptr,
+                          // One shard per partition, wherever it is served.
+                          std::max<std::size_t>(
+                            1, p.cfg.sessions.max_live
+                                 / static_cast<std::size_t>(p.cfg.cluster.kafka.partitions))};
   auto owner = partition_owner::start(owner_context{sys, m.options, m.node_id, m.producer,
                                                     p.cache, env,
                                                     p.cfg.ingest.checkpoint_interval});

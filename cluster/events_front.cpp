@@ -78,7 +78,7 @@ caf::behavior events_front(front_ptr self, front_context ctx) {
       auto& st = self->state;
       auto id = ++st.next_request;
       auto promise = self->make_response_promise<std::uint64_t>();
-      st.requests.emplace(id, events_front_state::waiting{promise, batch.size(), 0, {}});
+      st.requests.emplace(id, events_front_state::waiting{promise, batch.size(), 0, {}, {}});
       if (ctx.max_lag > 0 && ctx.members->lag() > ctx.max_lag) {
         fail(self, ctx, id, actors::make_error(actors::errc::overloaded));
         return promise;

@@ -113,6 +113,9 @@ struct sessions_config {
   duration allowed_lateness = std::chrono::minutes(10);
   duration passivate_after = std::chrono::minutes(10);
   std::size_t recent_events = 16;  ///< Raw events kept per user for inspection.
+  /// Live session actors a node keeps (memory under bursts of new users); past it the
+  /// least recently used passivate. Split evenly over the directory shards.
+  std::size_t max_live = 250000;
 };
 
 /// `deadletters:` — how long and how much the dead-letter store keeps, so that a stream of

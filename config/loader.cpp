@@ -409,6 +409,7 @@ private:
         {"passivate_after",
          [&](const field& v) { r_.read_duration(v, out.passivate_after, false); }},
         {"recent_events", [&](const field& v) { r_.read_positive_size(v, out.recent_events); }},
+        {"max_live", [&](const field& v) { r_.read_positive_size(v, out.max_live); }},
     });
   }
 

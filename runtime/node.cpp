@@ -1,5 +1,6 @@
 #include "runtime/node.hpp"
 
+#include <algorithm>
 #include <future>
 #include <iostream>
 #include <thread>
@@ -131,7 +132,8 @@ struct node::impl {
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
     actors::session_env env{session_limits_of(cfg), model, publisher, sink, journal, flow,
-                            caf::duration{cfg.sessions.passivate_after}, dedup_hits, nullptr};
+                            caf::duration{cfg.sessions.passivate_after}, dedup_hits, nullptr,
+                            std::max<std::size_t>(1, cfg.sessions.max_live / worker_count())};
     std::vector<caf::actor> shards;
     for (unsigned i = 0; i < worker_count(); ++i)
       shards.push_back(system->spawn(actors::directory_actor, env));

@@ -456,4 +456,75 @@ BOOST_AUTO_TEST_CASE(two_hundred_thousand_users_fit_because_idle_ones_passivate)
   check_clean_stop(f);
 }
 
+// sessions.max_live: one unpaced burst of new users, with the idle sweep far away (10m),
+// so that only the cap lets sessions go; live actors end at the cap and memory stays
+// bounded, and a user passivated by the cap is served from its snapshot.
+BOOST_AUTO_TEST_CASE(a_burst_of_new_users_is_held_to_max_live) {
+  constexpr int users_n = 60'000;
+  constexpr int per_batch = 1000;
+  constexpr int senders = 4;
+  constexpr std::int64_t max_live = 4000;
+  // Without the cap these 60k actors stay live (~6 KB each, see above: ~360 MB + RocksDB).
+  constexpr std::int64_t rss_bound_kib = 250 * 1024;
+  server_fixture f("ingest: {write_keys: [test-key], dedup_window: 24h, max_body_bytes: 4194304}\n"
+                   "sessions: {passivate_after: 10m, max_live: " + std::to_string(max_live) + "}\n");
+  const pid_t pid = f.server.pid();
+  const std::string run = unique_id("burst");
+  auto user = [&](int i) { return run + "-u" + std::to_string(i); };
+  std::atomic<bool> watching{true};
+  std::int64_t peak_rss = vm_rss_kib(pid).value_or(0);
+  std::thread watcher([&] {
+    while (watching.load()) {
+      if (auto rss = vm_rss_kib(pid))
+        peak_rss = std::max(peak_rss, *rss);
+      std::this_thread::sleep_for(milliseconds(100));  // sampling period
+    }
+  });
+  std::atomic<int> next_batch{0};
+  std::vector<std::vector<std::string>> failures(senders);
+  std::vector<std::thread> threads;
+  for (int s = 0; s < senders; ++s)
+    threads.emplace_back([&, s] {
+      http_client client("127.0.0.1", f.server.port(), seconds(60));
+      for (int b; (b = next_batch.fetch_add(1)) < users_n / per_batch;) {
+        std::vector<std::string> msgs;
+        for (int i = b * per_batch; i < (b + 1) * per_batch; ++i)
+          msgs.push_back(track_msg(user(i), "click", run + "-m" + std::to_string(i)));
+        for (;;) {  // 503 (max_in_flight): retried, as an SDK does
+          auto res = post_json(client, "/v1/batch", batch_of(msgs));
+          if (res.status == 200)
+            break;
+          if (res.status != 503) {
+            failures[s].push_back(std::to_string(res.status) + " " + res.body.substr(0, 300));
+            break;
+          }
+        }
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  for (const auto& list : failures)
+    BOOST_TEST_REQUIRE(list.empty(), list.size() << " failures, first: "
+                                              << (list.empty() ? std::string{} : list.front()));
+  node_counters c;
+  BOOST_TEST(eventually([&] {
+    c = counters_of(f.client);
+    return c.spawned == users_n && c.live <= max_live;
+  }, seconds(60)), "spawned " << c.spawned << ", live " << c.live << " (max_live " << max_live << ")");
+  watching = false;
+  watcher.join();
+  BOOST_TEST(c.passivated >= users_n - max_live);
+  BOOST_TEST_MESSAGE("burst: " << users_n << " new users, max_live " << max_live << ": live "
+                               << c.live << ", passivated " << c.passivated << "; peak RSS "
+                               << peak_rss / 1024 << " MB (bound " << rss_bound_kib / 1024 << " MB)");
+  if (under_asan)
+    BOOST_TEST_MESSAGE("burst: RSS bound not checked under AddressSanitizer");
+  else
+    BOOST_TEST(peak_rss < rss_bound_kib);
+  // The first users were passivated by the cap: served from their snapshots.
+  auto res = f.client.get("/v1/profiles/" + user(0));
+  BOOST_TEST_REQUIRE(res.status == 200, res.body);
+  BOOST_TEST(event_count(json_doc(res.body), "click") == 1, res.body);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

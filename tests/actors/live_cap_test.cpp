@@ -1,0 +1,100 @@
+// sessions.max_live: a burst of new users past a shard's cap passivates the least
+// recently used sessions, so the number of live actors stays bounded, and nothing they
+// held is lost: a passivated user comes back from its snapshot on its next event.
+#include "actor_fixture.hpp"
+
+#include "actors/directory_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/profile.hpp"
+#include "actors/publisher_actor.hpp"
+#include "memory_journal.hpp"
+#include "model_fixture.hpp"
+
+using namespace cohort;
+
+namespace {
+
+codecs::event click(std::string user, std::string id, std::uint64_t seq) {
+  codecs::event ev;
+  ev.user_id = std::move(user);
+  ev.message_id = std::move(id);
+  ev.type = "click";
+  ev.seq = seq;
+  return ev;
+}
+
+struct capped_directory : test::actor_fixture {
+  static constexpr std::size_t cap = 3;
+
+  capped_directory() {
+    actors::session_env env{actors::session_limits{},
+                            std::make_shared<actors::model_holder>(test::spec_model()),
+                            sys.spawn(actors::publisher_actor, actors::publisher_limits{}),
+                            self,
+                            store,
+                            flow,
+                            caf::infinite,  // no idle sweep: only the cap lets sessions go
+                            nullptr,
+                            nullptr,
+                            cap};
+    directory = sys.spawn(actors::directory_actor, env);
+  }
+
+  ~capped_directory() { self->send_exit(directory, caf::exit_reason::user_shutdown); }
+
+  void route(const std::string& user, std::uint64_t seq) {
+    flow->try_admit(1);
+    auto ev = click(user, user + "-" + std::to_string(seq), seq);
+    self->send(directory, actors::route_atom::value, ev.user_key(), actors::event_batch{ev});
+    run();
+  }
+
+  actors::directory_stats stats() {
+    return ask<actors::directory_stats>(directory, actors::stats_atom::value);
+  }
+
+  std::shared_ptr<test::memory_journal> store = std::make_shared<test::memory_journal>();
+  std::shared_ptr<actors::flow_control> flow = std::make_shared<actors::flow_control>(1000);
+  caf::actor directory;
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(live_cap_suite, capped_directory)
+
+BOOST_AUTO_TEST_CASE(a_burst_of_new_users_stays_under_the_cap) {
+  std::uint64_t seq = 0;
+  for (int u = 0; u < 50; ++u)
+    route("u" + std::to_string(u), ++seq);
+  auto s = stats();
+  BOOST_TEST(s.live == cap);
+  BOOST_TEST(s.spawned == 50u);
+  BOOST_TEST(s.passivated == 50u - cap);
+  BOOST_TEST(s.evictions == 50u - cap);
+  // Every passivated user's state was written, and comes back with it.
+  auto p = ask<actors::profile>(directory, actors::profile_atom::value, std::string("u0"));
+  BOOST_TEST(p.events == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_least_recently_used_session_goes_first) {
+  std::uint64_t seq = 0;
+  route("a", ++seq);
+  route("b", ++seq);
+  route("c", ++seq);
+  route("a", ++seq);  // a is used again: b is now the least recently used
+  route("d", ++seq);  // over the cap: b goes
+  auto s = stats();
+  BOOST_TEST(s.live == cap);
+  BOOST_TEST(s.evictions == 1u);
+  auto live = ask<std::vector<std::string>>(directory, actors::list_atom::value, std::string(),
+                                            std::string(), std::uint32_t{10});
+  BOOST_TEST(live == (std::vector<std::string>{"a", "c", "d"}));
+  route("b", ++seq);  // b is revived from its snapshot; c (least recent) goes
+  auto p = ask<actors::profile>(directory, actors::profile_atom::value, std::string("b"));
+  BOOST_TEST(p.events == 2u, "b lost an event across its passivation");
+  live = ask<std::vector<std::string>>(directory, actors::list_atom::value, std::string(),
+                                       std::string(), std::uint32_t{10});
+  BOOST_TEST(live == (std::vector<std::string>{"a", "b", "d"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
