@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
@@ -54,6 +55,18 @@ struct directory_stats {
   std::uint64_t passivated = 0;  ///< Session actors written to disk and stopped.
   std::uint64_t evictions = 0;   ///< Of those, told to go by the cap (sessions.max_live).
 };
+
+/// The node's figures: the sum over its shards.
+inline directory_stats sum_of(const std::vector<directory_stats>& shards) {
+  directory_stats total;
+  for (const auto& s : shards) {
+    total.live += s.live;
+    total.spawned += s.spawned;
+    total.passivated += s.passivated;
+    total.evictions += s.evictions;
+  }
+  return total;
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, directory_stats& x) {

@@ -28,12 +28,7 @@ http_handler guarded(services& svc, http_handler inner) {
 }
 
 std::string nodes_json(const services& svc, const std::vector<actors::directory_stats>& shards) {
-  actors::directory_stats total;
-  for (const auto& s : shards) {
-    total.live += s.live;
-    total.spawned += s.spawned;
-    total.passivated += s.passivated;
-  }
+  const auto total = actors::sum_of(shards);
   auto now = codecs::now_ms();
   codecs::json_writer w;
   // "mode" tells a console or cohortctl which shape follows (cluster/cluster_api.cpp
@@ -48,6 +43,7 @@ std::string nodes_json(const services& svc, const std::vector<actors::directory_
   w.key("liveActors").value(total.live);
   w.key("spawnedActors").value(total.spawned);
   w.key("passivatedActors").value(total.passivated);
+  w.key("evictedActors").value(total.evictions);
   w.key("eventsAccepted").value(svc.counters.accepted.load());
   w.key("eventsRejected").value(svc.counters.rejected.load());
   w.key("ingestRequests").value(svc.counters.requests.load());

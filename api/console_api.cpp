@@ -90,12 +90,7 @@ void write_latency(codecs::json_writer& w, const char* key, const histogram_snap
 
 std::string stats_json(const services& svc, const std::vector<actors::directory_stats>& shards,
                        const actors::publisher_stats& pub) {
-  actors::directory_stats total;
-  for (const auto& s : shards) {
-    total.live += s.live;
-    total.spawned += s.spawned;
-    total.passivated += s.passivated;
-  }
+  const auto total = actors::sum_of(shards);
   const auto now = codecs::now_ms();
   const auto& c = svc.counters;
   codecs::json_writer w;
@@ -106,7 +101,7 @@ std::string stats_json(const services& svc, const std::vector<actors::directory_
   w.key("uptimeSeconds").value(static_cast<std::int64_t>((now - svc.started_ms) / 1000));
   w.end_object();
   w.key("actors").begin_object().key("live").value(total.live).key("spawned").value(total.spawned);
-  w.key("passivated").value(total.passivated).end_object();
+  w.key("passivated").value(total.passivated).key("evicted").value(total.evictions).end_object();
   w.key("events").begin_object().key("accepted").value(c.accepted.load());
   w.key("rejected").value(c.rejected.load()).key("requests").value(c.requests.load());
   w.key("dedupHits").value(c.dedup_hits->load()).end_object();

@@ -47,22 +47,18 @@ void write_counters(prometheus_writer& w, const services& svc) {
 
 void write_node(prometheus_writer& w, const services& svc,
                 const std::vector<actors::directory_stats>& shards) {
-  std::uint64_t live = 0;
-  std::uint64_t spawned = 0;
-  std::uint64_t passivated = 0;
-  for (const auto& s : shards) {
-    live += s.live;
-    spawned += s.spawned;
-    passivated += s.passivated;
-  }
+  const auto total = actors::sum_of(shards);
   w.family("cohort_actors_live", "gauge", "Session actors alive now.")
-    .sample("cohort_actors_live", static_cast<double>(live));
+    .sample("cohort_actors_live", static_cast<double>(total.live));
   w.family("cohort_actors_spawned_total", "counter",
            "Session actors spawned or revived from disk since start.")
-    .sample("cohort_actors_spawned_total", static_cast<double>(spawned));
+    .sample("cohort_actors_spawned_total", static_cast<double>(total.spawned));
   w.family("cohort_actors_passivated_total", "counter",
-           "Session actors written to disk and stopped when idle, since start.")
-    .sample("cohort_actors_passivated_total", static_cast<double>(passivated));
+           "Session actors written to disk and stopped (idle or over the cap), since start.")
+    .sample("cohort_actors_passivated_total", static_cast<double>(total.passivated));
+  w.family("cohort_actors_evicted_total", "counter",
+           "Session actors told to passivate because their shard reached sessions.max_live.")
+    .sample("cohort_actors_evicted_total", static_cast<double>(total.evictions));
   w.family("cohort_uptime_seconds", "gauge", "Seconds since the node started.")
     .sample("cohort_uptime_seconds",
             static_cast<double>(codecs::now_ms() - svc.started_ms) / 1000.0);

@@ -34,13 +34,14 @@ std::optional<node_counters> read_node_counters(http_client& client, std::string
   auto spawned = doc.int_at("/nodes/0/spawnedActors");
   auto passivated = doc.int_at("/nodes/0/passivatedActors");
   auto accepted = doc.int_at("/nodes/0/eventsAccepted");
-  if (!live || !spawned || !passivated || !accepted) {
+  auto evicted = doc.int_at("/nodes/0/evictedActors");
+  if (!live || !spawned || !passivated || !accepted || !evicted) {
     if (error != nullptr)
       *error = "GET /admin/api/nodes lacks liveActors/spawnedActors/passivatedActors/"
-               "eventsAccepted: " + res.body;
+               "eventsAccepted/evictedActors: " + res.body;
     return std::nullopt;
   }
-  return node_counters{*live, *spawned, *passivated, *accepted};
+  return node_counters{*live, *spawned, *passivated, *accepted, *evicted};
 }
 
 void server_board::publish(std::uint16_t port) {

@@ -42,6 +42,7 @@ struct node_counters {
   std::int64_t spawned = 0;
   std::int64_t passivated = 0;
   std::int64_t accepted = 0;
+  std::int64_t evicted = 0;  ///< Passivated because of sessions.max_live.
 };
 
 /// GET /admin/api/nodes; nullopt (with the reason in `error`) when it did not answer 200

@@ -514,6 +514,7 @@ BOOST_AUTO_TEST_CASE(a_burst_of_new_users_is_held_to_max_live) {
   watching = false;
   watcher.join();
   BOOST_TEST(c.passivated >= users_n - max_live);
+  BOOST_TEST(c.evicted >= users_n - max_live);
   BOOST_TEST_MESSAGE("burst: " << users_n << " new users, max_live " << max_live << ": live "
                                << c.live << ", passivated " << c.passivated << "; peak RSS "
                                << peak_rss / 1024 << " MB (bound " << rss_bound_kib / 1024 << " MB)");
