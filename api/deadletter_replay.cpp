@@ -1,6 +1,5 @@
 #include "api/deadletter_replay.hpp"
 
-#include <map>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -8,6 +7,7 @@
 
 #include "actors/messages.hpp"
 #include "api/ask.hpp"
+#include "api/segment_paths.hpp"
 #include "codecs/json_writer.hpp"
 #include "codecs/native_decoder.hpp"
 #include "codecs/segment_decoder.hpp"
@@ -29,25 +29,15 @@ std::optional<result<codecs::decoded_batch>> decode_letter(const services& svc,
                                                            const dead_letter& l,
                                                            const codecs::decode_context& ctx) {
   using codecs::segment_call;
-  static const std::map<std::string, segment_call> calls = {
-    {"/v1/batch", segment_call::batch},       {"/v1/b", segment_call::batch},
-    {"/beacon/v1/batch", segment_call::batch},
-    {"/v1/track", segment_call::track},       {"/v1/t", segment_call::track},
-    {"/v1/page", segment_call::page},         {"/v1/p", segment_call::page},
-    {"/v1/screen", segment_call::screen},     {"/v1/s", segment_call::screen},
-    {"/v1/identify", segment_call::identify}, {"/v1/i", segment_call::identify},
-    {"/v1/alias", segment_call::alias},       {"/v1/a", segment_call::alias},
-    {"/v1/group", segment_call::group},       {"/v1/g", segment_call::group},
-  };
   if (l.source == "/v1/events")
     return codecs::decode_native("[" + l.raw + "]", codecs::native_format::json, svc.mappings,
                                  ctx);
-  auto call = calls.find(l.source);
-  if (call == calls.end())
+  auto call = segment_call_of(l.source);
+  if (!call)
     return std::nullopt;
-  if (call->second == segment_call::batch)
+  if (*call == segment_call::batch)
     return codecs::decode_segment("{\"batch\":[" + l.raw + "]}", segment_call::batch, ctx);
-  return codecs::decode_segment(l.raw, call->second, ctx);
+  return codecs::decode_segment(l.raw, *call, ctx);
 }
 
 struct replay_outcome {

@@ -18,6 +18,7 @@
 #include "http/http_request_parse.hpp"
 #include "http/http_router.hpp"
 #include "api/rate_limiter.hpp"
+#include "api/segment_paths.hpp"
 #include "api/services.hpp"
 
 namespace cohort::api {
@@ -235,20 +236,9 @@ void add_ingest_path(http_router& router, const std::string& path, http_handler 
 void add_ingest_api(http_router& router, services& svc) {
   using codecs::segment_call;
   auto guards = std::make_shared<ingest_guards>(svc.cfg);
-  // The long paths of the HTTP Tracking API, the short ones analytics.js 2.0 posts to from
-  // browsers, and RudderStack's JavaScript SDK's beacon path (writeKey in the query).
-  const std::pair<const char*, segment_call> calls[] = {
-    {"/v1/batch", segment_call::batch},       {"/v1/b", segment_call::batch},
-    {"/beacon/v1/batch", segment_call::batch},
-    {"/v1/track", segment_call::track},       {"/v1/t", segment_call::track},
-    {"/v1/page", segment_call::page},         {"/v1/p", segment_call::page},
-    {"/v1/screen", segment_call::screen},     {"/v1/s", segment_call::screen},
-    {"/v1/identify", segment_call::identify}, {"/v1/i", segment_call::identify},
-    {"/v1/alias", segment_call::alias},       {"/v1/a", segment_call::alias},
-    {"/v1/group", segment_call::group},       {"/v1/g", segment_call::group},
-  };
-  for (auto [path, call] : calls)
-    add_ingest_path(router, path, ingest_handler(svc, segment_decoder(call), guards), guards);
+  for (auto [path, call] : segment_paths)
+    add_ingest_path(router, std::string(path), ingest_handler(svc, segment_decoder(call), guards),
+                    guards);
   add_ingest_path(router, "/v1/events", ingest_handler(svc, native_decoder(svc), guards), guards);
 }
 

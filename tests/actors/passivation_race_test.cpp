@@ -10,6 +10,7 @@
 #include "actors/messages.hpp"
 #include "actors/profile.hpp"
 #include "actors/publisher_actor.hpp"
+#include "event_fixture.hpp"
 #include "memory_journal.hpp"
 #include "model_fixture.hpp"
 
@@ -17,14 +18,7 @@ using namespace cohort;
 
 namespace {
 
-codecs::event click(std::string user, std::string id, std::uint64_t seq) {
-  codecs::event ev;
-  ev.user_id = std::move(user);
-  ev.message_id = std::move(id);
-  ev.type = "click";
-  ev.seq = seq;
-  return ev;
-}
+using test::click;
 
 struct directory_fixture : test::actor_fixture {
   directory_fixture() {

@@ -7,20 +7,13 @@
 #include "actors/profile.hpp"
 #include "actors/publisher_actor.hpp"
 #include "actors/transfer.hpp"
+#include "event_fixture.hpp"
 #include "memory_journal.hpp"
 #include "model_fixture.hpp"
 
 using namespace cohort;
 
 namespace {
-
-codecs::event event_for(std::string user, std::string id, std::string type) {
-  codecs::event ev;
-  ev.user_id = std::move(user);
-  ev.message_id = std::move(id);
-  ev.type = std::move(type);
-  return ev;
-}
 
 struct ingest_fixture : test::actor_fixture {
   ingest_fixture() { start(); }
@@ -62,7 +55,7 @@ struct ingest_fixture : test::actor_fixture {
   void send_users(const std::string& prefix, int n) {
     actors::event_batch batch;
     for (int i = 0; i < n; ++i) {
-      batch.push_back(event_for(prefix + std::to_string(i), prefix + "-" + std::to_string(i),
+      batch.push_back(test::event_of(prefix + std::to_string(i), prefix + "-" + std::to_string(i),
                                 "click"));
       if (batch.size() == 100 || i == n - 1)
         send(std::exchange(batch, {}));
@@ -103,9 +96,9 @@ struct ingest_fixture : test::actor_fixture {
 BOOST_FIXTURE_TEST_SUITE(routing_suite, ingest_fixture)
 
 BOOST_AUTO_TEST_CASE(a_batch_is_split_per_user_and_acknowledged_in_full) {
-  actors::event_batch batch{event_for("alice", "1", "page_view"),
-                            event_for("bob", "2", "click"),
-                            event_for("alice", "3", "product_view")};
+  actors::event_batch batch{test::event_of("alice", "1", "page_view"),
+                            test::event_of("bob", "2", "click"),
+                            test::event_of("alice", "3", "product_view")};
   auto accepted = send(batch);
   BOOST_TEST(accepted == 3u);
   auto alice = profile_of("alice");
@@ -115,8 +108,8 @@ BOOST_AUTO_TEST_CASE(a_batch_is_split_per_user_and_acknowledged_in_full) {
 }
 
 BOOST_AUTO_TEST_CASE(one_actor_per_user_across_batches) {
-  send({event_for("carol", "1", "click")});
-  send({event_for("carol", "2", "click")});
+  send({test::event_of("carol", "1", "click")});
+  send({test::event_of("carol", "2", "click")});
   BOOST_TEST(profile_of("carol").events == 2u);
   std::uint64_t live = 0;
   for (const auto& shard : route->shards())
@@ -127,7 +120,7 @@ BOOST_AUTO_TEST_CASE(one_actor_per_user_across_batches) {
 BOOST_AUTO_TEST_CASE(a_user_order_is_kept_within_a_batch) {
   actors::event_batch batch;
   for (int i = 0; i < 5; ++i)
-    batch.push_back(event_for("dave", std::to_string(i), "click"));
+    batch.push_back(test::event_of("dave", std::to_string(i), "click"));
   send(batch);
   auto p = profile_of("dave");
   BOOST_REQUIRE(p.recent.size() == 5u);
@@ -142,7 +135,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_user_is_an_error_value) {
 }
 
 BOOST_AUTO_TEST_CASE(accepted_events_are_in_the_log_with_consecutive_positions) {
-  send({event_for("erin", "1", "click"), event_for("frank", "2", "click")});
+  send({test::event_of("erin", "1", "click"), test::event_of("frank", "2", "click")});
   BOOST_REQUIRE(store->log.size() == 2u);
   BOOST_TEST(store->log.begin()->first == 1u);
   BOOST_TEST(store->log.rbegin()->first == 2u);
@@ -152,7 +145,7 @@ BOOST_AUTO_TEST_CASE(a_failed_append_fails_the_request_and_applies_nothing) {
   store->fail_appends = true;
   flow->try_admit(1);
   auto err = ask_error(ingest, actors::ingest_atom::value,
-                       actors::event_batch{event_for("gina", "1", "click")});
+                       actors::event_batch{test::event_of("gina", "1", "click")});
   BOOST_TEST(static_cast<bool>(err));
   BOOST_TEST(flow->in_flight() == 0);  // the room was given back
   auto unknown = ask_error(route->shard_for("gina"), actors::profile_atom::value,
@@ -161,25 +154,25 @@ BOOST_AUTO_TEST_CASE(a_failed_append_fails_the_request_and_applies_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(applied_events_release_their_flow_control_room) {
-  send({event_for("hank", "1", "click"), event_for("hank", "2", "click")});
+  send({test::event_of("hank", "1", "click"), test::event_of("hank", "2", "click")});
   BOOST_TEST(flow->in_flight() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_writes_dirty_users_and_truncates_the_log) {
-  send({event_for("ivy", "1", "click"), event_for("jack", "2", "click")});
+  send({test::event_of("ivy", "1", "click"), test::event_of("jack", "2", "click")});
   auto covered = ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
   BOOST_TEST(covered == 2u);
   BOOST_TEST(store->log.empty());
   BOOST_TEST(store->snapshots.count("ivy") == 1u);
   BOOST_TEST(store->snapshots.count("jack") == 1u);
   auto writes = store->snapshot_writes;
-  send({event_for("ivy", "3", "click")});
+  send({test::event_of("ivy", "3", "click")});
   ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
   BOOST_TEST(store->snapshot_writes == writes + 1);  // only the dirty user is written again
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_checkpoint_write_keeps_the_log_and_the_users_dirty) {
-  send({event_for("ivan", "1", "click"), event_for("jade", "2", "click")});
+  send({test::event_of("ivan", "1", "click"), test::event_of("jade", "2", "click")});
   store->fail_snapshots = true;
   auto covered = ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
   BOOST_TEST(covered == 0u);  // no checkpoint: the log still holds both events
@@ -196,7 +189,7 @@ BOOST_AUTO_TEST_CASE(a_failed_checkpoint_write_keeps_the_log_and_the_users_dirty
 BOOST_AUTO_TEST_CASE(a_snapshot_round_asked_during_another_runs_after_it) {
   // An asker that timed out may ask again before the earlier round wrote its sessions:
   // the later round waits for it, so it never vouches for bytes not yet written.
-  send({event_for("nina", "1", "click")});
+  send({test::event_of("nina", "1", "click")});
   const auto& shard = route->shard_for("nina");
   self->send(shard, actors::snapshot_atom::value);
   self->send(shard, actors::snapshot_atom::value);
@@ -271,7 +264,7 @@ BOOST_AUTO_TEST_CASE(an_urgent_checkpoint_hurries_the_background_one_and_covers_
   run();
   BOOST_TEST(store->snapshots.size() == 3 * 64u);  // first slices written, then a long pause
   BOOST_TEST(!store->log.empty());
-  send({event_for("v0", "again", "click"), event_for("late", "1", "click")});
+  send({test::event_of("v0", "again", "click"), test::event_of("late", "1", "click")});
   // Shutdown asks for a checkpoint: it must cover every event, without waiting the pauses.
   auto covered = ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
   BOOST_TEST(covered == 602u);
@@ -283,9 +276,9 @@ BOOST_AUTO_TEST_CASE(an_urgent_checkpoint_hurries_the_background_one_and_covers_
 }
 
 BOOST_AUTO_TEST_CASE(after_a_restart_state_comes_back_from_snapshot_plus_log_exactly_once) {
-  send({event_for("kim", "1", "click")});
+  send({test::event_of("kim", "1", "click")});
   ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
-  send({event_for("kim", "2", "click"), event_for("kim", "3", "page_view")});
+  send({test::event_of("kim", "2", "click"), test::event_of("kim", "3", "page_view")});
   stop();  // a crash: events 2 and 3 are only in the log
   start();
   actors::event_batch logged;
@@ -301,7 +294,7 @@ BOOST_AUTO_TEST_CASE(after_a_restart_state_comes_back_from_snapshot_plus_log_exa
 BOOST_AUTO_TEST_CASE(an_idle_session_is_passivated_and_revived_with_the_same_state) {
   stop();
   start(caf::duration{std::chrono::minutes(10)});
-  send({event_for("lee", "1", "product_view"), event_for("lee", "2", "click")});
+  send({test::event_of("lee", "1", "product_view"), test::event_of("lee", "2", "click")});
   auto before = profile_of("lee");
   for (int sweep = 0; sweep < 2; ++sweep) {  // the first finds lee active, the second idle
     sched.trigger_timeouts();
@@ -325,7 +318,7 @@ BOOST_AUTO_TEST_CASE(an_idle_session_is_passivated_and_revived_with_the_same_sta
 BOOST_AUTO_TEST_CASE(a_session_whose_checkpoint_write_failed_writes_itself_when_passivated) {
   stop();
   start(caf::duration{std::chrono::minutes(10)});
-  send({event_for("max", "1", "product_view")});
+  send({test::event_of("max", "1", "product_view")});
   store->fail_snapshots = true;
   ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
   store->fail_snapshots = false;
@@ -355,12 +348,12 @@ struct identity_fixture : ingest_fixture {
   /// before the identify, a U and an A event after it. 4 events of A, 3 of U.
   void merge_a_into_u() {
     send({anonymous_event("A", "a1", "page_view"), anonymous_event("A", "a2", "product_view")});
-    send({event_for("U", "u1", "click")});
-    auto identify = event_for("U", "i1", "identify");
+    send({test::event_of("U", "u1", "click")});
+    auto identify = test::event_of("U", "i1", "identify");
     identify.call = "identify";
     identify.anonymous_id = "A";
     auto accepted = send({anonymous_event("A", "a3", "click"), identify,
-                          event_for("U", "u2", "add_to_cart"), anonymous_event("A", "a4", "click")});
+                          test::event_of("U", "u2", "add_to_cart"), anonymous_event("A", "a4", "click")});
     BOOST_TEST(accepted == 4u);
   }
 
@@ -549,7 +542,7 @@ BOOST_FIXTURE_TEST_CASE(events_of_a_profile_moved_by_a_merge_go_to_the_forwarder
   auto shard = sys.spawn(actors::directory_actor, env);
   flow->try_admit(2);
   self->send(shard, actors::route_atom::value, std::string("A"),
-             actors::event_batch{event_for("A", "a9", "click"), event_for("A", "a10", "click")});
+             actors::event_batch{test::event_of("A", "a9", "click"), test::event_of("A", "a10", "click")});
   run();
   std::string target;
   std::size_t forwarded = 0;
@@ -569,14 +562,14 @@ BOOST_FIXTURE_TEST_CASE(events_of_a_profile_moved_by_a_merge_go_to_the_forwarder
 BOOST_FIXTURE_TEST_CASE(a_repeated_transfer_record_is_received_once, ingest_fixture) {
   // Cluster transfers carry ids: the receiver's await record and the giver's state record
   // are different log records. A producer retry repeats the await; it must not block.
-  send({event_for("U", "u1", "click")});
+  send({test::event_of("U", "u1", "click")});
   actors::transfer_plan plan{"U", "A", {}, "identify", 1, "T-7"};
   auto await = actors::transfer_record(plan, 1000);
   await.partition = 9;  // log positions of their own, apart from the node's events
   await.seq = 100;
   actors::profile_state giver{"A", actors::session_limits{}};
   std::vector<actors::change_event> changes;
-  giver.apply(event_for("A", "a1", "product_view"), *test::spec_model(), changes);
+  giver.apply(test::event_of("A", "a1", "product_view"), *test::spec_model(), changes);
   auto handed = actors::transfer_record(plan, 1000);
   handed.seq = 0;  // the state record: elsewhere in the log
   const auto& shard = route->shard_for("U");
@@ -587,7 +580,7 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_transfer_record_is_received_once, ingest_fixt
   repeat.seq = 101;
   self->send(shard, actors::transfer_atom::value, repeat);
   run();
-  send({event_for("U", "u2", "click")});
+  send({test::event_of("U", "u2", "click")});
   auto u = profile_of("U");
   BOOST_TEST(u.events == 3u);  // u1, a1 handed over once, u2 applied after the repeat
 }

@@ -35,13 +35,7 @@ std::string tail(const std::string& text, std::size_t n) {
 
 } // namespace
 
-std::string kafka_mock_binary() {
-  const char* path = std::getenv("COHORT_KAFKA_MOCK");
-  if (path == nullptr || *path == '\0')
-    throw std::runtime_error("environment variable COHORT_KAFKA_MOCK must name cohort-kafka-mock "
-                             "(ctest sets it)");
-  return path;
-}
+std::string kafka_mock_binary() { return required_env("COHORT_KAFKA_MOCK", "cohort-kafka-mock"); }
 
 cluster_fixture::cluster_fixture(int nodes, int partitions)
   : partitions_(partitions), prefix_(unique_prefix()) {

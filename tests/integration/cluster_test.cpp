@@ -91,6 +91,28 @@ std::vector<std::pair<std::string, std::string>> split_pairs(const std::string& 
   return out;
 }
 
+/// Which side of a merge a node is to own: the giver (the anonymous id) or the receiver.
+enum class merge_side { giver, receiver };
+
+/// Up to `max` of the first `n` split pairs whose `side` is owned by node `node` and whose
+/// other side by another node: the merges a fault of that node interrupts midway.
+std::vector<std::pair<std::string, std::string>> pairs_across(cluster_fixture& c,
+                                                              const std::string& tag, int n,
+                                                              std::size_t max, int node,
+                                                              merge_side side) {
+  auto owner = [&](const std::string& id) {
+    return c.owner_of_partition(partition_of(id, c.partitions()), 0);
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& pair : split_pairs(tag, n, c.partitions())) {
+    const auto& on = side == merge_side::giver ? pair.first : pair.second;
+    const auto& off = side == merge_side::giver ? pair.second : pair.first;
+    if (out.size() < max && owner(on) == c.node_id(node) && owner(off) != c.node_id(node))
+      out.push_back(pair);
+  }
+  return out;
+}
+
 /// Before: 3 anonymous events and 2 of the user; the identify; after: 2 anonymous and
 /// 1 of the user. Sent in three rounds so that the identify meets both profiles' state.
 struct merge_plan {
@@ -230,12 +252,7 @@ BOOST_AUTO_TEST_CASE(a_merge_whose_receiver_node_dies_midway_completes_once) {
   require_serving(c, 3);
   // Receivers (the user ids) owned by node 3, givers elsewhere: node 3 is killed right
   // after the identify is acknowledged, while the transfers are between the partitions.
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (const auto& pair : split_pairs("rk", 400, c.partitions()))
-    if (c.owner_of_partition(partition_of(pair.second, c.partitions()), 0) == c.node_id(2)
-        && c.owner_of_partition(partition_of(pair.first, c.partitions()), 0) != c.node_id(2)
-        && pairs.size() < 20)
-      pairs.push_back(pair);
+  auto pairs = pairs_across(c, "rk", 400, 20, 2, merge_side::receiver);
   BOOST_TEST_REQUIRE(!pairs.empty());
   merge_plan plan{pairs};
   plan.before(c);
@@ -256,12 +273,7 @@ BOOST_AUTO_TEST_CASE(a_merge_whose_giver_node_dies_midway_completes_once) {
   // Givers (the anonymous ids) owned by node 3, receivers elsewhere, many at once: the
   // receivers wait for state that node 3's successor sends. The survivors' hand-over
   // during the rebalance must not wait for those merges (it would never end).
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (const auto& pair : split_pairs("gk", 1200, c.partitions()))
-    if (c.owner_of_partition(partition_of(pair.first, c.partitions()), 0) == c.node_id(2)
-        && c.owner_of_partition(partition_of(pair.second, c.partitions()), 0) != c.node_id(2)
-        && pairs.size() < 100)
-      pairs.push_back(pair);
+  auto pairs = pairs_across(c, "gk", 1200, 100, 2, merge_side::giver);
   BOOST_TEST_REQUIRE(pairs.size() >= 50u);
   merge_plan plan{pairs};
   plan.before(c);

@@ -145,6 +145,17 @@ int sequencers_seen(cohortd_process& node, std::string& last) {
   return n;
 }
 
+/// Runs cohortctl with `args` until its output says all 8 partitions are served (a
+/// rebalance may still move one when a member joined late), for at most 30 s; the last run.
+run_result run_until_all_serving(const std::vector<std::string>& args) {
+  run_result r;
+  eventually([&] {
+    r = run_cohortctl(args);
+    return r.out.find("8/8 partitions serving") != std::string::npos;
+  }, std::chrono::seconds(30));
+  return r;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(cohortctl_cluster, *boost::unit_test::label("processes"))
@@ -161,12 +172,7 @@ BOOST_AUTO_TEST_CASE(nodes_and_status_show_members_partitions_and_sequencer) {
                      "no single sequencer; last answer:\n" << last);
   std::vector<cohortd_process*> nodes{&c.node(0), &c.node(1)};
 
-  // A rebalance may still move a partition (a member joining late): wait it out.
-  run_result r;
-  eventually([&] {
-    r = run_cohortctl({"--server", nodes[0]->base_url(), "nodes"});
-    return r.out.find("8/8 partitions serving") != std::string::npos;
-  }, std::chrono::seconds(30));
+  auto r = run_until_all_serving({"--server", nodes[0]->base_url(), "nodes"});
   BOOST_TEST_REQUIRE(r.exit_code == 0, describe(r));
   BOOST_TEST(r.out.rfind("NODE  ", 0) == 0u, describe(r));
   for (const char* column : {"HTTP", "CLUSTER", "SEQUENCER", "PARTITIONS", "STATE", "LAG", "EPOCH"})
@@ -218,11 +224,7 @@ BOOST_AUTO_TEST_CASE(nodes_and_status_show_members_partitions_and_sequencer) {
   BOOST_TEST(doc.string_at("/mode") == std::optional<std::string>("cluster"), j.out);
   BOOST_TEST(doc.string_at("/self") == std::optional<std::string>("n2"), j.out);
 
-  run_result s;
-  eventually([&] {
-    s = run_cohortctl({"--server", nodes[1]->base_url(), "status"});
-    return s.out.find("8/8 partitions serving") != std::string::npos;
-  }, std::chrono::seconds(30));
+  auto s = run_until_all_serving({"--server", nodes[1]->base_url(), "status"});
   BOOST_TEST_REQUIRE(s.exit_code == 0, describe(s));
   BOOST_TEST(s.out.rfind("cluster of 2 nodes, 8/8 partitions serving; this node n2\n", 0) == 0u, describe(s));
   // The answering node's fields come first.

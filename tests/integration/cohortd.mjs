@@ -16,6 +16,48 @@ const READY_LINE = /^cohortd listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
 const MOCK_LINE = /^cohort-kafka-mock bootstrap (\S+)$/m;
 
 /**
+ * Resolves to the first capture of `line` once `proc` printed it on stdout (all of which
+ * is passed to `describe(why)` with the reason on failure); rejects and kills `proc` when
+ * it exits or stays silent for READY_TIMEOUT_MS first.
+ */
+function awaitLine(proc, line, name, describe) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let settled = false;
+    const fail = (why) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
+      reject(new Error(`${describe(why)}\nstdout:\n${out}`));
+    };
+    const timer = setTimeout(() => fail(`${name} printed no ready line in time`), READY_TIMEOUT_MS);
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(line);
+      if (m && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code, signal) => fail(`${name} exited early (code ${code}, signal ${signal})`));
+    proc.on('error', (err) => fail(`cannot start ${name}: ${err.message}`));
+  });
+}
+
+/** SIGTERM, SIGKILL after STOP_TIMEOUT_MS; resolves once `proc` exited. */
+async function terminate(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
  * Starts $COHORTD with `config` (YAML text) and `args` after its own --config, --listen
  * and --data (e.g. ['--node-id', 'n1', '--kafka', bootstrap]). Resolves to {proc, port,
  * base, dir, stderrPath, stderr()} once it printed its listening line; rejects with its
@@ -35,30 +77,8 @@ export async function startCohortd(config, prefix = 'cohort-node-', args = []) {
   closeSync(stderrFd);
   const stderr = () => readFileSync(stderrPath, 'utf8');
 
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    let settled = false;
-    const fail = (why) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      reject(new Error(`${why}\nstdout:\n${out}\nstderr:\n${stderr()}`));
-    };
-    const timer = setTimeout(() => fail('cohortd printed no listening line in time'), READY_TIMEOUT_MS);
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(READY_LINE);
-      if (m && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.on('exit', (code, signal) => fail(`cohortd exited early (code ${code}, signal ${signal})`));
-    proc.on('error', (err) => fail(`cannot start ${binary}: ${err.message}`));
-  });
+  const port = Number(await awaitLine(proc, READY_LINE, 'cohortd', (why) =>
+    `${why}\nstderr:\n${stderr()}`));
   proc.stdout.resume();  // keep draining so that the server never blocks on a full pipe
   return { proc, port, base: `http://127.0.0.1:${port}`, dir, stderrPath, stderr };
 }
@@ -66,14 +86,7 @@ export async function startCohortd(config, prefix = 'cohort-node-', args = []) {
 /** SIGTERM (SIGKILL after 15 s), then removes its directory unless $COHORT_KEEP_TMP. */
 export async function stopCohortd(server) {
   if (!server) return;
-  const { proc } = server;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
-  }
+  await terminate(server.proc);
   if (!process.env.COHORT_KEEP_TMP) rmSync(server.dir, { recursive: true, force: true });
 }
 
@@ -90,45 +103,20 @@ export async function startKafkaMock({ brokers = 3, topicPrefix = 'cohort', part
     { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (chunk) => { out += chunk; });
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (chunk) => { err += chunk; });
   const output = () => `stdout:\n${out}\nstderr:\n${err}`;
-  const bootstrap = await new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (why) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      reject(new Error(`${why}\n${output()}`));
-    };
-    const timer = setTimeout(() => fail('cohort-kafka-mock printed no bootstrap line in time'), READY_TIMEOUT_MS);
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(MOCK_LINE);
-      if (m && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.on('exit', (code, signal) => fail(`cohort-kafka-mock exited early (code ${code}, signal ${signal})`));
-    proc.on('error', (e) => fail(`cannot start ${binary}: ${e.message}`));
-  });
+  const bootstrap = await awaitLine(proc, MOCK_LINE, 'cohort-kafka-mock',
+    (why) => `${why}\nstderr:\n${err}`);
   return { proc, bootstrap, output };
 }
 
 /** SIGTERM (SIGKILL after 15 s) to a process of startKafkaMock. */
 export async function stopKafkaMock(mock) {
   if (!mock) return;
-  const { proc } = mock;
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
+  await terminate(mock.proc);
 }
 
 /**

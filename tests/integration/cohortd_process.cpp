@@ -16,22 +16,16 @@ namespace cohort::it {
 
 namespace {
 
-std::string env_path(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0')
-    throw std::runtime_error(std::string("environment variable ") + name +
-                             " must name the binary under test (ctest sets it)");
-  return v;
-}
-
 std::string tail(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);
 }
 
 } // namespace
 
-std::string cohortd_binary() { return env_path("COHORTD"); }
-std::string cohortctl_binary() { return env_path("COHORTCTL"); }
+std::string cohortd_binary() { return required_env("COHORTD", "the cohortd under test"); }
+std::string cohortctl_binary() {
+  return required_env("COHORTCTL", "the cohortctl under test");
+}
 
 std::string default_config() {
   return "ingest: {write_keys: [test-key], dedup_window: 24h, max_body_bytes: 65536}\n";

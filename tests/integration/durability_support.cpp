@@ -1,5 +1,6 @@
 #include "durability_support.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +21,26 @@ std::optional<std::int64_t> vm_rss_kib(pid_t pid) {
     return std::nullopt;
   }
   return std::nullopt;
+}
+
+peak_rss_watch::peak_rss_watch(pid_t pid, std::chrono::milliseconds period)
+    : peak_kib_(vm_rss_kib(pid).value_or(0)) {
+  sampler_ = std::thread([this, pid, period] {
+    while (watching_.load()) {
+      if (auto rss = vm_rss_kib(pid))
+        peak_kib_ = std::max(peak_kib_, *rss);
+      std::this_thread::sleep_for(period);  // the sampling period, not a synchronisation
+    }
+  });
+}
+
+peak_rss_watch::~peak_rss_watch() { stop(); }
+
+std::int64_t peak_rss_watch::stop() {
+  watching_ = false;
+  if (sampler_.joinable())
+    sampler_.join();
+  return peak_kib_;
 }
 
 std::optional<node_counters> read_node_counters(http_client& client, std::string* error) {

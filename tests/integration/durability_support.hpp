@@ -6,12 +6,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "http_client.hpp"
@@ -35,6 +37,24 @@ constexpr bool under_asan = false;
 
 /// VmRSS of `pid` in KiB from /proc/PID/status; nullopt when the process is gone.
 std::optional<std::int64_t> vm_rss_kib(pid_t pid);
+
+/// Samples a process's VmRSS every `period` from construction until stop(), keeping the
+/// peak: what a memory bound under load is checked against.
+class peak_rss_watch {
+public:
+  explicit peak_rss_watch(pid_t pid, std::chrono::milliseconds period = std::chrono::milliseconds(100));
+  ~peak_rss_watch();
+  peak_rss_watch(const peak_rss_watch&) = delete;
+  peak_rss_watch& operator=(const peak_rss_watch&) = delete;
+
+  /// Stops sampling (idempotent) and returns the peak in KiB.
+  std::int64_t stop();
+
+private:
+  std::atomic<bool> watching_{true};
+  std::int64_t peak_kib_ = 0;
+  std::thread sampler_;
+};
 
 /// The counters of GET /admin/api/nodes (nodes[0]).
 struct node_counters {

@@ -146,19 +146,10 @@ BOOST_AUTO_TEST_CASE(twice_the_capacity_gets_429_or_503_and_every_ack_is_applied
   const double rate_limit = 0.5 * capacity;
   server_fixture f(config(rate_limit));
   const pid_t pid = f.server.pid();
-  std::atomic<bool> loading{true};
-  std::int64_t peak_rss = vm_rss_kib(pid).value_or(0);
-  std::thread watcher([&] {
-    while (loading.load()) {
-      if (auto rss = vm_rss_kib(pid))
-        peak_rss = std::max(peak_rss, *rss);
-      std::this_thread::sleep_for(milliseconds(50));  // sampling period
-    }
-  });
+  peak_rss_watch rss_watch(pid, milliseconds(50));
   const auto run = unique_id("ov");
   auto load = run_load(f.server.port(), run, overload_connections, overload_duration);
-  loading = false;
-  watcher.join();
+  const std::int64_t peak_rss = rss_watch.stop();
 
   const double offered = per_second(load.requests * events_per_batch, overload_duration);
   const std::int64_t acked_events = load.acked * events_per_batch;

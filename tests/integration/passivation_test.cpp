@@ -366,15 +366,7 @@ BOOST_AUTO_TEST_CASE(two_hundred_thousand_users_fit_because_idle_ones_passivate)
   const std::string run = unique_id("mass");
   auto user = [&](int i) { return run + "-u" + std::to_string(i); };
 
-  std::atomic<bool> watching{true};
-  std::int64_t peak_rss = vm_rss_kib(pid).value_or(0);
-  std::thread watcher([&] {
-    while (watching.load()) {
-      if (auto rss = vm_rss_kib(pid))
-        peak_rss = std::max(peak_rss, *rss);
-      std::this_thread::sleep_for(milliseconds(100));  // sampling period
-    }
-  });
+  peak_rss_watch rss_watch(pid);
 
   const auto started = clock::now();
   double sending_s = 0;
@@ -415,8 +407,7 @@ BOOST_AUTO_TEST_CASE(two_hundred_thousand_users_fit_because_idle_ones_passivate)
     progression << " " << vm_rss_kib(pid).value_or(-1) / 1024;
   }
   const double total_s = std::chrono::duration<double>(clock::now() - started).count();
-  watching = false;
-  watcher.join();
+  const std::int64_t peak_rss = rss_watch.stop();
   BOOST_TEST(c.spawned == users_n);
   BOOST_TEST(c.live == 0);
   const auto rss_after = vm_rss_kib(pid).value_or(-1);
@@ -471,15 +462,7 @@ BOOST_AUTO_TEST_CASE(a_burst_of_new_users_is_held_to_max_live) {
   const pid_t pid = f.server.pid();
   const std::string run = unique_id("burst");
   auto user = [&](int i) { return run + "-u" + std::to_string(i); };
-  std::atomic<bool> watching{true};
-  std::int64_t peak_rss = vm_rss_kib(pid).value_or(0);
-  std::thread watcher([&] {
-    while (watching.load()) {
-      if (auto rss = vm_rss_kib(pid))
-        peak_rss = std::max(peak_rss, *rss);
-      std::this_thread::sleep_for(milliseconds(100));  // sampling period
-    }
-  });
+  peak_rss_watch rss_watch(pid);
   std::atomic<int> next_batch{0};
   std::vector<std::vector<std::string>> failures(senders);
   std::vector<std::thread> threads;
@@ -511,8 +494,7 @@ BOOST_AUTO_TEST_CASE(a_burst_of_new_users_is_held_to_max_live) {
     c = counters_of(f.client);
     return c.spawned == users_n && c.live <= max_live;
   }, seconds(60)), "spawned " << c.spawned << ", live " << c.live << " (max_live " << max_live << ")");
-  watching = false;
-  watcher.join();
+  const std::int64_t peak_rss = rss_watch.stop();
   BOOST_TEST(c.passivated >= users_n - max_live);
   BOOST_TEST(c.evicted >= users_n - max_live);
   BOOST_TEST_MESSAGE("burst: " << users_n << " new users, max_live " << max_live << ": live "

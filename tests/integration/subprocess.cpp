@@ -176,4 +176,12 @@ bool path_exists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
+std::string required_env(const char* name, const char* what) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0')
+    throw std::runtime_error(std::string("environment variable ") + name + " must name " + what
+                             + " (ctest sets it)");
+  return v;
+}
+
 } // namespace cohort::it

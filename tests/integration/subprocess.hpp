@@ -54,4 +54,8 @@ private:
 
 bool path_exists(const std::string& path);
 
+/// The value of environment variable `name`, which ctest sets to `what` (a binary under
+/// test, the source tree); throws std::runtime_error saying so when it is unset or empty.
+std::string required_env(const char* name, const char* what);
+
 } // namespace cohort::it

@@ -27,13 +27,7 @@ std::string tail(const std::string& s, std::size_t n) {
 
 } // namespace
 
-std::string source_dir() {
-  const char* dir = std::getenv("COHORT_SOURCE_DIR");
-  if (dir == nullptr || *dir == '\0')
-    throw std::runtime_error("environment variable COHORT_SOURCE_DIR must name the source tree "
-                             "(ctest sets it)");
-  return dir;
-}
+std::string source_dir() { return required_env("COHORT_SOURCE_DIR", "the source tree"); }
 
 bool current_test_failed() {
   using namespace boost::unit_test;
