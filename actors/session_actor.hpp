@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/change_outbox.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/journal.hpp"
 #include "actors/profile_state.hpp"
@@ -30,6 +31,8 @@ struct session_env {
   /// A cluster's: receives (forward_atom, receiver, event_batch) for events of a profile a
   /// merge moved into `receiver` (a forward_stub() is stored under it). Null on one node.
   caf::actor forwarder;
+  /// Webhook queues; null when no destination is configured.
+  std::shared_ptr<change_outbox> outbox;
 };
 
 /// The actor state wrapper: CAF default-constructs it, the behavior fills it.

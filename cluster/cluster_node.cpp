@@ -106,7 +106,8 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
                           p.cache,
                           std::make_shared<actors::flow_control>(
                             static_cast<std::int64_t>(p.cfg.ingest.max_in_flight)),
-                          caf::duration{p.cfg.sessions.passivate_after}, p.dedup_hits, nullptr};
+                          caf::duration{p.cfg.sessions.passivate_after}, p.dedup_hits, nullptr,
+                          nullptr};
   auto owner = partition_owner::start(owner_context{sys, m.options, m.node_id, m.producer,
                                                     p.cache, env,
                                                     p.cfg.ingest.checkpoint_interval});

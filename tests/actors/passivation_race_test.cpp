@@ -36,6 +36,7 @@ struct directory_fixture : test::actor_fixture {
                             flow,
                             caf::duration{std::chrono::minutes(10)},
                             nullptr,
+                            nullptr,
                             nullptr};
     directory = sys.spawn(actors::directory_actor, env);
   }
