@@ -66,7 +66,7 @@ struct services {
   std::string listen;  ///< The address actually bound (port resolved).
   std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
   /// More /metrics families from parts outside api/ (webhooks).
-  std::vector<std::function<void(prometheus_writer&)>> metric_writers;
+  std::vector<std::function<void(prometheus_writer&)>> metric_writers{};
 };
 
 
