@@ -215,26 +215,33 @@ async function ingestRun(hooks, hook, users) {
 }
 
 test('a destination that never answers slows neither ingest nor the other destination', async () => {
-  const users = (tag) => Array.from({ length: 2000 }, (_, i) => `perf-${tag}-${i}-${process.pid}`);
-  const good1 = receiver();
-  await good1.start();
-  const alone = await ingestRun([{ port: good1.port }], good1, users('a'));
-  await good1.stop();
-  const good2 = receiver();
-  await good2.start();
+  const users = (tag) => Array.from({ length: 3000 }, (_, i) => `perf-${tag}-${i}-${process.pid}`);
   const hole = await blackHole();
+  // Alternating runs, best of two each: one short run on a shared 2-core machine is noise.
+  const runs = { alone: [], beside: [] };
   try {
-    const beside = await ingestRun([{ port: good2.port }, { port: hole.port, extra: 'timeout: 30s' }], good2, users('b'));
-    console.log(`ingest alone ${alone.eventsPerS.toFixed(0)} events/s, beside a dead destination ${beside.eventsPerS.toFixed(0)} events/s; ` +
-      `good destination complete after ${alone.deliveredMs} ms vs ${beside.deliveredMs} ms ` +
-      `(${alone.deliveriesPerS.toFixed(0)} vs ${beside.deliveriesPerS.toFixed(0)} deliveries/s)`);
-    assert.deepEqual(good2.badSignatures, []);
-    // Relative bounds, loose enough for a shared 2-core machine: a dead destination that
-    // blocked anything would make these several times slower, not a few percent.
-    assert.ok(beside.eventsPerS >= 0.5 * alone.eventsPerS, 'ingest slowed by the dead destination');
-    assert.ok(beside.deliveredMs <= 2 * alone.deliveredMs + 2000, 'the good destination slowed by the dead one');
+    for (let round = 0; round < 2; ++round) {
+      for (const mode of ['alone', 'beside']) {
+        const good = receiver();
+        await good.start();
+        const hooks = mode === 'alone' ? [{ port: good.port }] : [{ port: good.port }, { port: hole.port, extra: 'timeout: 30s' }];
+        runs[mode].push(await ingestRun(hooks, good, users(`${mode}${round}`)));
+        assert.deepEqual(good.badSignatures, []);
+        await good.stop();
+      }
+    }
   } finally {
     hole.close();
-    await good2.stop();
   }
+  const best = (rs) => ({ eventsPerS: Math.max(...rs.map((r) => r.eventsPerS)), deliveredMs: Math.min(...rs.map((r) => r.deliveredMs)),
+    deliveriesPerS: Math.max(...rs.map((r) => r.deliveriesPerS)) });
+  const alone = best(runs.alone);
+  const beside = best(runs.beside);
+  console.log(`ingest alone ${alone.eventsPerS.toFixed(0)} events/s, beside a dead destination ${beside.eventsPerS.toFixed(0)} events/s; ` +
+    `good destination complete after ${alone.deliveredMs} ms vs ${beside.deliveredMs} ms ` +
+    `(${alone.deliveriesPerS.toFixed(0)} vs ${beside.deliveriesPerS.toFixed(0)} deliveries/s)`);
+  // Relative bounds, loose enough for a shared 2-core machine: a dead destination that
+  // blocked anything would make these several times slower, not a few percent.
+  assert.ok(beside.eventsPerS >= 0.5 * alone.eventsPerS, 'ingest slowed by the dead destination');
+  assert.ok(beside.deliveredMs <= 2 * alone.deliveredMs + 2000, 'the good destination slowed by the dead one');
 });
