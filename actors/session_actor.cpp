@@ -24,11 +24,27 @@ std::string late_reason(const codecs::event& ev, const session_limits& limits) {
          + std::to_string(limits.allowed_lateness_ms / 1000) + "s)";
 }
 
-void publish_all(session_ptr self, std::vector<change_event>& changes) {
-  for (auto& change : changes) {
+/// Numbers the changes and queues them for webhooks: durably, before this state can be
+/// written (change_outbox.hpp).
+void number_and_queue(session_ptr self, std::vector<change_event>& changes) {
+  for (auto& change : changes)
     self->state.user->number(change);
-    self->send(self->state.env->publisher, publish_atom::value, std::move(change));
+  const auto& outbox = self->state.env->outbox;
+  if (outbox && !changes.empty()) {
+    if (auto queued = outbox->queue(changes); !queued)
+      std::cerr << "cohortd: webhook queue write for " << self->state.user->key()
+                << " failed: " << queued.error().reason << std::endl;
   }
+}
+
+void publish(session_ptr self, std::vector<change_event>& changes) {
+  for (auto& change : changes)
+    self->send(self->state.env->publisher, publish_atom::value, std::move(change));
+}
+
+void publish_all(session_ptr self, std::vector<change_event>& changes) {
+  number_and_queue(self, changes);
+  publish(self, changes);
 }
 
 void apply(session_ptr self, event_batch& batch) {
@@ -94,6 +110,8 @@ void receive(session_ptr self, const codecs::event& record, const handover_reply
       user.note_transfer(plan.id);
     changes.push_back(identity_change(user, plan, record));
   }
+  // Queued before the write below: that write makes these changes underivable by replay.
+  number_and_queue(self, changes);
   keyed_writes writes{{user.key(), user.snapshot()}};
   if (reply.retired)
     writes.emplace_back(plan.giver, std::nullopt);
@@ -102,7 +120,7 @@ void receive(session_ptr self, const codecs::event& record, const handover_reply
   if (auto written = env.store->put_snapshots(writes); !written)
     std::cerr << "cohortd: cannot write the transfer " << plan.giver << " -> " << user.key()
               << ": " << written.error().reason << std::endl;
-  publish_all(self, changes);
+  publish(self, changes);
 }
 
 /// Leaves once the directory forgets this actor: the end of a passivation, and of a

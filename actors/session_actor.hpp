@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/change_outbox.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/journal.hpp"
 #include "actors/profile_state.hpp"
@@ -33,6 +34,8 @@ struct session_env {
   /// Live sessions the shard keeps; past it the least recently used one is told to
   /// passivate at each spawn (0: no cap, only the idle sweep lets sessions go).
   std::size_t max_live = 0;
+  /// Webhook queues; null when no destination is configured.
+  std::shared_ptr<change_outbox> outbox;
 };
 
 /// The actor state wrapper: CAF default-constructs it, the behavior fills it.

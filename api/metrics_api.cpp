@@ -24,7 +24,7 @@ namespace {
 
 /// Column family names as storage/store.cpp creates them, in enum order.
 constexpr const char* family_labels[] = {"events", "snapshots", "dedup", "deadletters",
-                                         "identity", "meta"};
+                                         "identity", "meta", "webhooks"};
 static_assert(std::size(family_labels) == static_cast<std::size_t>(family::count_),
               "a column family was added: name it here too");
 
@@ -118,6 +118,8 @@ void add_metrics_api(http_router& router, services& svc, store& db) {
         write_node(w, svc, *shards);
         write_latencies(w, svc);
         write_rocksdb(w, db);
+        for (const auto& write : svc.metric_writers)
+          write(w);
         http_response res;
         res.content_type = prometheus_content_type;
         res.body = w.take();

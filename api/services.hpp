@@ -65,6 +65,8 @@ struct services {
   node_counters counters;
   std::string listen;  ///< The address actually bound (port resolved).
   std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
+  /// More /metrics families from parts outside api/ (webhooks).
+  std::vector<std::function<void(prometheus_writer&)>> metric_writers{};
 };
 
 

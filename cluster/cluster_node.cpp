@@ -111,7 +111,8 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
                           // One shard per partition, wherever it is served.
                           std::max<std::size_t>(
                             1, p.cfg.sessions.max_live
-                                 / static_cast<std::size_t>(p.cfg.cluster.kafka.partitions))};
+                                 / static_cast<std::size_t>(p.cfg.cluster.kafka.partitions)),
+                          nullptr};
   auto owner = partition_owner::start(owner_context{sys, m.options, m.node_id, m.producer,
                                                     p.cache, env,
                                                     p.cfg.ingest.checkpoint_interval});

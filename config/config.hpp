@@ -175,6 +175,24 @@ struct placement {
   variant fallback;                                         ///< The `default` entry.
 };
 
+/// One `webhooks[i]` destination (SPEC 4): changes POSTed to `url`, signed as Standard
+/// Webhooks says. `secret` is never printed (errors name the key only).
+struct webhook_config {
+  std::string url;                  ///< http://host:port/path
+  std::vector<std::string> events;  ///< segment_change | tags_change | profile_merged | profile_unmerged
+  std::string secret;               ///< whsec_<base64 of 24..64 bytes>
+  duration timeout = std::chrono::seconds(10);         ///< One attempt: connect, send, answer.
+  std::size_t max_in_flight = 8;     ///< Requests open at once (distinct profiles).
+  std::size_t max_queued = 100000;   ///< On disk; past it the oldest change is dropped.
+  std::size_t max_attempts = 0;      ///< Per change; 0 = until delivered (or dropped).
+  duration backoff_initial = std::chrono::seconds(1);  ///< First retry delay (doubles).
+  duration backoff_max = std::chrono::minutes(5);      ///< Retry delay cap (and Retry-After's).
+  std::size_t breaker_failures = 5;  ///< Consecutive failures that open the breaker.
+  duration breaker_open_for = std::chrono::seconds(30);  ///< Then one probe (half-open).
+  int line = 0;    ///< Where the entry starts in the file (cluster mode refuses it there).
+  int column = 0;
+};
+
 /// The whole configuration file, typed. Defaults are what runs with no file keys set.
 struct config {
   node_config node;
@@ -190,6 +208,7 @@ struct config {
   std::vector<rule> tags;
   std::vector<rule> segments;
   std::map<std::string, placement> placements;
+  std::vector<webhook_config> webhooks;
   std::string source_path;  ///< The file this was loaded from ("" for defaults).
 };
 

@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/values.hpp"
+#include "config/webhook_reader.hpp"
 #include "config/yaml_json.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -86,10 +87,7 @@ public:
         {"tags", [&](const field& v) { read_rules(v, "tag", cfg.tags); }},
         {"segments", [&](const field& v) { read_rules(v, "segment", cfg.segments); }},
         {"content", [&](const field& v) { content = v; }},
-        {"webhooks", [&](const field& v) {
-           r_.fail(v, "not supported yet: this build has no webhook sender, so no POST would "
-                      "ever be made; remove the key (changes are pushed on /v1/stream)");
-         }},
+        {"webhooks", [&](const field& v) { read_webhooks(r_, v, cfg.webhooks); }},
         {"kafka", [&](const field& v) {
            r_.fail(v, "not supported yet: this build has no Kafka sources or sinks, so nothing "
                       "would be consumed or produced; remove the key (a cluster on Kafka is "

@@ -17,6 +17,8 @@
 #include "actors/transfer.hpp"
 #include "cluster/cluster_api.hpp"
 #include "cluster/cluster_node.hpp"
+#include "connectors/webhook_outbox.hpp"
+#include "connectors/webhooks_api.hpp"
 #include "actors/publisher_actor.hpp"
 #include "codecs/native_decoder.hpp"
 #include "codecs/time.hpp"
@@ -115,6 +117,7 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> system;
   std::vector<caf::actor> actors;  // top-level actors, stopped in stop()
   std::unique_ptr<cluster::cluster_node> cluster;  ///< Cluster mode only.
+  std::shared_ptr<connectors::webhook_outbox> webhooks;  ///< Null without destinations.
   std::unique_ptr<services> svc;
   http_router router;
   std::unique_ptr<http_server> server;
@@ -125,6 +128,18 @@ struct node::impl {
                          retention{dl.max_age.count(), dl.max_bytes}, dl.prune_interval);
   }
 
+  /// The webhook queues and senders; sending starts after the recovery replay.
+  result<bool> start_webhooks() {
+    if (cfg.webhooks.empty())
+      return true;
+    auto outbox = connectors::webhook_outbox::start(*system, *db, cfg.ingest.durability == "fsync",
+                                                    cfg.webhooks);
+    if (!outbox)
+      return outbox.error();
+    webhooks = std::move(*outbox);
+    return true;
+  }
+
   void spawn_actors() {
     auto publisher = system->spawn(actors::publisher_actor, actors::publisher_limits{});
     auto sink = spawn_dead_letter_sink();
@@ -133,7 +148,8 @@ struct node::impl {
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
     actors::session_env env{session_limits_of(cfg), model, publisher, sink, journal, flow,
                             caf::duration{cfg.sessions.passivate_after}, dedup_hits, nullptr,
-                            std::max<std::size_t>(1, cfg.sessions.max_live / worker_count())};
+                            std::max<std::size_t>(1, cfg.sessions.max_live / worker_count()),
+                            webhooks};
     std::vector<caf::actor> shards;
     for (unsigned i = 0; i < worker_count(); ++i)
       shards.push_back(system->spawn(actors::directory_actor, env));
@@ -243,9 +259,17 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
     if (auto joined = m.join_cluster(); !joined)
       return joined.error();
   } else {
+    if (auto started = m.start_webhooks(); !started)
+      return started.error();
     m.spawn_actors();
     if (auto replayed = m.replay(); !replayed)
       return replayed.error();
+    if (m.webhooks) {
+      m.webhooks->deliver();
+      m.svc->metric_writers.push_back([outbox = m.webhooks](prometheus_writer& w) {
+        connectors::write_webhook_metrics(w, *outbox);
+      });
+    }
   }
   m.svc->ready = true;
   add_ingest_api(m.router, *m.svc);
@@ -253,6 +277,7 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   add_decision_api(m.router, *m.svc);
   add_admin_api(m.router, *m.svc);
   add_identity_api(m.router, *m.svc);
+  connectors::add_webhooks_api(m.router, m.cfg.admin.token, m.webhooks);
   add_console_api(m.router, *m.svc, *m.db, console_assets());
   if (clustered)
     cluster::add_cluster_api(m.router, *m.svc, m.cluster->members(), m.cfg.cluster.kafka.partitions);
@@ -312,10 +337,13 @@ void node::stop() {
   for (const auto& a : m.actors)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   m.actors.clear();
+  if (m.webhooks)
+    m.webhooks->stop();
   m.server.reset();
   m.svc.reset();
   m.cluster.reset();
   m.system.reset();
+  m.webhooks.reset();
   m.letters.reset();
   m.db.reset();
 }

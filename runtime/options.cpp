@@ -109,6 +109,12 @@ result<bool> apply_options(const options& opts, config::config& cfg) {
     return failure{2, "cluster.kafka.bootstrap (or --kafka) is set but cluster.listen is empty: "
                       "a cluster node needs an address for node-to-node requests "
                       "(cluster.listen or --cluster-listen)"};
+  if (cfg.cluster.enabled() && !cfg.webhooks.empty())
+    return failure{2, "config error: " + cfg.source_path + ":" +
+                        std::to_string(cfg.webhooks.front().line) + ":" +
+                        std::to_string(cfg.webhooks.front().column) +
+                        ": webhooks: not delivered in cluster mode yet (a single node only); "
+                        "remove the key or run without cluster.kafka.bootstrap / --kafka"};
   return true;
 }
 

@@ -42,3 +42,5 @@ fi
 # SDKs (tests/integration/browser; it drives Debian's chromium, no browser is downloaded).
 scripts/npm-deps.sh tests/integration/sdk
 scripts/npm-deps.sh tests/integration/browser
+# The webhook receiver verifies signatures with the standardwebhooks library.
+scripts/npm-deps.sh tests/integration/webhooks

@@ -25,6 +25,7 @@ enum class family : std::size_t {
   deadletters,  ///< Rejected and late messages with their reasons.
   identity,     ///< Identity graph.
   meta,         ///< Format marker, checkpoints.
+  webhooks,     ///< Webhook delivery queues (connectors/webhook_queue.hpp).
   count_
 };
 

@@ -30,7 +30,8 @@ struct capped_directory : test::actor_fixture {
                             caf::infinite,  // no idle sweep: only the cap lets sessions go
                             nullptr,
                             nullptr,
-                            cap};
+                            cap,
+                            nullptr};
     directory = sys.spawn(actors::directory_actor, env);
   }
 

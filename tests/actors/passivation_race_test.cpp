@@ -30,6 +30,8 @@ struct directory_fixture : test::actor_fixture {
                             flow,
                             caf::duration{std::chrono::minutes(10)},
                             nullptr,
+                            nullptr,
+                            0,
                             nullptr};
     directory = sys.spawn(actors::directory_actor, env);
   }

@@ -28,6 +28,8 @@ struct ingest_fixture : test::actor_fixture {
                             flow,
                             passivate_after,
                             nullptr,
+                            nullptr,
+                            0,
                             nullptr};
     std::vector<caf::actor> shards;
     for (int i = 0; i < 3; ++i)
@@ -538,7 +540,7 @@ BOOST_FIXTURE_TEST_CASE(events_of_a_profile_moved_by_a_merge_go_to_the_forwarder
   actors::session_env env{actors::session_limits{},
                           std::make_shared<actors::model_holder>(test::spec_model()),
                           sys.spawn(actors::publisher_actor, actors::publisher_limits{}),
-                          self, store, flow, caf::infinite, nullptr, self};
+                          self, store, flow, caf::infinite, nullptr, self, 0, nullptr};
   auto shard = sys.spawn(actors::directory_actor, env);
   flow->try_admit(2);
   self->send(shard, actors::route_atom::value, std::string("A"),

@@ -313,16 +313,79 @@ BOOST_AUTO_TEST_CASE(rule_when_positions) {
   BOOST_TEST(s[3].column == 7);
 }
 
-// Sections with nothing behind them yet are refused where they stand, whatever they hold
-// (even empty), instead of being accepted and then doing nothing.
-BOOST_AUTO_TEST_CASE(webhooks_are_refused) {
-  for (const std::string& value :
-       {std::string("[]"), std::string(""),
-        std::string("[{url: \"http://127.0.0.1:9000/hook\", events: [segment_change]}]")}) {
-    const load_result r = load("node: {id: n}\nwebhooks: " + value + "\n");
-    expect_error(r, "webhooks", 2, 1, "not supported yet: this build has no webhook sender");
-    BOOST_TEST(r.errors.size() == 1u, test::dump(r));
-  }
+BOOST_AUTO_TEST_CASE(webhooks_are_read) {
+  const load_result r = load(
+      "node: {id: n}\n"
+      "webhooks:\n"
+      "  - url: \"http://127.0.0.1:9000/hook\"\n"
+      "    events: [segment_change, profile_merged]\n"
+      "    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+      "    timeout: 2s\n"
+      "    max_in_flight: 3\n"
+      "    max_queued: 50\n"
+      "    max_attempts: 0\n"
+      "    backoff_initial: 100ms\n"
+      "    backoff_max: 10s\n"
+      "    breaker_failures: 4\n"
+      "    breaker_open_for: 5s\n"
+      "  - {url: \"http://h:1\", events: [tags_change], secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\n");
+  BOOST_TEST_REQUIRE(r.ok(), test::dump(r));
+  BOOST_TEST_REQUIRE(r.cfg.webhooks.size() == 2u);
+  const auto& w = r.cfg.webhooks[0];
+  BOOST_TEST(w.url == "http://127.0.0.1:9000/hook");
+  BOOST_TEST(w.events.size() == 2u);
+  BOOST_TEST(w.timeout.count() == 2000);
+  BOOST_TEST(w.max_in_flight == 3u);
+  BOOST_TEST(w.max_queued == 50u);
+  BOOST_TEST(w.max_attempts == 0u);
+  BOOST_TEST(w.backoff_initial.count() == 100);
+  BOOST_TEST(w.backoff_max.count() == 10000);
+  BOOST_TEST(w.breaker_failures == 4u);
+  BOOST_TEST(w.breaker_open_for.count() == 5000);
+  BOOST_TEST(w.line == 3);
+  BOOST_TEST(r.cfg.webhooks[1].max_queued == 100000u);  // defaults
+  BOOST_TEST(load("webhooks: []\n").ok());
+}
+
+// Every mistake in a destination is reported at its key and line; a secret is never
+// quoted back.
+BOOST_AUTO_TEST_CASE(webhook_errors_are_located) {
+  const std::string ok_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  auto one = [&](const std::string& fields) {
+    return load("webhooks:\n  - {" + fields + "}\n");
+  };
+  expect_error(one("url: \"ftp://h:1\", events: [segment_change], secret: " + ok_secret),
+               "webhooks[0].url", 2, 11, "http://host:port/path");
+  expect_error(one("url: \"https://h:1/x\", events: [segment_change], secret: " + ok_secret),
+               "webhooks[0].url", 2, 11, "https:// is not supported");
+  expect_error(one("url: \"http://h/x\", events: [segment_change], secret: " + ok_secret),
+               "webhooks[0].url", 2, 11, "with a port");
+  expect_error(one("url: \"http://h:1\", events: [segment_chnge], secret: " + ok_secret),
+               "webhooks[0].events", 2, 25, "unknown event 'segment_chnge'");
+  expect_error(one("url: \"http://h:1\", events: [], secret: " + ok_secret),
+               "webhooks[0].events", 2, 25, "at least one");
+  const load_result bad_secret =
+      one("url: \"http://h:1\", events: [tags_change], secret: hunter2hunter2");
+  expect_error(bad_secret, "webhooks[0].secret", 2, 56, "starting with whsec_");
+  BOOST_TEST(test::dump(bad_secret).find("hunter2") == std::string::npos);
+  const load_result short_secret =
+      one("url: \"http://h:1\", events: [tags_change], secret: whsec_c2hvcnQ=");
+  expect_error(short_secret, "webhooks[0].secret", 2, 56, "24 to 64 bytes");
+  BOOST_TEST(test::dump(short_secret).find("c2hvcnQ") == std::string::npos);
+  expect_error(one("url: \"http://h:1\", events: [tags_change]"), "webhooks[0].secret", 2, 5,
+               "missing required key 'secret'");
+  expect_error(one("url: \"http://h:1\", events: [tags_change], secret: " + ok_secret +
+                   ", max_in_flight: 0"),
+               "webhooks[0].max_in_flight", 2, 111, "between 1 and 1024");
+  expect_error(one("url: \"http://h:1\", events: [tags_change], secret: " + ok_secret +
+                   ", retries: 3"),
+               "webhooks[0].retries", 2, 96, "unknown key 'retries'");
+  expect_error(load("webhooks: {url: \"http://h:1\"}\n"), "webhooks", 1, 1, "expected a list");
+  const load_result twice = load(
+      "webhooks:\n"
+      "  - {url: \"http://h:1\", events: [tags_change], secret: " + ok_secret + "}\n"
+      "  - {url: \"http://h:1\", events: [tags_change], secret: " + ok_secret + "}\n");
+  expect_error(twice, "webhooks[1].url", 3, 6, "listed twice");
 }
 
 BOOST_AUTO_TEST_CASE(top_level_kafka_is_refused) {

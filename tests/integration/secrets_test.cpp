@@ -14,17 +14,21 @@ namespace {
 
 const std::string write_key = "wk-Zq8SECRETkey41";
 const std::string admin_token = "adm-Xv3SECRETtoken77";
+// A webhook signing key (base64 of 30 bytes); its destination refuses connections.
+const std::string webhook_key = "U0VDUkVUd2ViaG9va1NpZ25pbmdLZXkxMjM0NTY3OA==";
 
 std::string secrets_config(const std::string& cert, const std::string& key) {
   return "admin: {token: " + admin_token + "}\n"
          "ingest: {write_keys: [" + write_key + "], dedup_window: 24h}\n"
          "http: {tls: {cert_file: " + quote(cert) + ", key_file: " + quote(key) + "}}\n"
-         "segments: [{name: Everyone, when: 'true'}]\n";
+         "segments: [{name: Everyone, when: 'true'}]\n"
+         "webhooks: [{url: \"http://127.0.0.1:9/hook\", events: [segment_change], "
+         "secret: whsec_" + webhook_key + "}]\n";
 }
 
 /// The secrets as they could leak: verbatim, and the private key's PEM body lines.
 std::vector<std::string> secrets_of(const std::string& key_pem) {
-  std::vector<std::string> out = {write_key, admin_token};
+  std::vector<std::string> out = {write_key, admin_token, webhook_key};
   std::istringstream in(key_pem);
   for (std::string line; std::getline(in, line);)
     if (line.size() >= 40 && line.find("-----") == std::string::npos)
@@ -97,7 +101,7 @@ BOOST_AUTO_TEST_CASE(no_secret_in_output_admin_api_metrics_or_console) {
       eventually([&] { return call("GET", "/v1/profiles/" + user, "", {}).status == 200; }));
   const char* admin_gets[] = {"/admin/api/nodes", "/admin/api/deadletters", "/admin/api/stats",
                               "/admin/api/rules", "/admin/api/actors", "/admin/api/segments",
-                              "/admin/api/session", "/metrics", "/healthz", "/readyz",
+                              "/admin/api/session", "/admin/api/webhooks", "/metrics", "/healthz", "/readyz",
                               "/console", "/v1/profiles/"};
   for (const char* target : admin_gets) {
     std::string t = target;

@@ -136,7 +136,6 @@ BOOST_AUTO_TEST_CASE(inert_keys_are_refused_with_key_and_line) {
   const std::string at_line =
       ":" + std::to_string(std::count(base.begin(), base.end(), '\n') + 1) + ":";
   const std::vector<std::pair<std::string, std::string>> inert = {
-      {"webhooks", "webhooks: [{url: \"http://127.0.0.1:9000/hook\", events: [segment_change]}]\n"},
       {"kafka", "kafka: {sources: [{bootstrap: \"127.0.0.1:9092\", topics: [clicks]}]}\n"},
   };
   for (const auto& [key, yaml] : inert) {
@@ -146,6 +145,23 @@ BOOST_AUTO_TEST_CASE(inert_keys_are_refused_with_key_and_line) {
     BOOST_TEST(r.err.find(at_line + "1: " + key + ": not supported yet") != std::string::npos,
                key << " not refused at" << at_line << ": " << r.err);
   }
+}
+
+// Webhooks are delivered by a single node only: a cluster node refuses them at their
+// line instead of accepting them and sending nothing.
+BOOST_AUTO_TEST_CASE(webhooks_in_cluster_mode_are_refused_with_their_line) {
+  const std::string base = default_config();
+  const auto line = std::count(base.begin(), base.end(), '\n') + 2;
+  failed_start f;
+  auto r = f.run(base +
+                 "cluster: {listen: \"127.0.0.1:0\"}\n"
+                 "webhooks: [{url: \"http://127.0.0.1:9000/hook\", events: [segment_change], "
+                 "secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}]\n",
+                 {"--kafka", "127.0.0.1:9"});
+  check_exit_2(r, f, "webhooks in cluster mode");
+  BOOST_TEST(r.err.find(":" + std::to_string(line) + ":") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("webhooks: not delivered in cluster mode") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("MfKQ9r8") == std::string::npos, r.err);
 }
 
 // thompson is accepted (its draw is a fair split) but cannot learn without outcomes: every
