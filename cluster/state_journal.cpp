@@ -5,7 +5,7 @@
 namespace cohort::cluster {
 
 state_journal::state_journal(std::shared_ptr<actors::journal> local,
-                             std::shared_ptr<kafka_producer> producer, std::string state_topic,
+                             std::shared_ptr<kafka::kafka_producer> producer, std::string state_topic,
                              std::int32_t partition, std::uint64_t epoch,
                              std::chrono::milliseconds wait)
   : local_(std::move(local)), producer_(std::move(producer)), topic_(std::move(state_topic)),
@@ -19,7 +19,7 @@ result<bool> state_journal::append(actors::event_batch&, const actors::keyed_wri
 
 void state_journal::produce_tracked(std::string topic, std::int32_t partition, std::string key,
                                     std::string value,
-                                    kafka_producer::delivery_callback delivered) {
+                                    kafka::kafka_producer::delivery_callback delivered) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     ++in_flight_;

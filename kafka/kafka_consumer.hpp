@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/kafka_handles.hpp"
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_handles.hpp"
+#include "kafka/kafka_options.hpp"
 #include "codecs/result.hpp"
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 struct topic_partition {
   std::string topic;
@@ -203,4 +203,4 @@ private:
   std::vector<std::string> rebalance_errors_;  ///< returned by the next poll()s
 };
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

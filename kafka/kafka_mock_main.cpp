@@ -26,12 +26,12 @@
 #include <thread>
 #include <vector>
 
-#include "cluster/mock_cluster.hpp"
+#include "kafka/mock_cluster.hpp"
 
 namespace {
 
 using namespace cohort;
-using namespace cohort::cluster;
+using namespace cohort::kafka;
 
 constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;

@@ -1,10 +1,10 @@
-#include "cluster/kafka_consumer.hpp"
+#include "kafka/kafka_consumer.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <thread>
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 namespace {
 
@@ -449,4 +449,4 @@ void kafka_consumer::revoked(rd_kafka_topic_partition_list_t* partitions, bool c
   }
 }
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka
