@@ -109,6 +109,15 @@ result<bool> apply_options(const options& opts, config::config& cfg) {
     return failure{2, "cluster.kafka.bootstrap (or --kafka) is set but cluster.listen is empty: "
                       "a cluster node needs an address for node-to-node requests "
                       "(cluster.listen or --cluster-listen)"};
+  // Kafka sources and sinks run on a single node only: a cluster refuses them rather
+  // than starting without them.
+  if (cfg.cluster.enabled() && !cfg.kafka.empty())
+    return failure{2, "config error: "
+                        + config::config_error{"kafka", cfg.kafka.line, 1,
+                                               "Kafka sources and sinks are not supported in "
+                                               "cluster mode yet (single node only); remove "
+                                               "the section or run a single node"}
+                            .to_string(opts.config_path)};
   return true;
 }
 
