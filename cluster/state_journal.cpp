@@ -12,7 +12,8 @@ state_journal::state_journal(std::shared_ptr<actors::journal> local,
     partition_(partition), epoch_(epoch), wait_(wait) {
 }
 
-result<bool> state_journal::append(actors::event_batch&, const actors::keyed_writes&) {
+result<bool> state_journal::append(actors::event_batch&, const actors::keyed_writes&,
+                                   const actors::keyed_writes&) {
   return failure{500, "a cluster partition's log is its Kafka partition: nothing is appended "
                       "by its owner"};
 }

@@ -31,7 +31,8 @@ public:
                 std::chrono::milliseconds wait);
 
   /// Fails: a cluster's events are appended by the front, to Kafka.
-  result<bool> append(actors::event_batch& events, const actors::keyed_writes& identity) override;
+  result<bool> append(actors::event_batch& events, const actors::keyed_writes& identity,
+                      const actors::keyed_writes& positions) override;
   result<bool> put_snapshot(const std::string& key, const std::string& bytes) override;
   result<bool> put_snapshots(const actors::keyed_writes& snapshots) override;
   /// Empty: a node's identity replica reads the identity log.
