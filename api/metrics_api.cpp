@@ -122,6 +122,8 @@ void add_metrics_api(http_router& router, services& svc, store& db) {
         write_node(w, svc, *shards);
         write_latencies(w, svc);
         write_rocksdb(w, db);
+        if (svc.kafka_metrics)
+          svc.kafka_metrics(w);
         http_response res;
         res.content_type = prometheus_content_type;
         res.body = w.take();

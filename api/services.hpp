@@ -65,6 +65,10 @@ struct services {
   node_counters counters;
   std::string listen;  ///< The address actually bound (port resolved).
   std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
+  /// Kafka sources and sinks (connectors/), when configured: their /metrics families and
+  /// their status document (/admin/api/kafka, the console).
+  std::function<void(prometheus_writer&)> kafka_metrics{};
+  std::function<std::string()> kafka_status{};
 };
 
 
