@@ -13,6 +13,7 @@ import actors from './pages/actors.js';
 import inspector from './pages/inspector.js';
 import deadletters from './pages/deadletters.js';
 import rules from './pages/rules.js';
+import kafka from './pages/kafka.js';
 
 const routes = [
   { pattern: /^#\/overview$/, page: overview, nav: 'overview' },
@@ -22,6 +23,7 @@ const routes = [
   { pattern: /^#\/actors\/(.+)$/, page: inspector, nav: 'actors' },
   { pattern: /^#\/deadletters$/, page: deadletters, nav: 'deadletters' },
   { pattern: /^#\/rules$/, page: rules, nav: 'rules' },
+  { pattern: /^#\/kafka$/, page: kafka, nav: 'kafka' },
 ];
 
 let cleanup = null;
