@@ -75,9 +75,10 @@ void reload(identity_graph& graph, journal& store) {
     std::cerr << "cohortd: identity graph reload failed: " << loaded.error().reason << std::endl;
 }
 
-/// Appends `logged` with the graph's new records in one atomic write.
-result<bool> append(identity_graph& graph, journal& store, event_batch& logged) {
-  auto written = store.append(logged, graph.take_writes());
+/// Appends `logged` with the graph's new records and `positions` in one atomic write.
+result<bool> append(identity_graph& graph, journal& store, event_batch& logged,
+                    const keyed_writes& positions = {}) {
+  auto written = store.append(logged, graph.take_writes(), positions);
   if (!written)
     reload(graph, store);
   return written;
@@ -91,14 +92,16 @@ void commit(ingest_ptr self, const router& route, journal& store, identity_graph
     return;
   auto events = st.group.size();
   auto logged = resolve_all(graph, st.group);
-  auto written = append(graph, store, logged);
+  auto written = append(graph, store, logged, st.positions);
+  st.positions.clear();
   if (!written) {
     flow.release(static_cast<std::int64_t>(events));
     auto err = caf::make_error(caf::sec::runtime_error, written.error().reason);
     for (auto& w : st.pending)
       w.promise.deliver(err);
   } else {
-    st.progress.last_seq = logged.back().seq;
+    if (!logged.empty())  // a source's batch may hold positions only (every record refused)
+      st.progress.last_seq = logged.back().seq;
     st.accepted += events;
     route_all(route, self, logged);
     for (auto& w : st.pending)
@@ -130,23 +133,30 @@ caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journa
   auto periodic = options.checkpoint_interval.count() > 0;
   if (periodic)
     self->delayed_send(self, options.checkpoint_interval, checkpoint_atom::value, true);
+  // Joins the waiting group; commits when nothing else is waiting or the group is large:
+  // under load many requests share one write, when idle each request is written at once.
+  // A deferred group is committed by a flush queued behind the messages waiting now.
+  auto enqueue = [=](event_batch& batch) {
+    auto& st = self->state;
+    auto rp = self->make_response_promise<std::uint64_t>();
+    st.pending.push_back({rp, batch.size()});
+    st.group.insert(st.group.end(), std::make_move_iterator(batch.begin()),
+                    std::make_move_iterator(batch.end()));
+    if (self->mailbox().empty() || st.group.size() >= options.max_group_events) {
+      commit(self, route, *store, *graph, *flow);
+    } else if (!st.flush_queued) {
+      st.flush_queued = true;
+      self->send(self, flush_atom::value);
+    }
+    return rp;
+  };
   return {
-    [=](ingest_atom, event_batch& batch) {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<std::uint64_t>();
-      st.pending.push_back({rp, batch.size()});
-      st.group.insert(st.group.end(), std::make_move_iterator(batch.begin()),
-                      std::make_move_iterator(batch.end()));
-      // Commit when nothing else is waiting or the group is large: under load many
-      // requests share one write, when idle each request is written at once. A deferred
-      // group is committed by a flush queued behind the messages waiting now.
-      if (self->mailbox().empty() || st.group.size() >= options.max_group_events) {
-        commit(self, route, *store, *graph, *flow);
-      } else if (!st.flush_queued) {
-        st.flush_queued = true;
-        self->send(self, flush_atom::value);
-      }
-      return rp;
+    [=](ingest_atom, event_batch& batch) { return enqueue(batch); },
+    [=](ingest_atom, event_batch& batch, position_writes& positions) {
+      // Later positions of a partition come later in the write batch, so they win.
+      for (auto& [key, value] : positions)
+        self->state.positions.emplace_back(std::move(key), std::move(value));
+      return enqueue(batch);
     },
     [=](flush_atom) {
       self->state.flush_queued = false;

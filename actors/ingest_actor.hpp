@@ -32,6 +32,7 @@ struct ingest_state {
   };
   std::vector<waiting> pending;
   event_batch group;                 ///< Their events, in arrival order.
+  keyed_writes positions;            ///< Source positions written with the group.
   std::uint64_t accepted = 0;
   checkpoint_progress progress;      ///< Positions appended, routed and checkpointed.
   bool flush_queued = false;         ///< A flush message is behind the waiting requests.
@@ -50,6 +51,8 @@ struct ingest_state {
 /// interval, so that events are not stalled behind it), then the log is truncated behind it.
 /// Spawn it detached: it blocks on disk writes.
 ///  - (ingest_atom, event_batch) -> uint64_t accepted, once durable
+///  - (ingest_atom, event_batch, position_writes) -> the same, with a Kafka source's
+///    positions written in the same append as the events (the batch may be empty)
 ///  - (replay_atom, event_batch) -> uint64_t routed (events already logged, at startup)
 ///  - (unmerge_atom, id) -> unmerge_reply: splits id's origin off its profile (logged)
 ///  - (checkpoint_atom) -> uint64_t: the sequence number covered (also on shutdown), as

@@ -25,11 +25,19 @@ public:
   /// (consecutive, increasing). Returns only once the write is durable as configured;
   /// on failure nothing was written and no event is stamped.
   /// `identity` (identity-graph records) is written in the same atomic write, so the graph
-  /// never disagrees with the log about which profile an event was routed to.
-  virtual result<bool> append(event_batch& events, const keyed_writes& identity) = 0;
+  /// never disagrees with the log about which profile an event was routed to; so are
+  /// `positions` (meta records: a Kafka source's next offsets), so a source never resumes
+  /// before or after what the log holds.
+  virtual result<bool> append(event_batch& events, const keyed_writes& identity,
+                              const keyed_writes& positions) = 0;
 
-  /// append() with no identity records.
-  result<bool> append(event_batch& events) { return append(events, {}); }
+  /// append() with no source positions.
+  result<bool> append(event_batch& events, const keyed_writes& identity) {
+    return append(events, identity, {});
+  }
+
+  /// append() with no identity records or source positions.
+  result<bool> append(event_batch& events) { return append(events, {}, {}); }
 
   /// Stores `bytes` as the snapshot of `key` (replacing an older one).
   virtual result<bool> put_snapshot(const std::string& key, const std::string& bytes) = 0;

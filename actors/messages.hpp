@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/atom.hpp>
@@ -46,6 +47,10 @@ struct keyed_batch {
 /// What the ingest actor sends a directory shard per group commit: every profile's
 /// events of that shard in one message, rather than one message per profile.
 using shard_batch = std::vector<keyed_batch>;
+
+/// A Kafka source's next offsets as (meta key, value): the ingest actor writes them in the
+/// same write as the events that came before them (connectors/source_positions.hpp).
+using position_writes = std::vector<std::pair<std::string, std::string>>;
 
 /// Errors that cross actor boundaries as values (category atom "cohort").
 enum class errc : std::uint8_t {

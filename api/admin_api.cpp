@@ -120,6 +120,11 @@ void add_admin_api(http_router& router, services& svc) {
   router.add("POST", "/admin/api/reload", guarded(svc, [&svc](http_request&& r, respond_fn f) {
                reload(svc, std::move(r), std::move(f));
              }));
+  // Kafka sources (per-partition lag) and sinks; empty lists when none are configured.
+  router.add("GET", "/admin/api/kafka", guarded(svc, [&svc](http_request&&, respond_fn f) {
+               f(json_response(svc.kafka_status ? svc.kafka_status()
+                                                : R"({"sources":[],"sinks":[]})"));
+             }));
 }
 
 } // namespace cohort::api

@@ -65,8 +65,11 @@ struct services {
   node_counters counters;
   std::string listen;  ///< The address actually bound (port resolved).
   std::atomic<bool> ready{false};  ///< Recovery replay done (/readyz).
-  /// More /metrics families from parts outside api/ (webhooks).
+  /// More /metrics families from parts outside api/ (webhooks, Kafka connectors).
   std::vector<std::function<void(prometheus_writer&)>> metric_writers{};
+  /// Kafka sources and sinks (connectors/), when configured: their status document
+  /// (/admin/api/kafka, the console).
+  std::function<std::string()> kafka_status{};
 };
 
 

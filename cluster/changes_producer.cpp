@@ -11,8 +11,8 @@
 namespace cohort::cluster {
 
 caf::behavior changes_producer(caf::event_based_actor* self,
-                               std::shared_ptr<kafka_producer> producer, kafka_options options) {
-  auto topic = topic_name(options, topics::changes);
+                               std::shared_ptr<kafka::kafka_producer> producer, kafka::kafka_options options) {
+  auto topic = kafka::topic_name(options, kafka::topics::changes);
   return {
     [=](actors::publish_atom, const actors::change_event& change) {
       // A change not delivered is not pushed anywhere; the profile keeps its state and

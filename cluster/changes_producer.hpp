@@ -5,8 +5,8 @@
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
 
 namespace cohort::cluster {
 
@@ -14,7 +14,7 @@ namespace cohort::cluster {
 /// <prefix>.changes keyed by its profile, so that every node's follower pushes it to its
 /// own WebSocket subscribers, in each profile's order (docs/cluster.md, section 5).
 ///  - (publish_atom, change_event) -> void
-caf::behavior changes_producer(caf::event_based_actor* self, std::shared_ptr<kafka_producer> producer,
-                               kafka_options options);
+caf::behavior changes_producer(caf::event_based_actor* self, std::shared_ptr<kafka::kafka_producer> producer,
+                               kafka::kafka_options options);
 
 } // namespace cohort::cluster

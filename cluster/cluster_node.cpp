@@ -15,7 +15,7 @@
 #include "cluster/follower.hpp"
 #include "cluster/gateway.hpp"
 #include "cluster/heartbeat.hpp"
-#include "cluster/kafka_admin.hpp"
+#include "kafka/kafka_admin.hpp"
 #include "cluster/partition_owner.hpp"
 #include "cluster/sequencer_actor.hpp"
 #include "cluster/sequencer_election.hpp"
@@ -28,8 +28,8 @@ namespace {
 constexpr auto setup_timeout = std::chrono::seconds(15);
 constexpr auto heartbeat_period = std::chrono::seconds(1);
 
-kafka_options options_of(const config::config& cfg) {
-  kafka_options o;
+kafka::kafka_options options_of(const config::config& cfg) {
+  kafka::kafka_options o;
   const auto& k = cfg.cluster.kafka;
   o.bootstrap = k.bootstrap;
   o.topic_prefix = k.topic_prefix;
@@ -53,11 +53,11 @@ std::string random_boot_id() {
 } // namespace
 
 struct cluster_node::impl {
-  kafka_options options;
+  kafka::kafka_options options;
   std::string node_id;
   std::string boot_id = random_boot_id();
   std::string address;
-  std::shared_ptr<kafka_producer> producer;
+  std::shared_ptr<kafka::kafka_producer> producer;
   std::shared_ptr<members_view> members;
   std::unique_ptr<follower> follow;
   std::unique_ptr<sequencer_election> election;
@@ -78,12 +78,12 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
   auto& m = *node->impl_;
   m.options = options_of(p.cfg);
   m.node_id = p.cfg.node.id;
-  auto ready = p.cfg.cluster.kafka.create_topics ? ensure_topics(m.options, setup_timeout)
-                                                 : topics_exist(m.options, setup_timeout);
+  auto ready = p.cfg.cluster.kafka.create_topics ? kafka::ensure_topics(m.options, setup_timeout)
+                                                 : kafka::topics_exist(m.options, setup_timeout);
   if (!ready)
     return failure{1, "cluster topics of prefix '" + m.options.topic_prefix
                         + "' not usable: " + ready.error().reason};
-  auto producer = kafka_producer::create(m.options, m.node_id + ".producer");
+  auto producer = kafka::kafka_producer::create(m.options, m.node_id + ".producer");
   if (!producer)
     return producer.error();
   m.producer = std::move(*producer);

@@ -31,7 +31,7 @@ std::size_t stamp_local(const actors::identity_graph& graph, actors::event_batch
 /// Produces every event of `part`; the request `id` goes on when all are held.
 void produce_all(front_ptr self, const front_context& ctx, std::uint64_t id,
                  actors::event_batch part) {
-  auto topic = topic_name(ctx.options, topics::events);
+  auto topic = kafka::topic_name(ctx.options, kafka::topics::events);
   auto me = caf::actor_cast<caf::actor>(self);
   self->state.requests.at(id).outstanding = part.size();
   for (auto& ev : part) {

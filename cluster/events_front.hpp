@@ -12,8 +12,8 @@
 #include "actors/flow_control.hpp"
 #include "actors/identity_graph.hpp"
 #include "cluster/cluster_messages.hpp"
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
 #include "cluster/members_view.hpp"
 
 namespace cohort::cluster {
@@ -22,8 +22,8 @@ namespace cohort::cluster {
 struct front_context {
   std::shared_ptr<const actors::identity_graph> graph;  ///< This node's replica.
   cluster_locator_actor locator;  ///< Reaches the sequencer, wherever it runs.
-  std::shared_ptr<kafka_producer> producer;
-  kafka_options options;
+  std::shared_ptr<kafka::kafka_producer> producer;
+  kafka::kafka_options options;
   std::string node_id;
   std::string boot_id;  ///< Makes the message ids it gives unique across restarts.
   std::shared_ptr<members_view> members;

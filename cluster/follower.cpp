@@ -5,7 +5,7 @@
 #include <caf/send.hpp>
 
 #include "actors/publisher_actor.hpp"
-#include "cluster/kafka_consumer.hpp"
+#include "kafka/kafka_consumer.hpp"
 #include "cluster/log_records.hpp"
 
 namespace cohort::cluster {
@@ -29,24 +29,24 @@ void follower::stop() {
     thread_.join();
 }
 
-result<std::unique_ptr<follower>> follower::start(const kafka_options& options,
+result<std::unique_ptr<follower>> follower::start(const kafka::kafka_options& options,
                                                   const std::string& node_id, sinks out) {
   std::unique_ptr<follower> f{new follower};
   f->options_ = options;
   f->out_ = std::move(out);
-  auto consumer = kafka_consumer::create(options, node_id + ".follower", std::nullopt);
+  auto consumer = kafka::kafka_consumer::create(options, node_id + ".follower", std::nullopt);
   if (!consumer)
     return consumer.error();
   f->consumer_ = std::move(*consumer);
-  auto members = topic_name(options, topics::members);
+  auto members = kafka::topic_name(options, kafka::topics::members);
   auto marks = f->consumer_->watermarks(members, 0, setup_timeout);
   if (!marks)
     return marks.error();
-  std::vector<topic_partition_offset> from{
-    {topic_name(options, topics::identity), 0, offsets::beginning},
+  std::vector<kafka::topic_partition_offset> from{
+    {kafka::topic_name(options, kafka::topics::identity), 0, kafka::offsets::beginning},
     {members, 0, std::max(marks->first, marks->second - members_backlog)}};
   for (int p = 0; p < options.partitions; ++p)
-    from.push_back({topic_name(options, topics::changes), p, offsets::end});
+    from.push_back({kafka::topic_name(options, kafka::topics::changes), p, kafka::offsets::end});
   if (auto assigned = f->consumer_->assign(from); !assigned)
     return assigned.error();
   f->thread_ = std::thread([raw = f.get()] { raw->run(); });
@@ -54,8 +54,8 @@ result<std::unique_ptr<follower>> follower::start(const kafka_options& options,
 }
 
 void follower::run() {
-  const auto identity = topic_name(options_, topics::identity);
-  const auto members = topic_name(options_, topics::members);
+  const auto identity = kafka::topic_name(options_, kafka::topics::identity);
+  const auto members = kafka::topic_name(options_, kafka::topics::members);
   while (!stopping_) {
     auto m = consumer_->poll(poll_wait);
     if (!m || !m->is_record()) {

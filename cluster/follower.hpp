@@ -9,8 +9,8 @@
 #include <caf/actor.hpp>
 
 #include "actors/identity_graph.hpp"
-#include "cluster/kafka_consumer.hpp"
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_consumer.hpp"
+#include "kafka/kafka_options.hpp"
 #include "cluster/members_view.hpp"
 
 namespace cohort::cluster {
@@ -34,7 +34,7 @@ public:
   };
 
   /// Starts reading. Fails when the consumer cannot be created or assigned.
-  static result<std::unique_ptr<follower>> start(const kafka_options& options,
+  static result<std::unique_ptr<follower>> start(const kafka::kafka_options& options,
                                                  const std::string& node_id, sinks out);
   ~follower();
   follower(const follower&) = delete;
@@ -51,8 +51,8 @@ private:
   follower() = default;
   void run();
 
-  kafka_options options_;
-  std::unique_ptr<kafka_consumer> consumer_;
+  kafka::kafka_options options_;
+  std::unique_ptr<kafka::kafka_consumer> consumer_;
   sinks out_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> identity_applied_{0};

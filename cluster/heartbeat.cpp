@@ -13,10 +13,10 @@ constexpr auto leave_flush = std::chrono::seconds(2);
 
 } // namespace
 
-heartbeat::heartbeat(const kafka_options& options, std::shared_ptr<kafka_producer> producer,
+heartbeat::heartbeat(const kafka::kafka_options& options, std::shared_ptr<kafka::kafka_producer> producer,
                      std::shared_ptr<members_view> view, report_fn report,
                      std::chrono::milliseconds period)
-  : topic_(topic_name(options, topics::members)), producer_(std::move(producer)),
+  : topic_(kafka::topic_name(options, kafka::topics::members)), producer_(std::move(producer)),
     view_(std::move(view)), report_(std::move(report)), period_(period) {
   thread_ = std::thread([this] {
     std::unique_lock<std::mutex> lock{mutex_};

@@ -8,8 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
 #include "cluster/log_records.hpp"
 #include "cluster/members_view.hpp"
 
@@ -22,7 +22,7 @@ class heartbeat {
 public:
   using report_fn = std::function<member_record()>;
 
-  heartbeat(const kafka_options& options, std::shared_ptr<kafka_producer> producer,
+  heartbeat(const kafka::kafka_options& options, std::shared_ptr<kafka::kafka_producer> producer,
             std::shared_ptr<members_view> view, report_fn report,
             std::chrono::milliseconds period);
   ~heartbeat();
@@ -36,7 +36,7 @@ private:
   void beat(bool leaving);
 
   std::string topic_;
-  std::shared_ptr<kafka_producer> producer_;
+  std::shared_ptr<kafka::kafka_producer> producer_;
   std::shared_ptr<members_view> view_;
   report_fn report_;
   std::chrono::milliseconds period_;

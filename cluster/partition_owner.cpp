@@ -11,7 +11,7 @@
 #include "actors/directory_actor.hpp"
 #include "actors/flow_control.hpp"
 #include "api/ask.hpp"
-#include "cluster/kafka_consumer.hpp"
+#include "kafka/kafka_consumer.hpp"
 #include "cluster/partition_actor.hpp"
 #include "cluster/partition_producer.hpp"
 #include "cluster/partition_restore.hpp"
@@ -155,7 +155,7 @@ void partition_owner::final_checkpoints(const std::vector<std::shared_ptr<partit
 }
 
 void partition_owner::restore_loop(std::size_t worker) {
-  auto reader = kafka_consumer::create(ctx_.kafka,
+  auto reader = kafka::kafka_consumer::create(ctx_.kafka,
                                        ctx_.node_id + ".restore." + std::to_string(worker),
                                        std::nullopt);
   if (!reader)
@@ -177,7 +177,7 @@ void partition_owner::restore_loop(std::size_t worker) {
   }
 }
 
-void partition_owner::restore(const std::shared_ptr<partition>& p, kafka_consumer& reader) {
+void partition_owner::restore(const std::shared_ptr<partition>& p, kafka::kafka_consumer& reader) {
   while (!p->cancelled && !stopping_) {
     {
       std::lock_guard<std::mutex> guard{mutex_};
@@ -195,13 +195,13 @@ void partition_owner::restore(const std::shared_ptr<partition>& p, kafka_consume
                 << " stale records ignored), epoch " << outcome->epoch << ", from offset "
                 << outcome->marker << std::endl;
       auto journal = std::make_shared<state_journal>(
-        ctx_.cache, ctx_.producer, topic_name(ctx_.kafka, topics::state), p->id, outcome->epoch,
+        ctx_.cache, ctx_.producer, kafka::topic_name(ctx_.kafka, kafka::topics::state), p->id, outcome->epoch,
         std::chrono::duration_cast<std::chrono::milliseconds>(checkpoint_wait));
       auto env = ctx_.env;
       env.store = journal;
       env.flow = p->flow;
       auto producer = ctx_.system.spawn(partition_producer, journal,
-                                        topic_name(ctx_.kafka, topics::events),
+                                        kafka::topic_name(ctx_.kafka, kafka::topics::events),
                                         ctx_.kafka.partitions);
       env.forwarder = producer;
       auto shard = ctx_.system.spawn(actors::directory_actor, env);
@@ -251,7 +251,7 @@ std::vector<caf::actor> partition_owner::shards() const {
 }
 
 void partition_owner::run() {
-  auto consumer = kafka_consumer::create(ctx_.kafka, ctx_.node_id + ".owner",
+  auto consumer = kafka::kafka_consumer::create(ctx_.kafka, ctx_.node_id + ".owner",
                                          ctx_.kafka.topic_prefix);
   if (!consumer) {
     std::cerr << "cohortd: cannot join the cluster's group: " << consumer.error().reason
@@ -259,7 +259,7 @@ void partition_owner::run() {
     return;
   }
   auto& kc = **consumer;
-  const auto topic = topic_name(ctx_.kafka, topics::events);
+  const auto topic = kafka::topic_name(ctx_.kafka, kafka::topics::events);
   std::map<std::int32_t, record_batch> pending;
   std::set<std::int32_t> held;
   auto next_refresh = std::chrono::steady_clock::now();
@@ -280,8 +280,8 @@ void partition_owner::run() {
     it->second.clear();
   };
 
-  rebalance_listener listener;
-  listener.on_assigned = [&](std::vector<partition_start>& assigned) {
+  kafka::rebalance_listener listener;
+  listener.on_assigned = [&](std::vector<kafka::partition_start>& assigned) {
     for (auto& start : assigned) {
       start.paused = true;  // fetched only once restored (seek, resume)
       auto p = std::make_shared<partition>();
@@ -298,7 +298,7 @@ void partition_owner::run() {
       queued_.notify_one();
     }
   };
-  listener.on_revoked = [&](const std::vector<topic_partition>& revoked, bool lost) {
+  listener.on_revoked = [&](const std::vector<kafka::topic_partition>& revoked, bool lost) {
     std::vector<std::shared_ptr<partition>> going;
     for (const auto& tp : revoked) {
       std::shared_ptr<partition> p;
@@ -393,7 +393,7 @@ void partition_owner::run() {
     for (auto& [id, batch] : pending)
       flush(id);
     // Flow control per partition: a partition whose sessions fall behind is held.
-    std::vector<topic_partition> hold, release;
+    std::vector<kafka::topic_partition> hold, release;
     {
       std::lock_guard<std::mutex> guard{mutex_};
       for (const auto& [id, p] : partitions_) {

@@ -18,9 +18,9 @@
 
 #include "actors/journal.hpp"
 #include "actors/session_actor.hpp"
-#include "cluster/kafka_consumer.hpp"
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_consumer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
 #include "cluster/log_records.hpp"
 
 namespace cohort::cluster {
@@ -28,9 +28,9 @@ namespace cohort::cluster {
 /// What serving partitions needs from the node.
 struct owner_context {
   caf::actor_system& system;
-  kafka_options kafka;
+  kafka::kafka_options kafka;
   std::string node_id;
-  std::shared_ptr<kafka_producer> producer;
+  std::shared_ptr<kafka::kafka_producer> producer;
   std::shared_ptr<actors::journal> cache;  ///< The local snapshot cache (RocksDB).
   /// Every partition's sessions work within this; its store and forwarder are set per
   /// partition, its flow control counts records read and not yet applied.
@@ -80,7 +80,7 @@ private:
   /// Checkpoints the partitions being handed over, at once and within a deadline.
   void final_checkpoints(const std::vector<std::shared_ptr<partition>>& going);
   /// Claims and restores `p` (retrying while it stays assigned), then spawns its actors.
-  void restore(const std::shared_ptr<partition>& p, kafka_consumer& reader);
+  void restore(const std::shared_ptr<partition>& p, kafka::kafka_consumer& reader);
 
   owner_context ctx_;
   std::atomic<bool> stopping_{false};

@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include "cluster/kafka_consumer.hpp"
+#include "kafka/kafka_consumer.hpp"
 #include "cluster/log_records.hpp"
 
 namespace cohort::cluster {
@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t cache_batch = 512;
 
 /// Produces `value` under `key` and waits for its offset until `deadline`.
-result<std::int64_t> produce_and_wait(kafka_producer& producer, const std::string& topic,
+result<std::int64_t> produce_and_wait(kafka::kafka_producer& producer, const std::string& topic,
                                       std::int32_t partition, std::string key, std::string value,
                                       std::chrono::steady_clock::time_point deadline) {
   auto done = std::make_shared<std::promise<result<std::int64_t>>>();
@@ -41,20 +41,20 @@ result<bool> write_cache(const state_fold& fold, actors::journal& cache) {
 
 } // namespace
 
-result<restored_partition> claim_and_restore(const kafka_options& options,
-                                             kafka_consumer& reader, kafka_producer& producer,
+result<restored_partition> claim_and_restore(const kafka::kafka_options& options,
+                                             kafka::kafka_consumer& reader, kafka::kafka_producer& producer,
                                              const std::string& node_id,
                                              std::int32_t partition, actors::journal& cache,
                                              std::chrono::steady_clock::time_point deadline) {
-  auto topic = topic_name(options, topics::state);
+  auto topic = kafka::topic_name(options, kafka::topics::state);
   state_fold fold;
   std::optional<failure> unreadable;
-  auto take = [&](const kafka_message& m) {
+  auto take = [&](const kafka::kafka_message& m) {
     if (auto added = fold.add(m.key, m.value); !added && !unreadable)
       unreadable = failure{400, topic + "/" + std::to_string(partition) + " offset "
                                   + std::to_string(m.offset) + ": " + added.error().reason};
   };
-  auto end = reader.read_to_end(topic, partition, offsets::beginning, take, deadline);
+  auto end = reader.read_to_end(topic, partition, kafka::offsets::beginning, take, deadline);
   if (!end)
     return end.error();
   if (unreadable)

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "actors/journal.hpp"
-#include "cluster/kafka_consumer.hpp"
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_consumer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
 
 namespace cohort::cluster {
 
@@ -26,8 +26,8 @@ struct restored_partition {
 /// deleted). Fails (503/504) when Kafka does not answer before `deadline`, (400) on an
 /// unreadable record, or with the cache's error; nothing is claimed when the first read
 /// fails. `reader` is a manual consumer (assigned only while it reads).
-result<restored_partition> claim_and_restore(const kafka_options& options,
-                                             kafka_consumer& reader, kafka_producer& producer,
+result<restored_partition> claim_and_restore(const kafka::kafka_options& options,
+                                             kafka::kafka_consumer& reader, kafka::kafka_producer& producer,
                                              const std::string& node_id,
                                              std::int32_t partition, actors::journal& cache,
                                              std::chrono::steady_clock::time_point deadline);

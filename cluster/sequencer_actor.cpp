@@ -21,7 +21,7 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 constexpr auto retry_delay = std::chrono::milliseconds(200);
 
-void produce(sequencer_ptr self, const std::shared_ptr<kafka_producer>& producer,
+void produce(sequencer_ptr self, const std::shared_ptr<kafka::kafka_producer>& producer,
              sequenced_record record) {
   auto me = caf::actor_cast<caf::actor>(self);
   auto stage = self->state.stage;
@@ -36,7 +36,7 @@ void produce(sequencer_ptr self, const std::shared_ptr<kafka_producer>& producer
 }
 
 /// Writes `records`, then runs `then` once all are held.
-void stage(sequencer_ptr self, const std::shared_ptr<kafka_producer>& producer,
+void stage(sequencer_ptr self, const std::shared_ptr<kafka::kafka_producer>& producer,
            std::vector<sequenced_record> records, std::function<void()> then) {
   auto& st = self->state;
   ++st.stage;
@@ -69,7 +69,7 @@ void finish_job(sequencer_ptr self) {
 /// What the sequencer writes with, and where.
 struct writer {
   std::shared_ptr<actors::identity_graph> graph;
-  std::shared_ptr<kafka_producer> producer;
+  std::shared_ptr<kafka::kafka_producer> producer;
   std::string identity_topic;
   std::string events_topic;
   int partitions = 0;
@@ -146,10 +146,10 @@ void resolve_step(sequencer_ptr self, const writer& w, std::shared_ptr<resolve_j
 } // namespace
 
 caf::behavior sequencer_actor(sequencer_ptr self, std::shared_ptr<actors::identity_graph> graph,
-                              std::shared_ptr<kafka_producer> producer, kafka_options options,
+                              std::shared_ptr<kafka::kafka_producer> producer, kafka::kafka_options options,
                               std::shared_ptr<const std::atomic<std::uint64_t>> epoch) {
-  writer w{std::move(graph), std::move(producer), topic_name(options, topics::identity),
-           topic_name(options, topics::events), options.partitions, std::move(epoch)};
+  writer w{std::move(graph), std::move(producer), kafka::topic_name(options, kafka::topics::identity),
+           kafka::topic_name(options, kafka::topics::events), options.partitions, std::move(epoch)};
   return {
     [=](resolve_atom, actors::event_batch& batch) -> caf::result<std::uint64_t> {
       if (w.epoch->load() == 0)

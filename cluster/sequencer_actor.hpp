@@ -12,8 +12,8 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/identity_graph.hpp"
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
 
 namespace cohort::cluster {
 
@@ -55,7 +55,7 @@ struct sequencer_state {
 ///  - (unmerge_atom, id) -> unmerge_reply
 caf::behavior sequencer_actor(caf::stateful_actor<sequencer_state>* self,
                               std::shared_ptr<actors::identity_graph> graph,
-                              std::shared_ptr<kafka_producer> producer, kafka_options options,
+                              std::shared_ptr<kafka::kafka_producer> producer, kafka::kafka_options options,
                               std::shared_ptr<const std::atomic<std::uint64_t>> epoch);
 
 } // namespace cohort::cluster

@@ -3,7 +3,7 @@
 #include <future>
 #include <iostream>
 
-#include "cluster/kafka_consumer.hpp"
+#include "kafka/kafka_consumer.hpp"
 #include "cluster/log_records.hpp"
 
 namespace cohort::cluster {
@@ -16,30 +16,30 @@ constexpr auto claim_timeout = std::chrono::seconds(10);
 } // namespace
 
 result<std::unique_ptr<sequencer_election>> sequencer_election::start(
-  const kafka_options& options, const std::string& node_id,
-  std::shared_ptr<kafka_producer> producer, const follower& replica,
+  const kafka::kafka_options& options, const std::string& node_id,
+  std::shared_ptr<kafka::kafka_producer> producer, const follower& replica,
   std::shared_ptr<std::atomic<std::uint64_t>> epoch) {
   std::unique_ptr<sequencer_election> e{new sequencer_election(replica, std::move(epoch))};
   e->options_ = options;
   e->node_id_ = node_id;
   e->producer_ = std::move(producer);
-  auto consumer = kafka_consumer::create(options, node_id + ".sequencer",
+  auto consumer = kafka::kafka_consumer::create(options, node_id + ".sequencer",
                                          options.topic_prefix + ".identity");
   if (!consumer)
     return consumer.error();
   e->consumer_ = std::move(*consumer);
-  rebalance_listener listener;
+  kafka::rebalance_listener listener;
   auto* raw = e.get();
-  listener.on_assigned = [raw](std::vector<partition_start>& assigned) {
+  listener.on_assigned = [raw](std::vector<kafka::partition_start>& assigned) {
     for (auto& start : assigned)
       start.paused = true;  // the replica reads the log; this member only holds it
     raw->assigned_ = !assigned.empty();
   };
-  listener.on_revoked = [raw](const std::vector<topic_partition>&, bool) {
+  listener.on_revoked = [raw](const std::vector<kafka::topic_partition>&, bool) {
     raw->assigned_ = false;
     raw->epoch_ = 0;
   };
-  if (auto subscribed = e->consumer_->subscribe({topic_name(options, topics::identity)}, listener);
+  if (auto subscribed = e->consumer_->subscribe({kafka::topic_name(options, kafka::topics::identity)}, listener);
       !subscribed)
     return subscribed.error();
   e->thread_ = std::thread([raw] { raw->run(); });
@@ -57,7 +57,7 @@ void sequencer_election::stop() {
 }
 
 bool sequencer_election::claim() {
-  auto topic = topic_name(options_, topics::identity);
+  auto topic = kafka::topic_name(options_, kafka::topics::identity);
   auto marks = consumer_->watermarks(topic, 0, claim_timeout);
   if (!marks || replica_.identity_applied() < marks->second)
     return false;  // the replica has not applied the whole log yet

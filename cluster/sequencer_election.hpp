@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "cluster/follower.hpp"
-#include "cluster/kafka_consumer.hpp"
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_consumer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
 
 namespace cohort::cluster {
 
@@ -20,9 +20,9 @@ namespace cohort::cluster {
 /// partition is revoked. epoch() is that claim, 0 while not sequencing.
 class sequencer_election {
 public:
-  static result<std::unique_ptr<sequencer_election>> start(const kafka_options& options,
+  static result<std::unique_ptr<sequencer_election>> start(const kafka::kafka_options& options,
                                                            const std::string& node_id,
-                                                           std::shared_ptr<kafka_producer> producer,
+                                                           std::shared_ptr<kafka::kafka_producer> producer,
                                                            const follower& replica,
                                                            std::shared_ptr<std::atomic<std::uint64_t>> epoch);
   ~sequencer_election();
@@ -42,11 +42,11 @@ private:
   /// Claims the identity log once the replica caught up; false to try again later.
   bool claim();
 
-  kafka_options options_;
+  kafka::kafka_options options_;
   std::string node_id_;
-  std::shared_ptr<kafka_producer> producer_;
+  std::shared_ptr<kafka::kafka_producer> producer_;
   const follower& replica_;
-  std::unique_ptr<kafka_consumer> consumer_;
+  std::unique_ptr<kafka::kafka_consumer> consumer_;
   /// Shared with the sequencer actor (which refuses work while it is 0) and the follower.
   std::shared_ptr<std::atomic<std::uint64_t>> epoch_ptr_;
   std::atomic<std::uint64_t>& epoch_;

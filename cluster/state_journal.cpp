@@ -5,21 +5,22 @@
 namespace cohort::cluster {
 
 state_journal::state_journal(std::shared_ptr<actors::journal> local,
-                             std::shared_ptr<kafka_producer> producer, std::string state_topic,
+                             std::shared_ptr<kafka::kafka_producer> producer, std::string state_topic,
                              std::int32_t partition, std::uint64_t epoch,
                              std::chrono::milliseconds wait)
   : local_(std::move(local)), producer_(std::move(producer)), topic_(std::move(state_topic)),
     partition_(partition), epoch_(epoch), wait_(wait) {
 }
 
-result<bool> state_journal::append(actors::event_batch&, const actors::keyed_writes&) {
+result<bool> state_journal::append(actors::event_batch&, const actors::keyed_writes&,
+                                   const actors::keyed_writes&) {
   return failure{500, "a cluster partition's log is its Kafka partition: nothing is appended "
                       "by its owner"};
 }
 
 void state_journal::produce_tracked(std::string topic, std::int32_t partition, std::string key,
                                     std::string value,
-                                    kafka_producer::delivery_callback delivered) {
+                                    kafka::kafka_producer::delivery_callback delivered) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     ++in_flight_;

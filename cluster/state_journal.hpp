@@ -10,7 +10,7 @@
 #include <string>
 
 #include "actors/journal.hpp"
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_producer.hpp"
 
 namespace cohort::cluster {
 
@@ -26,12 +26,13 @@ namespace cohort::cluster {
 class state_journal : public actors::journal,
                       public std::enable_shared_from_this<state_journal> {
 public:
-  state_journal(std::shared_ptr<actors::journal> local, std::shared_ptr<kafka_producer> producer,
+  state_journal(std::shared_ptr<actors::journal> local, std::shared_ptr<kafka::kafka_producer> producer,
                 std::string state_topic, std::int32_t partition, std::uint64_t epoch,
                 std::chrono::milliseconds wait);
 
   /// Fails: a cluster's events are appended by the front, to Kafka.
-  result<bool> append(actors::event_batch& events, const actors::keyed_writes& identity) override;
+  result<bool> append(actors::event_batch& events, const actors::keyed_writes& identity,
+                      const actors::keyed_writes& positions) override;
   result<bool> put_snapshot(const std::string& key, const std::string& bytes) override;
   result<bool> put_snapshots(const actors::keyed_writes& snapshots) override;
   /// Empty: a node's identity replica reads the identity log.
@@ -45,7 +46,7 @@ public:
   /// Produces a record the next marker must wait for (a forwarded event, a handed-over
   /// state), to `topic` partition `partition`; `delivered` runs on the producer's thread.
   void produce_tracked(std::string topic, std::int32_t partition, std::string key,
-                       std::string value, kafka_producer::delivery_callback delivered);
+                       std::string value, kafka::kafka_producer::delivery_callback delivered);
 
   std::int32_t partition() const { return partition_; }
   std::uint64_t epoch() const { return epoch_; }
@@ -57,7 +58,7 @@ private:
   bool has_failures();
 
   std::shared_ptr<actors::journal> local_;
-  std::shared_ptr<kafka_producer> producer_;
+  std::shared_ptr<kafka::kafka_producer> producer_;
   std::string topic_;
   std::int32_t partition_;
   std::uint64_t epoch_;

@@ -193,6 +193,35 @@ struct webhook_config {
   int column = 0;
 };
 
+/// `kafka.sources[i]`: topics whose records are ingested like HTTP batches
+/// (connectors/kafka_source.hpp).
+struct kafka_source_config {
+  std::string bootstrap;            ///< "host:port,host:port".
+  std::vector<std::string> topics;  ///< At least one.
+  std::string group;                ///< Consumer group id.
+  std::string format = "segment";   ///< segment (one Segment message) | native (a raw record).
+  std::string encoding = "json";    ///< json | msgpack (native only).
+  std::vector<std::pair<std::string, std::string>> properties;  ///< Extra librdkafka ones.
+};
+
+/// `kafka.sinks[i]`: a topic every change of the listed kinds is produced to, keyed by
+/// profile id (connectors/kafka_sink.hpp).
+struct kafka_sink_config {
+  std::string bootstrap;
+  std::string topic;
+  std::vector<std::string> events;  ///< segment_change, tags_change, profile_merged, ...
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+/// `kafka:` — sources and sinks beside the HTTP API. `line` is where the section starts
+/// (0 when absent), for refusals made after loading (cluster mode).
+struct kafka_config {
+  std::vector<kafka_source_config> sources;
+  std::vector<kafka_sink_config> sinks;
+  int line = 0;
+  bool empty() const { return sources.empty() && sinks.empty(); }
+};
+
 /// The whole configuration file, typed. Defaults are what runs with no file keys set.
 struct config {
   node_config node;
@@ -209,6 +238,7 @@ struct config {
   std::vector<rule> segments;
   std::map<std::string, placement> placements;
   std::vector<webhook_config> webhooks;
+  kafka_config kafka;
   std::string source_path;  ///< The file this was loaded from ("" for defaults).
 };
 

@@ -88,11 +88,7 @@ public:
         {"segments", [&](const field& v) { read_rules(v, "segment", cfg.segments); }},
         {"content", [&](const field& v) { content = v; }},
         {"webhooks", [&](const field& v) { read_webhooks(r_, v, cfg.webhooks); }},
-        {"kafka", [&](const field& v) {
-           r_.fail(v, "not supported yet: this build has no Kafka sources or sinks, so nothing "
-                      "would be consumed or produced; remove the key (a cluster on Kafka is "
-                      "configured under cluster.kafka)");
-         }},
+        {"kafka", [&](const field& v) { read_kafka(v, cfg.kafka); }},
     });
     std::vector<std::string> segment_names;
     for (const auto& segment : cfg.segments) segment_names.push_back(segment.name);
@@ -132,6 +128,97 @@ private:
              if (r_.read_string(value, text)) out.properties.emplace_back(key, text);
            });
          }},
+    });
+  }
+
+  // kafka: {sources: [...], sinks: [...]} (connectors/).
+  void read_kafka(const field& f, kafka_config& out) {
+    out.line = f.line;
+    r_.read_keys(f, {
+        {"sources", [&](const field& v) {
+           r_.read_items(v, [&](const field& item) { read_kafka_source(item, out.sources); });
+         }},
+        {"sinks", [&](const field& v) {
+           r_.read_items(v, [&](const field& item) { read_kafka_sink(item, out.sinks); });
+         }},
+    });
+  }
+
+  void read_kafka_source(const field& f, std::vector<kafka_source_config>& out) {
+    kafka_source_config source;
+    const auto before = r_.error_count();
+    const auto present = r_.read_keys(f, {
+        {"bootstrap", [&](const field& v) { read_brokers(v, source.bootstrap); }},
+        {"topics", [&](const field& v) { read_topics(v, source.topics); }},
+        {"group", [&](const field& v) { r_.read_nonempty_string(v, source.group); }},
+        {"format", [&](const field& v) { r_.read_choice(v, {"segment", "native"}, source.format); }},
+        {"encoding", [&](const field& v) { r_.read_choice(v, {"json", "msgpack"}, source.encoding); }},
+        {"properties", [&](const field& v) { read_properties(v, source.properties); }},
+    });
+    for (const char* key : {"bootstrap", "topics", "group"}) r_.require(f, present, key);
+    if (source.format == "segment" && source.encoding == "msgpack")
+      r_.fail(key_or_map(f, present, "encoding"),
+              "a Segment message is JSON: msgpack goes with format: native");
+    if (r_.error_count() == before && source.bootstrap.empty())
+      r_.fail(key_or_map(f, present, "bootstrap"), "must name at least one broker");
+    if (r_.error_count() == before) out.push_back(std::move(source));
+  }
+
+  void read_kafka_sink(const field& f, std::vector<kafka_sink_config>& out) {
+    kafka_sink_config sink;
+    const auto before = r_.error_count();
+    const auto present = r_.read_keys(f, {
+        {"bootstrap", [&](const field& v) { read_brokers(v, sink.bootstrap); }},
+        {"topic", [&](const field& v) {
+           std::vector<std::string> one;
+           if (read_topic(v, one)) sink.topic = one.front();
+         }},
+        {"events", [&](const field& v) { read_change_kinds(v, sink.events); }},
+        {"properties", [&](const field& v) { read_properties(v, sink.properties); }},
+    });
+    for (const char* key : {"bootstrap", "topic", "events"}) r_.require(f, present, key);
+    if (r_.error_count() == before && sink.bootstrap.empty())
+      r_.fail(key_or_map(f, present, "bootstrap"), "must name at least one broker");
+    if (r_.error_count() == before) out.push_back(std::move(sink));
+  }
+
+  // A non-empty list of topic names.
+  void read_topics(const field& f, std::vector<std::string>& out) {
+    if (!r_.read_items(f, [&](const field& item) { read_topic(item, out); })) return;
+    if (out.empty()) r_.fail(f, "must list at least one topic");
+  }
+
+  // One Kafka topic name: letters, digits, '.', '_' and '-', at most 249 characters.
+  bool read_topic(const field& f, std::vector<std::string>& out) {
+    std::string name;
+    if (!r_.read_nonempty_string(f, name)) return false;
+    if (name.size() > 249
+        || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789._-") != std::string::npos) {
+      r_.fail(f, "a topic name may hold letters, digits, '.', '_' and '-' only, got " +
+                     describe(f.node));
+      return false;
+    }
+    out.push_back(std::move(name));
+    return true;
+  }
+
+  // A non-empty list of change kinds, each one of those the session actors publish.
+  void read_change_kinds(const field& f, std::vector<std::string>& out) {
+    const std::vector<std::string> kinds = {"segment_change", "tags_change", "profile_merged",
+                                            "profile_unmerged"};
+    if (!r_.read_items(f, [&](const field& item) {
+          std::string kind;
+          if (r_.read_choice(item, kinds, kind)) out.push_back(std::move(kind));
+        }))
+      return;
+    if (out.empty()) r_.fail(f, "must list at least one change kind");
+  }
+
+  void read_properties(const field& f, std::vector<std::pair<std::string, std::string>>& out) {
+    r_.read_entries(f, [&](const std::string& key, const field& value) {
+      std::string text;
+      if (r_.read_string(value, text)) out.emplace_back(key, text);
     });
   }
 

@@ -23,6 +23,7 @@
 #include "codecs/native_decoder.hpp"
 #include "codecs/time.hpp"
 #include "config/loader.hpp"
+#include "connectors/kafka_connectors.hpp"
 #include "api/console_api.hpp"
 #include "api/stream_session.hpp"
 #include "runtime/console_assets.hpp"
@@ -118,6 +119,7 @@ struct node::impl {
   std::vector<caf::actor> actors;  // top-level actors, stopped in stop()
   std::unique_ptr<cluster::cluster_node> cluster;  ///< Cluster mode only.
   std::shared_ptr<connectors::webhook_outbox> webhooks;  ///< Null without destinations.
+  std::unique_ptr<connectors::kafka_connectors> kafka;  ///< Single node only.
   std::unique_ptr<services> svc;
   http_router router;
   std::unique_ptr<http_server> server;
@@ -146,7 +148,11 @@ struct node::impl {
     auto flow = std::make_shared<actors::flow_control>(
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
-    actors::session_env env{session_limits_of(cfg), model, publisher, sink, journal, flow,
+    // Changes also go to the Kafka sinks, if any: sessions publish through a tee.
+    auto published = kafka->sessions_publisher(*system, publisher);
+    if (published != publisher)
+      actors.push_back(published);
+    actors::session_env env{session_limits_of(cfg), model, published, sink, journal, flow,
                             caf::duration{cfg.sessions.passivate_after}, dedup_hits, nullptr,
                             std::max<std::size_t>(1, cfg.sessions.max_live / worker_count()),
                             webhooks};
@@ -160,7 +166,7 @@ struct node::impl {
                                                flow, options);
     auto locator = system->spawn(actors::local_locator, route, graph, ingest,
                                  caf::timespan{cfg.ingest.request_timeout});
-    actors = shards;
+    actors.insert(actors.end(), shards.begin(), shards.end());
     actors.insert(actors.end(), {ingest, publisher, sink, caf::actor_cast<caf::actor>(locator)});
     svc.reset(new services{*system, cfg, locator, [shards] { return shards; }, ingest,
                            publisher, *letters,
@@ -169,6 +175,15 @@ struct node::impl {
                                                        : cfg.events.mappings,
                            codecs::now_ms(), model, *reloader, flow, graph,
                            node_counters{dedup_hits}, {}});
+    svc->metric_writers.push_back([k = kafka.get()](prometheus_writer& w) { k->write_metrics(w); });
+    svc->kafka_status = [k = kafka.get()] { return k->status_json(); };
+  }
+
+  /// Starts the Kafka sources on the same ingest path as HTTP, once the log is replayed.
+  result<bool> start_sources() {
+    return kafka->start_sources(connectors::source_context{
+      *system, svc->ingest, svc->flow, *db, *letters, svc->types, svc->mappings,
+      cfg.ingest.max_message_bytes, cfg.ingest.request_timeout, nullptr, {}});
   }
 
   /// Cluster mode (docs/cluster.md): the log is Kafka; this node fronts ingestion,
@@ -261,6 +276,10 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   } else {
     if (auto started = m.start_webhooks(); !started)
       return started.error();
+    auto kafka = connectors::kafka_connectors::create(m.cfg.kafka, m.cfg.node.id);
+    if (!kafka)
+      return kafka.error();
+    m.kafka = std::move(*kafka);
     m.spawn_actors();
     if (auto replayed = m.replay(); !replayed)
       return replayed.error();
@@ -270,6 +289,8 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
         connectors::write_webhook_metrics(w, *outbox);
       });
     }
+    if (auto started = m.start_sources(); !started)
+      return started.error();
   }
   m.svc->ready = true;
   add_ingest_api(m.router, *m.svc);
@@ -330,6 +351,8 @@ void node::stop() {
   auto& m = *impl_;
   if (m.server)
     m.server->stop();
+  if (m.kafka)
+    m.kafka->stop_sources();  // nothing is appended after the final checkpoint
   if (m.cluster)
     leave_cluster(*m.cluster);
   else if (m.svc)
@@ -341,6 +364,7 @@ void node::stop() {
     m.webhooks->stop();
   m.server.reset();
   m.svc.reset();
+  m.kafka.reset();  // sinks flush what the sessions published
   m.cluster.reset();
   m.system.reset();
   m.webhooks.reset();

@@ -115,6 +115,15 @@ result<bool> apply_options(const options& opts, config::config& cfg) {
                         std::to_string(cfg.webhooks.front().column) +
                         ": webhooks: not delivered in cluster mode yet (a single node only); "
                         "remove the key or run without cluster.kafka.bootstrap / --kafka"};
+  // Kafka sources and sinks run on a single node only: a cluster refuses them rather
+  // than starting without them.
+  if (cfg.cluster.enabled() && !cfg.kafka.empty())
+    return failure{2, "config error: "
+                        + config::config_error{"kafka", cfg.kafka.line, 1,
+                                               "Kafka sources and sinks are not supported in "
+                                               "cluster mode yet (single node only); remove "
+                                               "the section or run a single node"}
+                            .to_string(opts.config_path)};
   return true;
 }
 

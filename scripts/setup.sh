@@ -10,6 +10,7 @@ packages=(
   libmsgpack-cxx-dev librocksdb-dev libsimdjson-dev libyaml-cpp-dev
   librdkafka-dev zlib1g-dev libssl-dev openssl libjemalloc-dev
   curl jq chromium
+  kcat  # tests/integration/kafka_connectors_test.cpp: the outside producer and consumer
   redis-server redis-tools gnuplot-nox  # bench/run.sh: baselines 2 and 3, the plot
 )
 

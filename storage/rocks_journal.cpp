@@ -40,10 +40,12 @@ rocks_journal::rocks_journal(store& db, bool fsync) : db_(db), fsync_(fsync) {
 }
 
 result<bool> rocks_journal::append(actors::event_batch& events,
-                                   const actors::keyed_writes& identity) {
+                                   const actors::keyed_writes& identity,
+                                   const actors::keyed_writes& positions) {
   std::lock_guard<std::mutex> guard{append_mutex_};
   rocksdb::WriteBatch batch;
   add_writes(batch, db_.handle(family::identity), identity);
+  add_writes(batch, db_.handle(family::meta), positions);
   msgpack::sbuffer buf;
   auto seq = next_seq_;
   for (auto& ev : events) {

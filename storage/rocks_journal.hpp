@@ -21,7 +21,8 @@ public:
   rocks_journal(store& db, bool fsync);
 
   using actors::journal::append;
-  result<bool> append(actors::event_batch& events, const actors::keyed_writes& identity) override;
+  result<bool> append(actors::event_batch& events, const actors::keyed_writes& identity,
+                      const actors::keyed_writes& positions) override;
   result<bool> put_snapshot(const std::string& key, const std::string& bytes) override;
   /// One WAL record for the lot: atomic, and what bulk writers (bench) need for speed.
   result<bool> put_snapshots(const actors::keyed_writes& snapshots) override;

@@ -12,11 +12,13 @@ namespace cohort::test {
 class memory_journal : public actors::journal {
 public:
   using actors::journal::append;
-  result<bool> append(actors::event_batch& events, const actors::keyed_writes& writes) override {
+  result<bool> append(actors::event_batch& events, const actors::keyed_writes& writes,
+                      const actors::keyed_writes& source_positions) override {
     std::lock_guard<std::mutex> guard{mutex_};
     if (fail_appends)
       return failure{503, "disk full (test)"};
     apply(identity, writes);
+    apply(positions, source_positions);
     for (auto& ev : events) {
       ev.seq = next_seq_++;
       log[ev.seq] = ev;
@@ -68,6 +70,7 @@ public:
   std::map<std::uint64_t, codecs::event> log;
   std::map<std::string, std::string> snapshots;
   std::map<std::string, std::string> identity;
+  std::map<std::string, std::string> positions;  ///< Source positions written with appends.
   std::uint64_t checkpointed = 0;
   std::size_t snapshot_writes = 0;
   bool fail_appends = false;

@@ -13,25 +13,25 @@ namespace {
 /// A group member as an owner would drive it: it tracks what it owns, consumes, and
 /// commits its positions when partitions are revoked (the final checkpoint).
 struct member {
-  std::set<topic_partition> owned;
-  std::map<topic_partition, std::int64_t> next;  ///< the next offset to consume, per partition
-  std::vector<kafka_message> records;
+  std::set<kafka::topic_partition> owned;
+  std::map<kafka::topic_partition, std::int64_t> next;  ///< the next offset to consume, per partition
+  std::vector<kafka::kafka_message> records;
   int assignments = 0;
   int revocations = 0;
   bool lost = false;
   std::string commit_error;
-  std::unique_ptr<kafka_consumer> consumer;  ///< last: destroyed before what the listener uses
+  std::unique_ptr<kafka::kafka_consumer> consumer;  ///< last: destroyed before what the listener uses
 
-  rebalance_listener listener() {
-    return {[this](std::vector<partition_start>& assigned) {
+  kafka::rebalance_listener listener() {
+    return {[this](std::vector<kafka::partition_start>& assigned) {
               ++assignments;
               for (const auto& start : assigned)
                 owned.insert(start.partition);
             },
-            [this](const std::vector<topic_partition>& revoked, bool was_lost) {
+            [this](const std::vector<kafka::topic_partition>& revoked, bool was_lost) {
               ++revocations;
               lost = lost || was_lost;
-              std::vector<topic_partition_offset> positions;
+              std::vector<kafka::topic_partition_offset> positions;
               for (const auto& tp : revoked) {
                 owned.erase(tp);
                 if (auto it = next.find(tp); it != next.end())
@@ -44,7 +44,7 @@ struct member {
 
   /// Commits the positions of every partition it consumed (a checkpoint).
   result<bool> checkpoint() {
-    std::vector<topic_partition_offset> positions;
+    std::vector<kafka::topic_partition_offset> positions;
     for (const auto& [tp, offset] : next)
       positions.push_back({tp.topic, tp.partition, offset});
     return consumer->commit(positions);
@@ -65,8 +65,8 @@ struct member {
   }
 };
 
-std::set<topic_partition> all_partitions(const std::string& topic, int n) {
-  std::set<topic_partition> out;
+std::set<kafka::topic_partition> all_partitions(const std::string& topic, int n) {
+  std::set<kafka::topic_partition> out;
   for (int p = 0; p < n; ++p)
     out.insert({topic, p});
   return out;
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(two_members_split_the_partitions_and_a_graceful_leaver_hand
   // Both join; the range assignor gives each two partitions, disjoint, all covered.
   auto started = clock::now();
   BOOST_TEST_REQUIRE(eventually([&] {
-    std::set<topic_partition> together = a.owned;
+    std::set<kafka::topic_partition> together = a.owned;
     together.insert(b.owned.begin(), b.owned.end());
     return a.owned.size() == 2 && b.owned.size() == 2 && together == all_partitions(topic, 4);
   }, 20s, both));
@@ -152,10 +152,10 @@ BOOST_AUTO_TEST_CASE(the_listener_starts_a_new_partition_at_an_offset_or_holds_i
     produce_all(*producer, topic, p, numbered("r", 6));
 
   // Partition 0 starts at offset 3; partition 1 is held while its state "restores".
-  std::vector<topic_partition> held;
-  std::vector<kafka_message> records;
+  std::vector<kafka::topic_partition> held;
+  std::vector<kafka::kafka_message> records;
   auto consumer = make_consumer("starter", std::string("start"));
-  rebalance_listener listener{[&](std::vector<partition_start>& assigned) {
+  kafka::rebalance_listener listener{[&](std::vector<kafka::partition_start>& assigned) {
                                 for (auto& start : assigned) {
                                   if (start.partition.partition == 0) {
                                     start.offset = 3;
@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(the_listener_starts_a_new_partition_at_an_offset_or_holds_i
   }
 
   // Restored: seek the held partition to its marker (offset 4) and resume it.
-  std::vector<kafka_message> of_held;
+  std::vector<kafka::kafka_message> of_held;
   auto poll_held = [&] {
     if (auto m = consumer->poll(20ms); m && m->is_record() && m->partition == 1)
       of_held.push_back(*m);

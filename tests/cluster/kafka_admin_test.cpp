@@ -1,6 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
-#include "cluster/kafka_admin.hpp"
+#include "kafka/kafka_admin.hpp"
 #include "kafka_fixture.hpp"
 
 using namespace cohort;
@@ -12,7 +12,7 @@ BOOST_FIXTURE_TEST_SUITE(kafka_admin_spec, mock_fixture)
 BOOST_AUTO_TEST_CASE(ensure_topics_on_the_mock_fails_clearly_because_it_has_no_create_topics) {
   options.topic_prefix = "admin-missing";
   auto started = clock::now();
-  auto ensured = ensure_topics(options, 5s);
+  auto ensured = kafka::ensure_topics(options, 5s);
   BOOST_TEST_REQUIRE(!ensured);
   BOOST_TEST((clock::now() - started < 2s));  // at once, not at the timeout
   BOOST_TEST(ensured.error().status == 503);
@@ -24,7 +24,7 @@ BOOST_AUTO_TEST_CASE(ensure_topics_on_the_mock_fails_clearly_because_it_has_no_c
                == 0u,
              ensured.error().reason);
   BOOST_TEST(ensured.error().reason.find("CreateTopics") != std::string::npos);
-  auto exist = topics_exist(options, 5s);
+  auto exist = kafka::topics_exist(options, 5s);
   BOOST_TEST_REQUIRE(bool(exist));
   BOOST_TEST(!*exist);
 }
@@ -32,9 +32,9 @@ BOOST_AUTO_TEST_CASE(ensure_topics_on_the_mock_fails_clearly_because_it_has_no_c
 BOOST_AUTO_TEST_CASE(ensure_topics_accepts_topics_that_exist_with_the_right_partition_counts) {
   options.topic_prefix = "admin-present";
   BOOST_TEST_REQUIRE(succeeded(mock->create_cluster_topics(options)));
-  BOOST_TEST(succeeded(ensure_topics(options, 5s)));
-  BOOST_TEST(succeeded(topics_exist(options, 5s)));
-  auto counts = topic_partitions(options, 5s);
+  BOOST_TEST(succeeded(kafka::ensure_topics(options, 5s)));
+  BOOST_TEST(succeeded(kafka::topics_exist(options, 5s)));
+  auto counts = kafka::topic_partitions(options, 5s);
   BOOST_TEST_REQUIRE(bool(counts));
   BOOST_TEST((*counts)["admin-present.events"] == 4);
   BOOST_TEST((*counts)["admin-present.identity"] == 1);
@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(an_existing_topic_with_another_partition_count_is_an_error)
   options.topic_prefix = "admin-mismatch";
   BOOST_TEST_REQUIRE(succeeded(mock->create_cluster_topics(options)));
   options.partitions = 8;
-  auto ensured = ensure_topics(options, 5s);
+  auto ensured = kafka::ensure_topics(options, 5s);
   BOOST_TEST_REQUIRE(!ensured);
   BOOST_TEST(ensured.error().status == 500);
   BOOST_TEST(ensured.error().reason == "kafka topic admin-mismatch.events has 4 partitions; the cluster needs 8");
@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(an_existing_topic_with_another_partition_count_is_an_error)
 BOOST_AUTO_TEST_CASE(an_unreachable_cluster_fails_within_the_timeout) {
   options.bootstrap = "127.0.0.1:1";
   auto started = clock::now();
-  auto ensured = ensure_topics(options, 1s);
+  auto ensured = kafka::ensure_topics(options, 1s);
   BOOST_TEST(!ensured);
   BOOST_TEST((clock::now() - started < 3s));
 }

@@ -14,7 +14,7 @@ BOOST_AUTO_TEST_CASE(records_come_back_in_order_with_offsets_keys_values_and_tim
   produce_all(*producer, topic, 1, numbered("v", 20));
 
   auto consumer = make_consumer("reader");
-  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 1, offsets::beginning}})));
+  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 1, kafka::offsets::beginning}})));
   auto records = consume(*consumer, 20, 10s);
   BOOST_TEST_REQUIRE(records.size() == 20u);
   for (int i = 0; i < 20; ++i) {
@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(assign_starts_at_an_absolute_offset_or_at_the_end) {
   BOOST_TEST(records[1].value == "old4");
 
   auto from_end = make_consumer("from-end");
-  BOOST_TEST_REQUIRE(succeeded(from_end->assign({{topic, 0, offsets::end}})));
+  BOOST_TEST_REQUIRE(succeeded(from_end->assign({{topic, 0, kafka::offsets::end}})));
   // The end is resolved when the fetcher starts: wait until it has, then produce.
   BOOST_TEST(consume(*from_end, 1, 1s).empty());
   produce_all(*producer, topic, 0, {"new"});
@@ -56,9 +56,9 @@ BOOST_AUTO_TEST_CASE(partition_eof_is_reported_only_when_asked_for) {
   auto producer = make_producer();
   produce_all(*producer, topic, 0, numbered("v", 3));
 
-  auto reporting = make_consumer("eof-reporting", std::nullopt, kafka_consumer::eof_mode::report);
-  BOOST_TEST_REQUIRE(succeeded(reporting->assign({{topic, 0, offsets::beginning}})));
-  std::vector<kafka_message> seen;
+  auto reporting = make_consumer("eof-reporting", std::nullopt, kafka::kafka_consumer::eof_mode::report);
+  BOOST_TEST_REQUIRE(succeeded(reporting->assign({{topic, 0, kafka::offsets::beginning}})));
+  std::vector<kafka::kafka_message> seen;
   BOOST_TEST(eventually([&] { return !seen.empty() && seen.back().is_eof(); }, 10s, [&] {
     if (auto m = reporting->poll(50ms); m && !m->is_error())
       seen.push_back(*m);
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(partition_eof_is_reported_only_when_asked_for) {
   BOOST_TEST(seen[3].partition == 0);
 
   auto quiet = make_consumer("eof-quiet");
-  BOOST_TEST_REQUIRE(succeeded(quiet->assign({{topic, 0, offsets::beginning}})));
+  BOOST_TEST_REQUIRE(succeeded(quiet->assign({{topic, 0, kafka::offsets::beginning}})));
   BOOST_TEST(consume(*quiet, 3, 10s).size() == 3u);
   auto after = quiet->poll(500ms);
   BOOST_TEST(!after.has_value());
@@ -96,9 +96,9 @@ BOOST_AUTO_TEST_CASE(read_to_end_reads_up_to_the_high_watermark_at_the_time_of_t
   produce_all(*producer, topic, 1, numbered("s", 10));
 
   auto restorer = make_consumer("restorer");
-  std::vector<kafka_message> read;
-  auto end = restorer->read_to_end(topic, 1, offsets::beginning,
-                                   [&](const kafka_message& m) { read.push_back(m); },
+  std::vector<kafka::kafka_message> read;
+  auto end = restorer->read_to_end(topic, 1, kafka::offsets::beginning,
+                                   [&](const kafka::kafka_message& m) { read.push_back(m); },
                                    clock::now() + 10s);
   BOOST_TEST_REQUIRE(bool(end), (end ? "" : end.error().reason));
   BOOST_TEST(*end == 10);
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(read_to_end_reads_up_to_the_high_watermark_at_the_time_of_t
   produce_all(*producer, topic, 1, {"late"});
   read.clear();
   auto next_end = restorer->read_to_end(topic, 1, *end,
-                                        [&](const kafka_message& m) { read.push_back(m); },
+                                        [&](const kafka::kafka_message& m) { read.push_back(m); },
                                         clock::now() + 10s);
   BOOST_TEST_REQUIRE(bool(next_end));
   BOOST_TEST(*next_end == 11);
@@ -118,8 +118,8 @@ BOOST_AUTO_TEST_CASE(read_to_end_reads_up_to_the_high_watermark_at_the_time_of_t
   BOOST_TEST(read[0].value == "late");
 
   // An empty partition ends at once, and the consumer is left unassigned.
-  auto empty_end = restorer->read_to_end(topic, 0, offsets::beginning,
-                                         [&](const kafka_message&) { BOOST_FAIL("no records"); },
+  auto empty_end = restorer->read_to_end(topic, 0, kafka::offsets::beginning,
+                                         [&](const kafka::kafka_message&) { BOOST_FAIL("no records"); },
                                          clock::now() + 10s);
   BOOST_TEST_REQUIRE(bool(empty_end));
   BOOST_TEST(*empty_end == 0);
@@ -135,13 +135,13 @@ BOOST_AUTO_TEST_CASE(read_range_stops_before_its_upper_bound_and_fails_at_its_de
   auto reader = make_consumer("ranger");
   std::vector<std::int64_t> offsets_read;
   auto ok = reader->read_range(topic, 0, 2, 5,
-                               [&](const kafka_message& m) { offsets_read.push_back(m.offset); },
+                               [&](const kafka::kafka_message& m) { offsets_read.push_back(m.offset); },
                                clock::now() + 10s);
   BOOST_TEST_REQUIRE(succeeded(ok));
   BOOST_TEST(offsets_read == (std::vector<std::int64_t>{2, 3, 4}));
 
   // Offset 20 will not exist within the deadline.
-  auto late = reader->read_range(topic, 0, 8, 20, [](const kafka_message&) {},
+  auto late = reader->read_range(topic, 0, 8, 20, [](const kafka::kafka_message&) {},
                                  clock::now() + 1500ms);
   BOOST_TEST_REQUIRE(!late);
   BOOST_TEST(late.error().status == 504);
@@ -156,8 +156,8 @@ BOOST_AUTO_TEST_CASE(pause_holds_a_partition_and_seek_then_resume_restarts_it_at
   produce_all(*producer, topic, 1, numbered("b", 10));
 
   auto consumer = make_consumer("pauser");
-  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, offsets::beginning},
-                                                 {topic, 1, offsets::beginning}})));
+  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, kafka::offsets::beginning},
+                                                 {topic, 1, kafka::offsets::beginning}})));
   BOOST_TEST_REQUIRE(succeeded(consumer->pause({{topic, 0}})));
   auto records = consume(*consumer, 20, 2s);
   for (const auto& r : records)
@@ -178,11 +178,11 @@ BOOST_AUTO_TEST_CASE(a_new_assignment_fetches_a_partition_paused_under_the_old_o
   auto producer = make_producer();
   produce_all(*producer, topic, 0, numbered("v", 3));
   auto consumer = make_consumer("reassigner");
-  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, offsets::beginning}})));
+  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, kafka::offsets::beginning}})));
   BOOST_TEST_REQUIRE(succeeded(consumer->pause({{topic, 0}})));
   BOOST_TEST_REQUIRE(succeeded(consumer->assign({})));
   // librdkafka alone would keep the partition paused here (measured on 2.0.2).
-  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, offsets::beginning}})));
+  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, kafka::offsets::beginning}})));
   BOOST_TEST(consume(*consumer, 3, 10s).size() == 3u);
 }
 
@@ -191,7 +191,7 @@ BOOST_AUTO_TEST_CASE(seek_moves_an_active_partition_back) {
   auto producer = make_producer();
   produce_all(*producer, topic, 0, numbered("v", 5));
   auto consumer = make_consumer("seeker");
-  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, offsets::beginning}})));
+  BOOST_TEST_REQUIRE(succeeded(consumer->assign({{topic, 0, kafka::offsets::beginning}})));
   BOOST_TEST_REQUIRE(consume(*consumer, 5, 10s).size() == 5u);
   BOOST_TEST_REQUIRE(succeeded(consumer->seek(topic, 0, 1)));
   auto again = consume(*consumer, 4, 10s);
@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(group_operations_are_refused_without_a_group_and_vice_versa
 
   auto member = make_consumer("member", std::string("g"));
   BOOST_TEST(!member->assign({{"x", 0, 0}}));
-  BOOST_TEST(!member->read_range("x", 0, 0, 1, [](const kafka_message&) {}, clock::now() + 1s));
+  BOOST_TEST(!member->read_range("x", 0, 0, 1, [](const kafka::kafka_message&) {}, clock::now() + 1s));
   BOOST_TEST(succeeded(member->close()));
   BOOST_TEST(succeeded(member->close()));  // idempotent
   BOOST_TEST(!member->assignment());

@@ -14,10 +14,10 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "cluster/kafka_consumer.hpp"
-#include "cluster/kafka_options.hpp"
-#include "cluster/kafka_producer.hpp"
-#include "cluster/mock_cluster.hpp"
+#include "kafka/kafka_consumer.hpp"
+#include "kafka/kafka_options.hpp"
+#include "kafka/kafka_producer.hpp"
+#include "kafka/mock_cluster.hpp"
 
 namespace cohort::cluster::test {
 
@@ -26,8 +26,8 @@ using namespace std::chrono_literals;
 
 /// Options for a client of `bootstrap` with the short timeouts the tests wait on
 /// (docs/shared NOTES: the mock waits session.timeout.ms - 1 s for rejoins).
-inline kafka_options options_for(const std::string& bootstrap) {
-  kafka_options options;
+inline kafka::kafka_options options_for(const std::string& bootstrap) {
+  kafka::kafka_options options;
   options.bootstrap = bootstrap;
   options.partitions = 4;
   options.replication_factor = 3;
@@ -41,9 +41,9 @@ inline kafka_options options_for(const std::string& bootstrap) {
 /// The 3-broker mock cluster the tests share: destroying one that clients used takes
 /// librdkafka about a second, so there is one per test process. Tests keep apart by
 /// their own topic names, groups and prefixes; fault injection uses its own cluster.
-inline mock_cluster& shared_mock() {
-  static std::unique_ptr<mock_cluster> shared = [] {
-    auto created = mock_cluster::create(3);
+inline kafka::mock_cluster& shared_mock() {
+  static std::unique_ptr<kafka::mock_cluster> shared = [] {
+    auto created = kafka::mock_cluster::create(3);
     if (!created)
       throw std::runtime_error("mock cluster: " + created.error().reason);
     return std::move(*created);
@@ -54,7 +54,7 @@ inline mock_cluster& shared_mock() {
 /// Clients of a mock cluster (the shared one unless a test brings its own).
 struct mock_fixture {
   mock_fixture() : mock_fixture(shared_mock()) {}
-  explicit mock_fixture(mock_cluster& cluster) : mock(&cluster), options(options_for(cluster.bootstrap())) {}
+  explicit mock_fixture(kafka::mock_cluster& cluster) : mock(&cluster), options(options_for(cluster.bootstrap())) {}
 
   /// A topic of this test, made on the mock.
   std::string make_topic(const std::string& name, int partitions) {
@@ -63,32 +63,32 @@ struct mock_fixture {
     return name;
   }
 
-  std::unique_ptr<kafka_producer> make_producer(const std::string& client_id = "test-producer") {
-    auto producer = kafka_producer::create(options, client_id);
+  std::unique_ptr<kafka::kafka_producer> make_producer(const std::string& client_id = "test-producer") {
+    auto producer = kafka::kafka_producer::create(options, client_id);
     BOOST_TEST_REQUIRE(bool(producer), (producer ? "" : producer.error().reason));
     return std::move(*producer);
   }
 
-  std::unique_ptr<kafka_consumer> make_consumer(
+  std::unique_ptr<kafka::kafka_consumer> make_consumer(
     const std::string& client_id, std::optional<std::string> group = std::nullopt,
-    kafka_consumer::eof_mode eof = kafka_consumer::eof_mode::ignore) {
-    auto consumer = kafka_consumer::create(options, client_id, std::move(group), eof);
+    kafka::kafka_consumer::eof_mode eof = kafka::kafka_consumer::eof_mode::ignore) {
+    auto consumer = kafka::kafka_consumer::create(options, client_id, std::move(group), eof);
     BOOST_TEST_REQUIRE(bool(consumer), (consumer ? "" : consumer.error().reason));
     return std::move(*consumer);
   }
 
-  mock_cluster* mock;
-  kafka_options options;
+  kafka::mock_cluster* mock;
+  kafka::kafka_options options;
 };
 
 /// A mock cluster of its own, for tests that take brokers down.
 struct own_mock {
   own_mock() {
-    auto created = mock_cluster::create(3);
+    auto created = kafka::mock_cluster::create(3);
     BOOST_TEST_REQUIRE(bool(created), (created ? "" : created.error().reason));
     cluster = std::move(*created);
   }
-  std::unique_ptr<mock_cluster> cluster;
+  std::unique_ptr<kafka::mock_cluster> cluster;
 };
 
 struct own_mock_fixture : own_mock, mock_fixture {
@@ -98,7 +98,7 @@ struct own_mock_fixture : own_mock, mock_fixture {
 /// Delivery outcomes collected from the producer's poll thread.
 class deliveries {
 public:
-  kafka_producer::delivery_callback callback(std::string tag) {
+  kafka::kafka_producer::delivery_callback callback(std::string tag) {
     return [this, tag = std::move(tag)](result<std::int64_t> offset) {
       std::lock_guard<std::mutex> guard{mutex_};
       ++calls_[tag];
@@ -138,7 +138,7 @@ private:
 };
 
 /// Produces `values` to topic/partition with keys "k<i>" and waits for every delivery.
-inline void produce_all(kafka_producer& producer, const std::string& topic, std::int32_t partition,
+inline void produce_all(kafka::kafka_producer& producer, const std::string& topic, std::int32_t partition,
                         const std::vector<std::string>& values) {
   deliveries delivered;
   for (std::size_t i = 0; i < values.size(); ++i)
@@ -150,9 +150,9 @@ inline void produce_all(kafka_producer& producer, const std::string& topic, std:
 }
 
 /// Polls `consumer` until `n` records came or `timeout` passed; errors fail the test.
-inline std::vector<kafka_message> consume(kafka_consumer& consumer, std::size_t n,
+inline std::vector<kafka::kafka_message> consume(kafka::kafka_consumer& consumer, std::size_t n,
                                           std::chrono::milliseconds timeout) {
-  std::vector<kafka_message> out;
+  std::vector<kafka::kafka_message> out;
   const auto deadline = clock::now() + timeout;
   while (out.size() < n && clock::now() < deadline) {
     auto message = consumer.poll(50ms);

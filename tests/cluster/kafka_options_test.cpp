@@ -1,34 +1,33 @@
 #include <boost/test/unit_test.hpp>
 
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_options.hpp"
 
 using namespace cohort;
-using namespace cohort::cluster;
 
 BOOST_AUTO_TEST_SUITE(kafka_options_spec)
 
 BOOST_AUTO_TEST_CASE(topics_are_named_prefix_dot_suffix) {
-  kafka_options options;
-  BOOST_TEST(topic_name(options, topics::events) == "cohort.events");
+  kafka::kafka_options options;
+  BOOST_TEST(kafka::topic_name(options, kafka::topics::events) == "cohort.events");
   options.topic_prefix = "shop";
-  BOOST_TEST(topic_name(options, topics::state) == "shop.state");
-  BOOST_TEST(topic_name(options, topics::identity) == "shop.identity");
-  BOOST_TEST(topic_name(options, topics::changes) == "shop.changes");
-  BOOST_TEST(topic_name(options, topics::members) == "shop.members");
+  BOOST_TEST(kafka::topic_name(options, kafka::topics::state) == "shop.state");
+  BOOST_TEST(kafka::topic_name(options, kafka::topics::identity) == "shop.identity");
+  BOOST_TEST(kafka::topic_name(options, kafka::topics::changes) == "shop.changes");
+  BOOST_TEST(kafka::topic_name(options, kafka::topics::members) == "shop.members");
 }
 
 BOOST_AUTO_TEST_CASE(identity_and_members_have_one_partition_the_others_P) {
-  kafka_options options;
+  kafka::kafka_options options;
   options.partitions = 12;
-  BOOST_TEST(partitions_of(options, topics::events) == 12);
-  BOOST_TEST(partitions_of(options, topics::state) == 12);
-  BOOST_TEST(partitions_of(options, topics::changes) == 12);
-  BOOST_TEST(partitions_of(options, topics::identity) == 1);
-  BOOST_TEST(partitions_of(options, topics::members) == 1);
+  BOOST_TEST(partitions_of(options, kafka::topics::events) == 12);
+  BOOST_TEST(partitions_of(options, kafka::topics::state) == 12);
+  BOOST_TEST(partitions_of(options, kafka::topics::changes) == 12);
+  BOOST_TEST(partitions_of(options, kafka::topics::identity) == 1);
+  BOOST_TEST(partitions_of(options, kafka::topics::members) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_property_is_reported_with_its_name_value_and_librdkafkas_reason) {
-  kafka_options options;
+  kafka::kafka_options options;
   options.bootstrap = "127.0.0.1:9092";
   options.extra = {{"no.such.property", "1"}};
   auto conf = make_conf(options, "c", {});
@@ -46,7 +45,7 @@ BOOST_AUTO_TEST_CASE(a_bad_property_is_reported_with_its_name_value_and_librdkaf
 }
 
 BOOST_AUTO_TEST_CASE(extra_properties_are_applied_after_the_role_settings) {
-  kafka_options options;
+  kafka::kafka_options options;
   options.bootstrap = "127.0.0.1:9092";
   options.extra = {{"linger.ms", "50"}};
   auto conf = make_conf(options, "c", {{"linger.ms", "2"}});
@@ -58,7 +57,7 @@ BOOST_AUTO_TEST_CASE(extra_properties_are_applied_after_the_role_settings) {
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_bootstrap_list_is_refused) {
-  kafka_options options;
+  kafka::kafka_options options;
   auto conf = make_conf(options, "c", {});
   BOOST_TEST_REQUIRE(!conf);
   BOOST_TEST(conf.error().reason == "kafka bootstrap servers are not set");

@@ -84,8 +84,8 @@ BOOST_AUTO_TEST_CASE(a_full_local_queue_fails_the_record_after_a_bounded_wait) {
   const auto started = clock::now();
   producer->produce("anything", 0, "k", "second", delivered.callback("second"));
   const auto blocked = clock::now() - started;
-  BOOST_TEST((blocked >= kafka_producer::queue_full_wait));
-  BOOST_TEST((blocked < kafka_producer::queue_full_wait + 400ms));
+  BOOST_TEST((blocked >= kafka::kafka_producer::queue_full_wait));
+  BOOST_TEST((blocked < kafka::kafka_producer::queue_full_wait + 400ms));
   BOOST_TEST_REQUIRE(delivered.wait_for(2, 5s));
   auto errors = delivered.errors();
   BOOST_TEST(errors["second"].find("local produce queue is full") == 0u, errors["second"]);

@@ -2,7 +2,7 @@
 
 #include <signal.h>
 
-#include "cluster/kafka_admin.hpp"
+#include "kafka/kafka_admin.hpp"
 #include "kafka_fixture.hpp"
 #include "mock_process.hpp"
 
@@ -67,23 +67,23 @@ BOOST_AUTO_TEST_CASE(cohort_kafka_mock_serves_other_processes_and_takes_fault_co
   options.topic_prefix = "it";
   options.partitions = 6;
 
-  // The five topics exist with the partition counts ensure_topics checks.
-  BOOST_TEST(succeeded(ensure_topics(options, 5s)));
+  // The five topics exist with the partition counts kafka::ensure_topics checks.
+  BOOST_TEST(succeeded(kafka::ensure_topics(options, 5s)));
 
-  auto producer = kafka_producer::create(options, "it-producer");
+  auto producer = kafka::kafka_producer::create(options, "it-producer");
   BOOST_TEST_REQUIRE(bool(producer));
-  const auto events = topic_name(options, topics::events);
+  const auto events = kafka::topic_name(options, kafka::topics::events);
   produce_all(**producer, events, 5, numbered("e", 3));
 
   BOOST_TEST_REQUIRE(process.write_line("leader it.events 5 2"));
   BOOST_TEST(process.read_line(5s).value_or("(nothing)") == "ok");
   produce_all(**producer, events, 5, {"after-move"});
 
-  auto consumer = kafka_consumer::create(options, "it-consumer", std::nullopt);
+  auto consumer = kafka::kafka_consumer::create(options, "it-consumer", std::nullopt);
   BOOST_TEST_REQUIRE(bool(consumer));
   std::vector<std::string> values;
-  auto end = (*consumer)->read_to_end(events, 5, offsets::beginning,
-                                      [&](const kafka_message& m) { values.push_back(m.value); },
+  auto end = (*consumer)->read_to_end(events, 5, kafka::offsets::beginning,
+                                      [&](const kafka::kafka_message& m) { values.push_back(m.value); },
                                       clock::now() + 10s);
   BOOST_TEST_REQUIRE(bool(end), (end ? "" : end.error().reason));
   BOOST_TEST(*end == 4);

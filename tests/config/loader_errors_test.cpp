@@ -388,20 +388,6 @@ BOOST_AUTO_TEST_CASE(webhook_errors_are_located) {
   expect_error(twice, "webhooks[1].url", 3, 6, "listed twice");
 }
 
-BOOST_AUTO_TEST_CASE(top_level_kafka_is_refused) {
-  const load_result r = load(
-      "node: {id: n}\n"
-      "kafka:\n"
-      "  sources: [{bootstrap: \"127.0.0.1:9092\", topics: [clicks]}]\n");
-  expect_error(r, "kafka", 2, 1, "no Kafka sources or sinks");
-  BOOST_TEST(r.errors.size() == 1u, test::dump(r));
-  expect_error(load("kafka: {brokers: \"\"}\n"), "kafka", 1, 1, "cluster.kafka");
-  // The cluster's own Kafka section is a working feature and stays accepted.
-  const load_result cluster = load("cluster: {listen: \"127.0.0.1:7400\", kafka: {bootstrap: \"k:9092\"}}\n");
-  BOOST_TEST(cluster.ok(), test::dump(cluster));
-  BOOST_TEST(cluster.cfg.cluster.kafka.bootstrap == "k:9092");
-}
-
 BOOST_AUTO_TEST_CASE(deadletters_retention) {
   const load_result defaults = load("");
   BOOST_TEST(defaults.cfg.deadletters.max_age.count() == 7LL * 24 * 3600 * 1000);

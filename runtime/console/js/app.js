@@ -14,6 +14,7 @@ import inspector from './pages/inspector.js';
 import deadletters from './pages/deadletters.js';
 import rules from './pages/rules.js';
 import webhooks from './pages/webhooks.js';
+import kafka from './pages/kafka.js';
 
 const routes = [
   { pattern: /^#\/overview$/, page: overview, nav: 'overview' },
@@ -24,6 +25,7 @@ const routes = [
   { pattern: /^#\/deadletters$/, page: deadletters, nav: 'deadletters' },
   { pattern: /^#\/rules$/, page: rules, nav: 'rules' },
   { pattern: /^#\/webhooks$/, page: webhooks, nav: 'webhooks' },
+  { pattern: /^#\/kafka$/, page: kafka, nav: 'kafka' },
 ];
 
 let cleanup = null;

@@ -1,11 +1,11 @@
-#include "cluster/kafka_admin.hpp"
+#include "kafka/kafka_admin.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 namespace {
 
@@ -196,4 +196,4 @@ result<bool> ensure_topics(const kafka_options& options, std::chrono::millisecon
   return true;
 }
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

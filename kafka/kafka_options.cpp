@@ -1,8 +1,8 @@
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_options.hpp"
 
 #include <optional>
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 std::string topic_name(const kafka_options& options, std::string_view suffix) {
   std::string name = options.topic_prefix;
@@ -56,4 +56,4 @@ failure kafka_failure(const std::string& what, rd_kafka_resp_err_t err) {
   return failure{503, what + ": " + rd_kafka_err2str(err)};
 }
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

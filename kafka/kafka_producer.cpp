@@ -1,10 +1,10 @@
-#include "cluster/kafka_producer.hpp"
+#include "kafka/kafka_producer.hpp"
 
 #include <cstdint>
 #include <exception>
 #include <iterator>
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 namespace {
 
@@ -193,4 +193,4 @@ void kafka_producer::poll_loop() {
     deliver(id, failure{503, "producer closed before the record was delivered"});
 }
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

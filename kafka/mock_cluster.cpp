@@ -1,9 +1,9 @@
-#include "cluster/mock_cluster.hpp"
+#include "kafka/mock_cluster.hpp"
 
 #include <algorithm>
 #include <utility>
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 namespace {
 
@@ -102,4 +102,4 @@ result<bool> mock_cluster::set_rtt(std::int32_t broker_id, int rtt_ms) {
                  rd_kafka_mock_broker_set_rtt(cluster_.get(), broker_id, rtt_ms));
 }
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/kafka_handles.hpp"
+#include "kafka/kafka_handles.hpp"
 #include "codecs/result.hpp"
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 /// Raw librdkafka properties, name and value, applied in order (a later one wins).
 using kafka_properties = std::vector<std::pair<std::string, std::string>>;
@@ -68,4 +68,4 @@ result<client_handle> new_client(rd_kafka_type_t type, conf_handle conf);
 /// "<what>: <err2str>". Status 503 (the broker side is unavailable or refused).
 failure kafka_failure(const std::string& what, rd_kafka_resp_err_t err);
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

@@ -4,7 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 /// Owning handles for librdkafka's C objects, so that every early return frees them.
 /// `client_handle` destroys with rd_kafka_destroy, which blocks until librdkafka's own
@@ -46,4 +46,4 @@ using message_handle = std::unique_ptr<rd_kafka_message_t, message_deleter>;
 using topic_handle = std::unique_ptr<rd_kafka_topic_t, topic_deleter>;
 using error_handle = std::unique_ptr<rd_kafka_error_t, error_deleter>;
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

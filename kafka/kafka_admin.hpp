@@ -4,10 +4,10 @@
 #include <map>
 #include <string>
 
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_options.hpp"
 #include "codecs/result.hpp"
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 /// Topic administration at startup: make sure the five topics of docs/cluster.md exist
 /// with the partition counts the cluster hashes by. Each call opens its own short-lived
@@ -33,4 +33,4 @@ result<bool> topics_exist(const kafka_options& options, std::chrono::millisecond
 /// caller decides whether to go on); (504) `timeout` passed.
 result<bool> ensure_topics(const kafka_options& options, std::chrono::milliseconds timeout);
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

@@ -1,10 +1,10 @@
-#include "cluster/kafka_consumer.hpp"
+#include "kafka/kafka_consumer.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <thread>
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 namespace {
 
@@ -293,6 +293,17 @@ result<std::pair<std::int64_t, std::int64_t>> kafka_consumer::watermarks(
   return std::make_pair(low, high);
 }
 
+std::optional<std::int64_t> kafka_consumer::known_high_watermark(const std::string& topic,
+                                                                 std::int32_t partition) const {
+  std::int64_t low = -1;
+  std::int64_t high = -1;
+  if (closed_
+      || rd_kafka_get_watermark_offsets(rk_.get(), topic.c_str(), partition, &low, &high)
+      || high < 0)
+    return std::nullopt;
+  return high;
+}
+
 result<std::int64_t> kafka_consumer::offset_for_time(const std::string& topic,
                                                      std::int32_t partition,
                                                      std::int64_t timestamp_ms,
@@ -449,4 +460,4 @@ void kafka_consumer::revoked(rd_kafka_topic_partition_list_t* partitions, bool c
   }
 }
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/kafka_handles.hpp"
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_handles.hpp"
+#include "kafka/kafka_options.hpp"
 #include "codecs/result.hpp"
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 struct topic_partition {
   std::string topic;
@@ -150,6 +150,11 @@ public:
                                                             std::int32_t partition,
                                                             std::chrono::milliseconds timeout);
 
+  /// The high watermark of `partition` as the last fetch response reported it (no request;
+  /// lag metrics); nullopt before the first fetch of an assigned partition.
+  std::optional<std::int64_t> known_high_watermark(const std::string& topic,
+                                                   std::int32_t partition) const;
+
   /// The first offset whose timestamp is at or after `timestamp_ms`; -1 when there is
   /// none. (librdkafka 2.0.2's mock broker always answers -1.)
   result<std::int64_t> offset_for_time(const std::string& topic, std::int32_t partition,
@@ -203,4 +208,4 @@ private:
   std::vector<std::string> rebalance_errors_;  ///< returned by the next poll()s
 };
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

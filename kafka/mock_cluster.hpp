@@ -9,11 +9,11 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "cluster/kafka_handles.hpp"
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_handles.hpp"
+#include "kafka/kafka_options.hpp"
 #include "codecs/result.hpp"
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 /// librdkafka's in-process mock Kafka cluster: N brokers (ids 1..N) on loopback ports
 /// of this process, reachable by any client, this process's or another's. Tests and
@@ -69,4 +69,4 @@ private:
 
 };
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

@@ -12,11 +12,11 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/kafka_handles.hpp"
-#include "cluster/kafka_options.hpp"
+#include "kafka/kafka_handles.hpp"
+#include "kafka/kafka_options.hpp"
 #include "codecs/result.hpp"
 
-namespace cohort::cluster {
+namespace cohort::kafka {
 
 /// Appends records to Kafka with acks=all and tells the caller, once per record, whether
 /// the broker holds it (the offset) or why not: what the ingest front needs before it
@@ -92,4 +92,4 @@ private:
   std::thread poll_thread_;  ///< started last in create(), joined in the destructor
 };
 
-} // namespace cohort::cluster
+} // namespace cohort::kafka

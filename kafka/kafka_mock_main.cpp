@@ -26,12 +26,12 @@
 #include <thread>
 #include <vector>
 
-#include "cluster/mock_cluster.hpp"
+#include "kafka/mock_cluster.hpp"
 
 namespace {
 
 using namespace cohort;
-using namespace cohort::cluster;
+using namespace cohort::kafka;
 
 constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
@@ -41,7 +41,8 @@ const char* usage_text =
   "  --brokers N          mock brokers, ids 1..N (default 3)\n"
   "  --topic-prefix P     topics are P.events, P.state, ... (default cohort)\n"
   "  --partitions P       partitions of events, state and changes (default 64)\n"
-  "stdin commands: leader TOPIC PARTITION BROKER | down BROKER | up BROKER | rtt BROKER MS\n";
+  "stdin commands: leader TOPIC PARTITION BROKER | down BROKER | up BROKER | rtt BROKER MS\n"
+  "  | topic NAME PARTITIONS (another topic, e.g. for Kafka sources and sinks)\n";
 
 struct settings {
   int brokers = 3;
@@ -134,8 +135,15 @@ std::optional<std::string> run_command(mock_cluster& mock, const std::string& li
     if (auto bad = integer(2, ms))
       return bad;
     done = mock.set_rtt(broker, ms);
+  } else if (verb == "topic") {
+    int partitions = 0;
+    if (auto bad = arity(2, "topic NAME PARTITIONS"))
+      return bad;
+    if (auto bad = integer(2, partitions))
+      return bad;
+    done = mock.create_topic(words[1], partitions, 1);
   } else {
-    return "error: unknown command '" + verb + "' (leader, down, up, rtt)";
+    return "error: unknown command '" + verb + "' (leader, down, up, rtt, topic)";
   }
   if (!done)
     return "error: " + done.error().reason;
