@@ -64,6 +64,7 @@ struct cluster_node::impl {
   std::unique_ptr<partition_owner> owner;
   std::unique_ptr<heartbeat> beat;
   caf::actor sequencer, changes, gateway, front;
+  caf::actor published;  ///< What sessions publish to: `changes`, or a tee to it and the sinks.
   cluster_locator_actor locator;
   bool stopped = false;
 };
@@ -101,9 +102,12 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
   m.sequencer = sys.spawn(sequencer_actor, p.graph, m.producer, m.options,
                           std::shared_ptr<const std::atomic<std::uint64_t>>(sequencing));
   m.changes = sys.spawn(changes_producer, m.producer, m.options);
+  // The owner of a profile computes its changes, so a sink gets each change from one node
+  // (again, with the same seq, when a successor replays the log after a failover).
+  m.published = p.published_through ? p.published_through(m.changes) : m.changes;
 
   const auto timeout = caf::timespan{p.cfg.ingest.request_timeout};
-  actors::session_env env{actors::session_limits_of(p.cfg), p.model, m.changes, p.dead_letters,
+  actors::session_env env{actors::session_limits_of(p.cfg), p.model, m.published, p.dead_letters,
                           p.cache,
                           std::make_shared<actors::flow_control>(
                             static_cast<std::int64_t>(p.cfg.ingest.max_in_flight)),
@@ -171,7 +175,7 @@ void cluster_node::stop() {
   m.owner->stop();
   m.election->stop();
   m.follow->stop();
-  for (auto* a : {&m.front, &m.gateway, &m.sequencer, &m.changes})
+  for (auto* a : {&m.front, &m.gateway, &m.sequencer, &m.published, &m.changes})
     caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(m.locator, caf::exit_reason::user_shutdown);
   if (auto flushed = m.producer->flush(std::chrono::seconds(5)); !flushed || !*flushed)

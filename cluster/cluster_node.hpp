@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ public:
     caf::actor dead_letters;
     std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits;
     std::shared_ptr<actors::flow_control> ingest_flow;  ///< What HTTP admits.
+    /// What the session actors publish to, given the changes topic's producer: a tee to
+    /// the Kafka sinks too (connectors/), or the producer itself. Null: the producer.
+    std::function<caf::actor(const caf::actor&)> published_through;
   };
 
   /// Starts following the cluster, joins its groups and publishes the gateway. Fails

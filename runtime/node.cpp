@@ -119,7 +119,7 @@ struct node::impl {
   std::vector<caf::actor> actors;  // top-level actors, stopped in stop()
   std::unique_ptr<cluster::cluster_node> cluster;  ///< Cluster mode only.
   std::shared_ptr<connectors::webhook_outbox> webhooks;  ///< Null without destinations.
-  std::unique_ptr<connectors::kafka_connectors> kafka;  ///< Single node only.
+  std::unique_ptr<connectors::kafka_connectors> kafka;  ///< Sources: a single node only.
   std::unique_ptr<services> svc;
   http_router router;
   std::unique_ptr<http_server> server;
@@ -175,6 +175,11 @@ struct node::impl {
                                                        : cfg.events.mappings,
                            codecs::now_ms(), model, *reloader, flow, graph,
                            node_counters{dedup_hits}, {}});
+    show_kafka();
+  }
+
+  /// The Kafka connectors' figures in /metrics, /admin/api/kafka and the console.
+  void show_kafka() {
     svc->metric_writers.push_back([k = kafka.get()](prometheus_writer& w) { k->write_metrics(w); });
     svc->kafka_status = [k = kafka.get()] { return k->status_json(); };
   }
@@ -195,7 +200,8 @@ struct node::impl {
       static_cast<std::int64_t>(cfg.ingest.max_in_flight));
     auto dedup_hits = std::make_shared<std::atomic<std::uint64_t>>(0);
     auto joined = cluster::cluster_node::start(
-      {*system, cfg, journal, graph, model, publisher, sink, dedup_hits, flow});
+      {*system, cfg, journal, graph, model, publisher, sink, dedup_hits, flow,
+       [this](const caf::actor& changes) { return kafka->sessions_publisher(*system, changes); }});
     if (!joined)
       return joined.error();
     cluster = std::move(*joined);
@@ -207,6 +213,7 @@ struct node::impl {
                                                        : cfg.events.mappings,
                            codecs::now_ms(), model, *reloader, flow, graph,
                            node_counters{dedup_hits}, {}});
+    show_kafka();
     return true;
   }
 
@@ -270,16 +277,16 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   m.reloader = std::make_unique<model_reloader>(m.cfg.source_path, m.model);
   m.actor_cfg = actor_config(clustered);
   m.system = std::make_unique<caf::actor_system>(*m.actor_cfg);
+  auto kafka = connectors::kafka_connectors::create(m.cfg.kafka, m.cfg.node.id);
+  if (!kafka)
+    return kafka.error();
+  m.kafka = std::move(*kafka);
   if (clustered) {
     if (auto joined = m.join_cluster(); !joined)
       return joined.error();
   } else {
     if (auto started = m.start_webhooks(); !started)
       return started.error();
-    auto kafka = connectors::kafka_connectors::create(m.cfg.kafka, m.cfg.node.id);
-    if (!kafka)
-      return kafka.error();
-    m.kafka = std::move(*kafka);
     m.spawn_actors();
     if (auto replayed = m.replay(); !replayed)
       return replayed.error();

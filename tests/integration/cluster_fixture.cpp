@@ -68,7 +68,7 @@ cluster_fixture::~cluster_fixture() {
 std::string cluster_fixture::config() const {
   return "ingest: {write_keys: [test-key], dedup_window: 24h, checkpoint_interval: 2s}\n"
          "cluster: {kafka: {topic_prefix: " + prefix_ + ", partitions: " +
-         std::to_string(partitions_) + ", session_timeout: 6s}}\n";
+         std::to_string(partitions_) + ", session_timeout: 6s}}\n" + extra_config_;
 }
 
 std::size_t cluster_fixture::add_node() {

@@ -44,6 +44,9 @@ public:
 
   /// Starts node n<k> (the next number) and returns its index.
   std::size_t add_node();
+  /// YAML appended to the config of nodes started from now on (e.g. Kafka sinks, which
+  /// need bootstrap(); construct with 0 nodes, set this, then add_node()).
+  void add_config(std::string yaml) { extra_config_ += std::move(yaml); }
   cohortd_process& node(std::size_t i) { return *nodes_.at(i); }
   std::size_t size() const { return nodes_.size(); }
   std::string node_id(std::size_t i) const { return "n" + std::to_string(i + 1); }
@@ -77,6 +80,7 @@ private:
   int partitions_;
   std::string prefix_;
   std::string bootstrap_;
+  std::string extra_config_;
   std::unique_ptr<cluster::test::child_process> mock_;
   std::vector<std::unique_ptr<cohortd_process>> nodes_;
 };

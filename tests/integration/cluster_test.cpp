@@ -5,10 +5,15 @@
 // the mock's rebalance alone takes ~11 s after a kill.
 #include <signal.h>
 
+#include <map>
+#include <set>
+
 #include <boost/test/unit_test.hpp>
 
 #include "actors/stable_hash.hpp"
 #include "cluster_fixture.hpp"
+#include "json_doc.hpp"
+#include "kcat.hpp"
 #include "messages.hpp"
 #include "test_support.hpp"
 #include "ws_client.hpp"
@@ -245,6 +250,46 @@ BOOST_AUTO_TEST_CASE(an_identify_amid_traffic_on_both_ids_loses_nothing) {
   }
   post_to(c, 1, m);
   plan.check(c);
+}
+
+// A Kafka sink in a cluster: the owner of a profile computes its changes and produces
+// them, so the sink topic holds each user's changes once, keyed by profile id with seq
+// increasing, whichever node owns the user and whichever node took the events.
+BOOST_AUTO_TEST_CASE(a_kafka_sink_gets_every_users_changes_from_its_owner) {
+  cluster_fixture c{0};
+  const std::string topic = c.prefix() + ".sink";
+  c.broker("topic " + topic + " 4");
+  c.add_config("kafka: {sinks: [{bootstrap: \"" + c.bootstrap() + "\", topic: " + topic
+               + ", events: [segment_change, tags_change]}]}\n");
+  c.add_node();
+  c.add_node();
+  require_serving(c, 2);
+  std::vector<std::string> users;
+  std::vector<std::string> m;
+  for (int u = 0; u < 24; ++u) {
+    users.push_back("sink-" + std::to_string(u));
+    for (int k = 0; k < 4; ++k)
+      m.push_back(track_msg(users.back(), "Product Viewed", users.back() + "-" + std::to_string(k)));
+  }
+  post_to(c, 0, m);
+  std::map<std::string, std::vector<std::int64_t>> seqs;
+  BOOST_TEST_REQUIRE(eventually([&] {
+    seqs.clear();
+    for (const auto& line : kcat_records(c.bootstrap(), topic)) {
+      auto space = line.find(' ');
+      json_doc change(line.substr(space + 1));
+      BOOST_TEST(change.string_at("/userId").value_or("") == line.substr(0, space), line);
+      seqs[line.substr(0, space)].push_back(change.int_at("/seq").value_or(0));
+    }
+    return seqs.size() == users.size();
+  }, 60s), seqs.size() << " of " << users.size() << " users on the sink");
+  std::set<std::string> owners;
+  for (const auto& u : users) {
+    for (std::size_t i = 1; i < seqs[u].size(); ++i)
+      BOOST_TEST(seqs[u][i] > seqs[u][i - 1], u << " seq " << seqs[u][i] << " after " << seqs[u][i - 1]);
+    owners.insert(c.owner_of_partition(partition_of(u, c.partitions()), 0));
+  }
+  BOOST_TEST(owners.size() == 2u, "the users were not spread over both nodes");
 }
 
 BOOST_AUTO_TEST_CASE(a_merge_whose_receiver_node_dies_midway_completes_once) {

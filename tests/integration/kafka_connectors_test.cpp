@@ -15,6 +15,7 @@
 #include "../cluster/mock_process.hpp"
 #include "cluster_fixture.hpp"
 #include "json_doc.hpp"
+#include "kcat.hpp"
 #include "messages.hpp"
 #include "subprocess.hpp"
 #include "test_support.hpp"
@@ -24,15 +25,6 @@ using namespace cohort::it;
 namespace {
 
 constexpr auto kafka_deadline = std::chrono::seconds(60);
-
-/// Debian's kcat, found on PATH (scripts/setup.sh installs it).
-std::string kcat() {
-  std::istringstream path{std::getenv("PATH") ? std::getenv("PATH") : ""};
-  for (std::string dir; std::getline(path, dir, ':');)
-    if (!dir.empty() && ::access((dir + "/kcat").c_str(), X_OK) == 0)
-      return dir + "/kcat";
-  throw std::runtime_error("kcat not found on PATH (scripts/setup.sh installs it)");
-}
 
 /// cohort-kafka-mock with one broker and the topics a test creates.
 class kafka_broker {
@@ -82,15 +74,7 @@ public:
 
   /// Every record of `topic` as "key value" lines, read with kcat to the end.
   std::vector<std::string> consume(const std::string& topic) {
-    auto r = run_command({kcat(), "-b", bootstrap_, "-C", "-t", topic, "-o", "beginning", "-e",
-                          "-f", "%k %s\n"}, std::chrono::seconds(60));
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    std::vector<std::string> lines;
-    std::istringstream in{r.out};
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty())
-        lines.push_back(line);
-    return lines;
+    return kcat_records(bootstrap_, topic);
   }
 
 private:

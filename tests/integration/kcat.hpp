@@ -1,0 +1,18 @@
+#pragma once
+
+// Debian's kcat as an outside Kafka producer and consumer for the tests (scripts/setup.sh
+// installs it).
+
+#include <string>
+#include <vector>
+
+namespace cohort::it {
+
+/// The kcat on PATH; throws std::runtime_error saying how to get it when there is none.
+std::string kcat();
+
+/// Every record of `topic` on `bootstrap` as "key value" lines, read from the beginning to
+/// the end with kcat; throws std::runtime_error with kcat's stderr when it fails.
+std::vector<std::string> kcat_records(const std::string& bootstrap, const std::string& topic);
+
+} // namespace cohort::it
