@@ -123,6 +123,11 @@ void kafka_source::on_assigned(std::vector<kafka::partition_start>& assigned) {
   // The eager protocol revoked everything first: nothing is pending here.
   for (auto& start : assigned) {
     const auto& p = start.partition;
+    if (ctx_.positions_in_group) {
+      start.offset = kafka::offsets::committed;
+      ctx_.lag->set(cfg_.group, p.topic, p.partition, -1, -1);
+      continue;
+    }
     auto stored = stored_position(ctx_.db, position_key(cfg_.group, p.topic, p.partition));
     if (!stored) {
       // Without its position the partition cannot start exactly once: it stays paused.
@@ -211,17 +216,23 @@ bool kafka_source::append_events() {
     positions.emplace_back(position_key(cfg_.group, p.topic, p.partition), position_value(next));
   auto events = pending_.events.size();
   bool ok = false;
+  auto on_ok = [&](std::uint64_t) { ok = true; };
+  auto on_error = [&](caf::error& e) {
+    // The ingest actor (or the front) returned the flow room of a failed write; a late
+    // answer's events are released by the sessions that apply them (or by the front).
+    ++counters_.failures;
+    std::cerr << "cohortd: kafka source (group " << cfg_.group
+              << "): append failed: " << ctx_.system.render(e) << std::endl;
+  };
   caf::scoped_actor self{ctx_.system};
-  self->request(ctx_.ingest, ctx_.request_timeout, actors::ingest_atom::value,
-                std::move(pending_.events), std::move(positions))
-    .receive([&](std::uint64_t) { ok = true; },
-             [&](caf::error& e) {
-               // The ingest actor returned the flow room of a failed write; a late answer's
-               // events are released by the sessions that apply them.
-               ++counters_.failures;
-               std::cerr << "cohortd: kafka source (group " << cfg_.group
-                         << "): append failed: " << ctx_.system.render(e) << std::endl;
-             });
+  if (ctx_.positions_in_group)
+    self->request(ctx_.ingest, ctx_.request_timeout, actors::ingest_atom::value,
+                  std::move(pending_.events))
+      .receive(on_ok, on_error);
+  else
+    self->request(ctx_.ingest, ctx_.request_timeout, actors::ingest_atom::value,
+                  std::move(pending_.events), std::move(positions))
+      .receive(on_ok, on_error);
   if (!ok)
     return false;
   counters_.records += pending_.records;
@@ -231,6 +242,8 @@ bool kafka_source::append_events() {
     ctx_.lag->set(cfg_.group, p.topic, p.partition, next, -1);
   }
   pending_.clear();
+  if (ctx_.positions_in_group)
+    commit_positions(true);  // the group's offsets are the positions
   return true;
 }
 
@@ -258,7 +271,9 @@ void kafka_source::commit_positions(bool force) {
     return;
   if (auto committed = consumer_->commit(offsets); !committed) {
     std::cerr << "cohortd: kafka source (group " << cfg_.group
-              << "): commit failed (positions are kept in the store): "
+              << "): commit failed" << (ctx_.positions_in_group ? " (records after the last "
+                                                                  "commit are read again): "
+                                                                : " (positions are kept in the store): ")
               << committed.error().reason << std::endl;
     return;
   }

@@ -42,6 +42,11 @@ struct source_context {
   std::chrono::milliseconds request_timeout{10000};
   std::shared_ptr<source_lag> lag;
   std::string client_id;  ///< librdkafka client.id (the node id and the source's index).
+  /// A cluster's: `ingest` is the events front (no positions go with the events) and a
+  /// partition's position is the group's committed offset, committed after every apply,
+  /// since any node may take the partition over. The re-read tail after a crash carries
+  /// the same messageIds, which the owners' dedup drops.
+  bool positions_in_group = false;
 };
 
 /// Counters of one source (/metrics, /admin/api/kafka).

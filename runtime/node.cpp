@@ -119,7 +119,7 @@ struct node::impl {
   std::vector<caf::actor> actors;  // top-level actors, stopped in stop()
   std::unique_ptr<cluster::cluster_node> cluster;  ///< Cluster mode only.
   std::shared_ptr<connectors::webhook_outbox> webhooks;  ///< Null without destinations.
-  std::unique_ptr<connectors::kafka_connectors> kafka;  ///< Sources: a single node only.
+  std::unique_ptr<connectors::kafka_connectors> kafka;
   std::unique_ptr<services> svc;
   http_router router;
   std::unique_ptr<http_server> server;
@@ -185,10 +185,12 @@ struct node::impl {
   }
 
   /// Starts the Kafka sources on the same ingest path as HTTP, once the log is replayed.
+  /// In a cluster `svc->ingest` is the events front and positions are the group's.
   result<bool> start_sources() {
     return kafka->start_sources(connectors::source_context{
       *system, svc->ingest, svc->flow, *db, *letters, svc->types, svc->mappings,
-      cfg.ingest.max_message_bytes, cfg.ingest.request_timeout, nullptr, {}});
+      cfg.ingest.max_message_bytes, cfg.ingest.request_timeout, nullptr, {},
+      cfg.cluster.enabled()});
   }
 
   /// Cluster mode (docs/cluster.md): the log is Kafka; this node fronts ingestion,
@@ -284,6 +286,8 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   if (clustered) {
     if (auto joined = m.join_cluster(); !joined)
       return joined.error();
+    if (auto started = m.start_sources(); !started)
+      return started.error();
   } else {
     if (auto started = m.start_webhooks(); !started)
       return started.error();

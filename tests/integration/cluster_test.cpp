@@ -292,6 +292,57 @@ BOOST_AUTO_TEST_CASE(a_kafka_sink_gets_every_users_changes_from_its_owner) {
   BOOST_TEST(owners.size() == 2u, "the users were not spread over both nodes");
 }
 
+// A Kafka source in a cluster: its group spreads the topic's partitions over the nodes and
+// each node feeds its events front. A node killed mid-stream doubles and loses nothing:
+// its partitions resume at the group's committed offsets on the survivor, and the tail
+// read again carries the same messageIds (made from topic/partition/offset), which the
+// owners' dedup drops.
+BOOST_AUTO_TEST_CASE(a_kafka_source_feeds_the_cluster_and_a_kill_9_doubles_nothing) {
+  cluster_fixture c{0};
+  const std::string topic = c.prefix() + ".clicks";
+  c.broker("topic " + topic + " 4");
+  c.add_config("kafka: {sources: [{bootstrap: \"" + c.bootstrap() + "\", topics: [" + topic
+               + "], group: " + c.prefix() + "-in}]}\n");
+  c.add_node();
+  c.add_node();
+  require_serving(c, 2);
+  constexpr int per_user = 100;
+  std::vector<std::string> users;
+  std::vector<std::pair<std::string, std::string>> records;
+  for (int u = 0; u < 40; ++u)
+    users.push_back("src-" + std::to_string(u));
+  for (int i = 0; i < per_user; ++i)
+    for (const auto& u : users)
+      records.emplace_back(u, track_without_id(u));
+  kcat_produce(c.bootstrap(), topic, records);
+  // Kill node 2 as soon as its source applied something (it holds half the partitions).
+  http_client second("127.0.0.1", c.node(1).port(), 10s);
+  double consumed = 0;
+  BOOST_TEST_REQUIRE(eventually([&] {
+    consumed = metric_sum(second.get("/metrics").body, "cohort_kafka_source_records_total");
+    return consumed > 0;
+  }, 60s), "node 2 never consumed");
+  c.kill(1);
+  BOOST_TEST_MESSAGE("node 2 killed after applying at least " << consumed << " of "
+                                                               << records.size() << " records");
+  require_serving(c, 1);
+  http_client first("127.0.0.1", c.node(0).port(), 10s);
+  auto events_of = [&](const std::string& u) {
+    auto r = first.get("/v1/profiles/" + u);
+    return r.status == 200 ? total_event_count(json_doc(r.body)) : std::int64_t{0};
+  };
+  BOOST_TEST(eventually([&] {
+    for (const auto& u : users)
+      if (events_of(u) != per_user)
+        return false;
+    return true;
+  }, 90s), "not every user reached " << per_user << " events");
+  for (const auto& u : users)
+    BOOST_TEST(events_of(u) == per_user, u);
+  BOOST_TEST_MESSAGE("records read again and dropped by dedup: "
+                     << metric_sum(first.get("/metrics").body, "cohort_dedup_hits_total"));
+}
+
 BOOST_AUTO_TEST_CASE(a_merge_whose_receiver_node_dies_midway_completes_once) {
   cluster_fixture c{3};
   require_serving(c, 3);

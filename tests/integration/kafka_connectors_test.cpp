@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <map>
-#include <regex>
 
 #include <boost/test/unit_test.hpp>
 #include <msgpack.hpp>
@@ -49,14 +48,7 @@ public:
 
   /// Produces "key\tvalue" lines with kcat (acks from every record before it exits).
   void produce_lines(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& records) {
-    temp_dir dir("kcat");
-    std::string text;
-    for (const auto& [key, value] : records)
-      text += key + "\t" + value + "\n";
-    write_file(dir.path() + "/records", text);
-    auto r = run_command({kcat(), "-b", bootstrap_, "-P", "-t", topic, "-K", "\t", "-l",
-                          dir.path() + "/records"}, std::chrono::seconds(60));
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    kcat_produce(bootstrap_, topic, records);
   }
 
   /// Produces each value as one record (binary safe: one file per record).
@@ -98,10 +90,6 @@ std::string source(const std::string& bootstrap, const std::string& topic, const
 }
 
 /// A track message without a messageId (Segment's SDKs always send one; other producers may not).
-std::string track_without_id(const std::string& user) {
-  return std::regex_replace(track_msg(user, "Product Viewed", ""), std::regex(R"("messageId":"",)"), "");
-}
-
 std::int64_t events_of(http_client& client, const std::string& user) {
   auto r = client.get("/v1/profiles/" + user);
   return r.status == 200 ? total_event_count(json_doc(r.body)) : 0;

@@ -19,6 +19,10 @@ std::string track_msg(std::string_view user, std::string_view event, std::string
   return message("track", user, message_id, ",\"event\":" + quote(event), extra);
 }
 
+std::string track_without_id(std::string_view user, std::string_view event) {
+  return "{\"type\":\"track\",\"userId\":" + quote(user) + ",\"event\":" + quote(event) + "}";
+}
+
 std::string page_msg(std::string_view user, std::string_view name, std::string_view message_id,
                      std::string_view extra) {
   return message("page", user, message_id, ",\"name\":" + quote(name), extra);

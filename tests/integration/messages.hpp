@@ -10,6 +10,8 @@ namespace cohort::it {
 /// with a comma, e.g. `,"properties":{"a":1}`.
 std::string track_msg(std::string_view user, std::string_view event, std::string_view message_id,
                       std::string_view extra = {});
+/// A track without a messageId (a record from a system that sets none).
+std::string track_without_id(std::string_view user, std::string_view event = "Product Viewed");
 std::string page_msg(std::string_view user, std::string_view name, std::string_view message_id,
                      std::string_view extra = {});
 std::string screen_msg(std::string_view user, std::string_view name, std::string_view message_id,

@@ -129,20 +129,6 @@ BOOST_AUTO_TEST_CASE(bad_cluster_settings_are_exit_2) {
   check_exit_2(seeds, f, "--seeds (gone: Kafka forms the cluster)");
 }
 
-// Kafka sources are consumed by a single node only: a cluster refuses them where they
-// stand instead of starting without them (sinks work in both modes).
-BOOST_AUTO_TEST_CASE(kafka_sources_are_refused_in_cluster_mode) {
-  const std::string base = default_config();
-  const auto kafka_line = std::count(base.begin(), base.end(), '\n') + 1;
-  failed_start f;
-  auto r = f.run(base + "kafka: {sources: [{bootstrap: \"127.0.0.1:9\", topics: [clicks], "
-                        "group: in}]}\n",
-                 {"--kafka", "127.0.0.1:9", "--cluster-listen", "127.0.0.1:0"});
-  check_exit_2(r, f, "kafka.sources in cluster mode");
-  BOOST_TEST(r.err.find(":" + std::to_string(kafka_line) + ":1: kafka.sources: Kafka sources "
-                        "are not consumed in cluster mode") != std::string::npos, r.err);
-}
-
 // Webhooks are delivered by a single node only: a cluster node refuses them at their
 // line instead of accepting them and sending nothing.
 BOOST_AUTO_TEST_CASE(webhooks_in_cluster_mode_are_refused_with_their_line) {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <ctime>
+#include <sstream>
 #include <stdexcept>
 
 namespace cohort::it {
@@ -223,6 +224,18 @@ std::string pointer_key(std::string_view key) {
       out += c;
   }
   return out;
+}
+
+double metric_sum(const std::string& text, const std::string& name) {
+  double sum = 0;
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name, 0) != 0 || line.size() <= name.size()
+        || (line[name.size()] != ' ' && line[name.size()] != '{'))
+      continue;
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
 }
 
 } // namespace cohort::it

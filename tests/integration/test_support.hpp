@@ -79,6 +79,9 @@ std::int64_t event_count(const json_doc& profile, std::string_view type);
 /// Sum of all eventCounts values.
 std::int64_t total_event_count(const json_doc& profile);
 
+/// The sum of every sample of metric `name` (any labels) in Prometheus text `text`.
+double metric_sum(const std::string& text, const std::string& name);
+
 /// The entry of profile.recentEvents with this messageId.
 std::optional<simdjson::dom::element> recent_event(const json_doc& profile,
                                                    std::string_view message_id);
