@@ -32,12 +32,14 @@ void number_and_queue(session_ptr self, std::vector<change_event>& changes) {
   const auto& outbox = self->state.env->outbox;
   if (outbox && !changes.empty()) {
     if (auto queued = outbox->queue(changes); !queued)
-      std::cerr << "cohortd: webhook queue write for " << self->state.user->key()
+      std::cerr << "cohortd: change outbox write for " << self->state.user->key()
                 << " failed: " << queued.error().reason << std::endl;
   }
 }
 
 void publish(session_ptr self, std::vector<change_event>& changes) {
+  if (!self->state.env->publisher)
+    return;  // a cluster's without sinks: the outbox is the way out
   for (auto& change : changes)
     self->send(self->state.env->publisher, publish_atom::value, std::move(change));
 }

@@ -22,7 +22,8 @@ using dead_letter_atom = caf::atom_constant<caf::atom("deadlettr")>;
 struct session_env {
   session_limits limits;
   std::shared_ptr<model_holder> model;
-  caf::actor publisher;     ///< Receives (publish_atom, change_event).
+  /// Receives (publish_atom, change_event); invalid in a cluster without Kafka sinks.
+  caf::actor publisher;
   caf::actor dead_letters;  ///< Receives (dead_letter_atom, reason, event) for late events.
   std::shared_ptr<journal> store;      ///< Snapshots.
   std::shared_ptr<flow_control> flow;  ///< Released as events are applied.
@@ -34,7 +35,8 @@ struct session_env {
   /// Live sessions the shard keeps; past it the least recently used one is told to
   /// passivate at each spawn (0: no cap, only the idle sweep lets sessions go).
   std::size_t max_live = 0;
-  /// Webhook queues; null when no destination is configured.
+  /// Where changes are made durable before they are published: a node's webhook queues
+  /// (null without destinations), a cluster partition's changes topic.
   std::shared_ptr<change_outbox> outbox;
 };
 

@@ -9,7 +9,6 @@
 #include <caf/io/middleman.hpp>
 
 #include "actors/model_loader.hpp"
-#include "cluster/changes_producer.hpp"
 #include "cluster/cluster_locator.hpp"
 #include "cluster/events_front.hpp"
 #include "cluster/follower.hpp"
@@ -19,6 +18,8 @@
 #include "cluster/partition_owner.hpp"
 #include "cluster/sequencer_actor.hpp"
 #include "cluster/sequencer_election.hpp"
+#include "cluster/webhook_feed.hpp"
+#include "connectors/webhook_queue.hpp"
 #include "config/loader.hpp"
 
 namespace cohort::cluster {
@@ -63,10 +64,40 @@ struct cluster_node::impl {
   std::unique_ptr<sequencer_election> election;
   std::unique_ptr<partition_owner> owner;
   std::unique_ptr<heartbeat> beat;
-  caf::actor sequencer, changes, gateway, front;
-  caf::actor published;  ///< What sessions publish to: `changes`, or a tee to it and the sinks.
+  caf::actor sequencer, gateway, front;
+  /// What sessions publish to: a tee to the Kafka sinks, or none (their changes reach
+  /// <prefix>.changes through each partition's changes_outbox).
+  caf::actor published;
   cluster_locator_actor locator;
+  std::shared_ptr<connectors::webhook_senders> webhooks;  ///< Null without destinations.
+  std::vector<std::shared_ptr<webhook_feed>> feeds;       ///< One per destination.
   bool stopped = false;
+
+  /// A sender and a feed from the changes topic per webhook destination.
+  result<bool> start_webhooks(caf::actor_system& sys, const std::vector<config::webhook_config>& hooks) {
+    if (hooks.empty())
+      return true;
+    for (const auto& hook : hooks) {
+      auto feed = webhook_feed::create(options, node_id, hook,
+                                       connectors::webhook_queue::destination_id(hook.url));
+      if (!feed)
+        return feed.error();
+      feeds.push_back(std::move(*feed));
+    }
+    auto senders = connectors::webhook_senders::start(sys, hooks, [this](std::uint32_t id) {
+      auto hook = std::find_if(feeds.begin(), feeds.end(),
+                               [id](const auto& f) { return f->destination() == id; });
+      return std::static_pointer_cast<connectors::delivery_store>(*hook);
+    });
+    if (!senders)
+      return senders.error();
+    webhooks = std::move(*senders);
+    webhooks->deliver();
+    for (std::size_t i = 0; i < feeds.size(); ++i)
+      if (auto started = feeds[i]->start(webhooks, i); !started)
+        return started.error();
+    return true;
+  }
 };
 
 cluster_node::~cluster_node() {
@@ -101,10 +132,9 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
   auto& sys = p.system;
   m.sequencer = sys.spawn(sequencer_actor, p.graph, m.producer, m.options,
                           std::shared_ptr<const std::atomic<std::uint64_t>>(sequencing));
-  m.changes = sys.spawn(changes_producer, m.producer, m.options);
   // The owner of a profile computes its changes, so a sink gets each change from one node
   // (again, with the same seq, when a successor replays the log after a failover).
-  m.published = p.published_through ? p.published_through(m.changes) : m.changes;
+  m.published = p.published_through ? p.published_through(caf::actor{}) : caf::actor{};
 
   const auto timeout = caf::timespan{p.cfg.ingest.request_timeout};
   actors::session_env env{actors::session_limits_of(p.cfg), p.model, m.published, p.dead_letters,
@@ -144,6 +174,8 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
   m.address = advertised_host + ":" + std::to_string(*bound);
   m.locator = sys.spawn(cluster_locator, std::shared_ptr<const actors::identity_graph>(p.graph),
                         m.members, m.node_id, m.gateway, m.options.partitions, timeout);
+  if (auto hooks = m.start_webhooks(sys, p.cfg.webhooks); !hooks)
+    return hooks.error();
   m.front = sys.spawn(events_front,
                       front_context{p.graph, m.locator, m.producer, m.options, m.node_id,
                                     m.boot_id, m.members,
@@ -172,14 +204,23 @@ void cluster_node::stop() {
   m.stopped = true;
   if (m.beat)
     m.beat->stop();
+  // Finished webhook offsets are committed as the feeds leave their groups.
+  for (const auto& feed : m.feeds)
+    feed->stop();
+  if (m.webhooks)
+    m.webhooks->stop();
   m.owner->stop();
   m.election->stop();
   m.follow->stop();
-  for (auto* a : {&m.front, &m.gateway, &m.sequencer, &m.published, &m.changes})
+  for (auto* a : {&m.front, &m.gateway, &m.sequencer, &m.published})
     caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(m.locator, caf::exit_reason::user_shutdown);
   if (auto flushed = m.producer->flush(std::chrono::seconds(5)); !flushed || !*flushed)
     std::cerr << "cohortd: records still undelivered when leaving the cluster" << std::endl;
+}
+
+std::shared_ptr<const connectors::webhook_senders> cluster_node::webhooks() const {
+  return impl_->webhooks;
 }
 
 caf::actor cluster_node::front() const {

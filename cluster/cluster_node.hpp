@@ -16,6 +16,7 @@
 #include "cluster/cluster_messages.hpp"
 #include "cluster/members_view.hpp"
 #include "config/config.hpp"
+#include "connectors/webhook_senders.hpp"
 
 namespace cohort::cluster {
 
@@ -36,8 +37,9 @@ public:
     caf::actor dead_letters;
     std::shared_ptr<std::atomic<std::uint64_t>> dedup_hits;
     std::shared_ptr<actors::flow_control> ingest_flow;  ///< What HTTP admits.
-    /// What the session actors publish to, given the changes topic's producer: a tee to
-    /// the Kafka sinks too (connectors/), or the producer itself. Null: the producer.
+    /// What the session actors publish to besides <prefix>.changes (given no local
+    /// publisher: push is the follower's): a tee to the Kafka sinks (connectors/), or an
+    /// invalid handle. Null: nothing.
     std::function<caf::actor(const caf::actor&)> published_through;
   };
 
@@ -61,6 +63,8 @@ public:
   std::vector<caf::actor> shards() const;    ///< The shards this node serves now.
   const std::string& cluster_address() const;  ///< host:port others dial (bound port).
   std::shared_ptr<const members_view> members() const;
+  /// The webhook senders fed from the changes topic; null without destinations.
+  std::shared_ptr<const connectors::webhook_senders> webhooks() const;
 
 private:
   cluster_node() = default;

@@ -12,6 +12,7 @@
 #include "actors/flow_control.hpp"
 #include "api/ask.hpp"
 #include "kafka/kafka_consumer.hpp"
+#include "cluster/changes_outbox.hpp"
 #include "cluster/partition_actor.hpp"
 #include "cluster/partition_producer.hpp"
 #include "cluster/partition_restore.hpp"
@@ -199,6 +200,8 @@ void partition_owner::restore(const std::shared_ptr<partition>& p, kafka::kafka_
         std::chrono::duration_cast<std::chrono::milliseconds>(checkpoint_wait));
       auto env = ctx_.env;
       env.store = journal;
+      env.outbox = std::make_shared<changes_outbox>(
+        journal, kafka::topic_name(ctx_.kafka, kafka::topics::changes), ctx_.kafka.partitions);
       env.flow = p->flow;
       auto producer = ctx_.system.spawn(partition_producer, journal,
                                         kafka::topic_name(ctx_.kafka, kafka::topics::events),

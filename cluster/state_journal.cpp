@@ -39,7 +39,10 @@ void state_journal::produce_tracked(std::string topic, std::int32_t partition, s
 }
 
 void state_journal::produce_snapshot(const std::string& key, const std::string& value) {
-  auto record_key = snapshot_key(key);
+  produce_state_record(snapshot_key(key), value);
+}
+
+void state_journal::produce_state_record(const std::string& record_key, const std::string& value) {
   produce_tracked(topic_, partition_, record_key, value,
                   [self = shared_from_this(), record_key, value](result<std::int64_t> offset) {
                     if (offset)
@@ -74,7 +77,7 @@ result<std::optional<std::string>> state_journal::get_snapshot(const std::string
 
 bool state_journal::has_failures() {
   std::lock_guard<std::mutex> guard{mutex_};
-  return !failed_.empty();
+  return !failed_.empty() || !redo_.empty();
 }
 
 bool state_journal::drained() {
@@ -82,28 +85,44 @@ bool state_journal::drained() {
   return settled_.wait_for(lock, wait_, [this] { return in_flight_ == 0; });
 }
 
+void state_journal::produce_durable(std::string topic, std::int32_t partition, std::string key,
+                                    std::string value) {
+  redo_record record{std::move(topic), partition, std::move(key), std::move(value)};
+  auto copy = record;
+  produce_tracked(std::move(copy.topic), copy.partition, std::move(copy.key),
+                  std::move(copy.value),
+                  [self = shared_from_this(), record = std::move(record)](result<std::int64_t> offset) {
+                    if (offset)
+                      return;
+                    std::lock_guard<std::mutex> guard{self->mutex_};
+                    self->redo_.push_back(record);
+                  });
+}
+
+bool state_journal::produce_failed_again() {
+  std::map<std::string, std::string> again;
+  std::vector<redo_record> redo;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    again.swap(failed_);
+    redo.swap(redo_);
+  }
+  if (again.empty() && redo.empty())
+    return true;
+  for (auto& [key, value] : again)
+    produce_state_record(key, value);
+  for (auto& r : redo)
+    produce_durable(std::move(r.topic), r.partition, std::move(r.key), std::move(r.value));
+  return drained() && !has_failures();
+}
+
 result<bool> state_journal::checkpoint(std::uint64_t seq) {
   if (!drained())
     return failure{503, "partition " + std::to_string(partition_)
                           + ": state records not delivered in time; no marker"};
-  std::map<std::string, std::string> again;
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    again.swap(failed_);
-  }
-  if (!again.empty()) {
-    for (auto& [key, value] : again)
-      produce_tracked(topic_, partition_, key, value,
-                      [this, key = key, value = value](result<std::int64_t> offset) {
-                        if (offset)
-                          return;
-                        std::lock_guard<std::mutex> guard{mutex_};
-                        failed_.insert_or_assign(key, value);
-                      });
-    if (!drained() || has_failures())
-      return failure{503, "partition " + std::to_string(partition_)
-                            + ": snapshot records failed twice; no marker"};
-  }
+  if (!produce_failed_again())
+    return failure{503, "partition " + std::to_string(partition_)
+                          + ": records failed twice; no marker"};
   auto marked = std::make_shared<result<std::int64_t>>(failure{503, "marker not delivered"});
   produce_tracked(topic_, partition_, std::string(marker_key),
                   encode_marker(epoch_, static_cast<std::int64_t>(seq)),

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "actors/journal.hpp"
 #include "kafka/kafka_producer.hpp"
@@ -47,12 +48,30 @@ public:
   /// state), to `topic` partition `partition`; `delivered` runs on the producer's thread.
   void produce_tracked(std::string topic, std::int32_t partition, std::string key,
                        std::string value, kafka::kafka_producer::delivery_callback delivered);
+  /// A record no marker may pass until it is held (a change for the changes topic): one
+  /// whose delivery fails (librdkafka's own retries spent) is produced again before the
+  /// next marker, which fails if it fails again.
+  void produce_durable(std::string topic, std::int32_t partition, std::string key,
+                       std::string value);
 
   std::int32_t partition() const { return partition_; }
   std::uint64_t epoch() const { return epoch_; }
 
 private:
+  /// A record produced again before the next marker.
+  struct redo_record {
+    std::string topic;
+    std::int32_t partition;
+    std::string key;
+    std::string value;
+  };
   void produce_snapshot(const std::string& key, const std::string& value);
+  /// A record of this partition's state topic (key as written); kept in failed_ when its
+  /// delivery fails.
+  void produce_state_record(const std::string& record_key, const std::string& value);
+  /// Produces again what failed (snapshots and durable records); false when some fail
+  /// again or are not delivered within the wait.
+  bool produce_failed_again();
   /// Waits until nothing this partition produced is in flight; false after `wait_`.
   bool drained();
   bool has_failures();
@@ -70,6 +89,8 @@ private:
   /// Snapshot records whose delivery failed, by key (the latest value): sent again
   /// before the next marker.
   std::map<std::string, std::string> failed_;
+  /// Durable records whose delivery failed, in the order they were produced.
+  std::vector<redo_record> redo_;
 };
 
 } // namespace cohort::cluster

@@ -33,7 +33,7 @@ void wake_at(webhook_ptr self, std::int64_t at_ms) {
 /// The entry is finished (delivered, or given up): off the disk, the profile goes on.
 void finish(webhook_ptr self, const queued_ref& ref) {
   auto& st = self->state;
-  if (auto removed = st.target->queue->remove(st.target->id, ref); !removed)
+  if (auto removed = st.target->store->remove(st.target->id, ref); !removed)
     st.target->status->set_error(removed.error().reason, codecs::now_ms());
   st.index.done(ref.profile);
 }
@@ -66,7 +66,7 @@ void on_failure(webhook_ptr self, const queued_ref& ref, const post_result& res)
 void send_one(webhook_ptr self, const queued_ref& ref) {
   auto& st = self->state;
   const auto& target = *st.target;
-  auto body = target.queue->body(target.id, ref);
+  auto body = target.store->body(target.id, ref);
   if (!body || !*body) {
     // Gone from disk (or unreadable): nothing left to send for it.
     if (!body)
@@ -121,7 +121,7 @@ void enforce_bound(webhook_ptr self) {
     auto dropped = st.index.drop_oldest();
     if (!dropped)
       break;
-    if (auto removed = st.target->queue->remove(st.target->id, *dropped); !removed)
+    if (auto removed = st.target->store->remove(st.target->id, *dropped); !removed)
       st.target->status->set_error(removed.error().reason, codecs::now_ms());
     ++st.target->status->dropped;
     st.target->status->set_error("queue full (max_queued " +

@@ -15,7 +15,7 @@
 #include "connectors/delivery_index.hpp"
 #include "connectors/delivery_policy.hpp"
 #include "connectors/http_poster.hpp"
-#include "connectors/webhook_queue.hpp"
+#include "connectors/delivery_store.hpp"
 #include "connectors/webhook_signer.hpp"
 #include "connectors/webhook_status.hpp"
 
@@ -37,14 +37,14 @@ typename Inspector::result_type inspect(Inspector& f, post_result& x) {
   return f(caf::meta::type_name("cohort.post_result"), x.status, x.error, x.retry_after);
 }
 
-/// Everything one destination's sender needs; shared with the outbox.
+/// Everything one destination's sender needs; shared with what feeds it.
 struct webhook_target {
   config::webhook_config cfg;
   std::uint32_t id = 0;  ///< webhook_queue::destination_id(url)
   webhook_signer signer;
   post_request base;     ///< Host, port, target of the URL.
   std::shared_ptr<webhook_status> status;
-  std::shared_ptr<webhook_queue> queue;
+  std::shared_ptr<delivery_store> store;  ///< Where its queued changes wait.
   std::shared_ptr<http_poster> poster;
 };
 
@@ -60,7 +60,7 @@ struct webhook_actor_state {
   static inline const char* name = "cohort.webhook";
 };
 
-/// One destination's sender: takes queued changes (their bodies stay on disk), POSTs
+/// One destination's sender: takes queued changes (their bodies stay in the store), POSTs
 /// each signed, one at a time per profile (order kept) and up to max_in_flight at once,
 /// deletes an entry once answered 2xx, retries failures with backoff and jitter (a
 /// Retry-After pauses the destination that long), trips its circuit breaker after

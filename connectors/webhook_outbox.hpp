@@ -3,19 +3,16 @@
 #include <memory>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/change_outbox.hpp"
 #include "config/config.hpp"
-#include "connectors/webhook_status.hpp"
+#include "connectors/webhook_senders.hpp"
 #include "storage/store.hpp"
 
 namespace cohort::connectors {
 
-struct webhook_target;
 class webhook_queue;
-class http_poster;
 
 /// The webhook destinations of a single node: their durable queues and their senders.
 ///
@@ -44,19 +41,16 @@ public:
 
   /// Senders start sending: after the recovery replay, so that changes it derives again
   /// join their profile's queue in order before anything of it is sent.
-  void deliver();
+  void deliver() { senders_->deliver(); }
   /// Stops the senders (requests under way are abandoned; their entries stay queued).
-  void stop();
+  void stop() { senders_->stop(); }
 
-  /// One per destination, in config order.
-  std::vector<std::shared_ptr<const webhook_status>> statuses() const;
+  std::shared_ptr<const webhook_senders> senders() const { return senders_; }
 
 private:
   webhook_outbox() = default;
   std::shared_ptr<webhook_queue> queue_;
-  std::shared_ptr<http_poster> poster_;
-  std::vector<std::shared_ptr<const webhook_target>> targets_;
-  std::vector<caf::actor> senders_;
+  std::shared_ptr<webhook_senders> senders_;
 };
 
 } // namespace cohort::connectors

@@ -6,16 +6,10 @@
 #include <vector>
 
 #include "codecs/result.hpp"
+#include "connectors/delivery_store.hpp"
 #include "storage/store.hpp"
 
 namespace cohort::connectors {
-
-/// One queued change of one destination, without its body (kept on disk).
-struct queued_ref {
-  std::string profile;
-  std::uint64_t seq = 0;          ///< The change's number in the profile's sequence.
-  std::int64_t enqueued_ms = 0;   ///< Age order, for dropping the oldest past the bound.
-};
 
 /// A change to queue for one destination.
 struct queue_entry {
@@ -28,7 +22,7 @@ struct queue_entry {
 /// profile length (4) + profile + seq (8, big-endian), value msgpack [enqueued_ms, body].
 /// The key is a function of the change, so a change derived again by a replay overwrites
 /// its own entry instead of adding a second. Thread-safe (RocksDB is).
-class webhook_queue {
+class webhook_queue : public delivery_store {
 public:
   webhook_queue(storage::store& db, bool fsync);
 
@@ -39,9 +33,10 @@ public:
   /// Writes every entry in one atomic write (synced when the node runs with fsync).
   result<bool> put(const std::vector<queue_entry>& entries);
   /// Deletes a delivered (or dropped) entry.
-  result<bool> remove(std::uint32_t destination, const queued_ref& ref);
+  result<bool> remove(std::uint32_t destination, const queued_ref& ref) override;
   /// The body of an entry; nullopt when it is gone.
-  result<std::optional<std::string>> body(std::uint32_t destination, const queued_ref& ref);
+  result<std::optional<std::string>> body(std::uint32_t destination,
+                                          const queued_ref& ref) override;
   /// Every entry of a destination (startup), in key order.
   result<std::vector<queued_ref>> load(std::uint32_t destination);
 

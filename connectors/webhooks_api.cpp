@@ -24,11 +24,11 @@ const char* breaker_name(int state) {
 
 } // namespace
 
-std::string webhooks_json(const webhook_outbox* outbox) {
+std::string webhooks_json(const webhook_senders* senders) {
   codecs::json_writer w;
   w.begin_object().key("webhooks").begin_array();
-  if (outbox != nullptr) {
-    for (const auto& s : outbox->statuses()) {
+  if (senders != nullptr) {
+    for (const auto& s : senders->statuses()) {
       const auto [error, error_ms] = s->last_error();
       w.begin_object();
       w.key("url").value(s->url);
@@ -58,15 +58,15 @@ std::string webhooks_json(const webhook_outbox* outbox) {
 }
 
 void add_webhooks_api(http::http_router& router, const std::string& admin_token,
-                      std::shared_ptr<const webhook_outbox> outbox) {
+                      std::shared_ptr<const webhook_senders> senders) {
   router.add("GET", "/admin/api/webhooks",
-             api::admin_guarded(admin_token, [outbox](http::http_request&&, http::respond_fn respond) {
-               respond(http::json_response(webhooks_json(outbox.get())));
+             api::admin_guarded(admin_token, [senders](http::http_request&&, http::respond_fn respond) {
+               respond(http::json_response(webhooks_json(senders.get())));
              }));
 }
 
-void write_webhook_metrics(api::prometheus_writer& w, const webhook_outbox& outbox) {
-  const auto statuses = outbox.statuses();
+void write_webhook_metrics(api::prometheus_writer& w, const webhook_senders& senders) {
+  const auto statuses = senders.statuses();
   struct gauge {
     const char* name;
     const char* type;
@@ -74,7 +74,7 @@ void write_webhook_metrics(api::prometheus_writer& w, const webhook_outbox& outb
     std::uint64_t (*read)(const webhook_status&);
   };
   static const gauge gauges[] = {
-    {"cohort_webhook_queued", "gauge", "Changes queued on disk for the destination.",
+    {"cohort_webhook_queued", "gauge", "Changes waiting for the destination (on disk; in a cluster, read from the changes topic).",
      [](const webhook_status& s) { return s.queued.load(); }},
     {"cohort_webhook_in_flight", "gauge", "Webhook requests open now.",
      [](const webhook_status& s) { return s.in_flight.load(); }},

@@ -118,7 +118,9 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> system;
   std::vector<caf::actor> actors;  // top-level actors, stopped in stop()
   std::unique_ptr<cluster::cluster_node> cluster;  ///< Cluster mode only.
-  std::shared_ptr<connectors::webhook_outbox> webhooks;  ///< Null without destinations.
+  std::shared_ptr<connectors::webhook_outbox> webhooks;  ///< Single node; null without destinations.
+  /// The senders' status (the outbox's, or the cluster's); null without destinations.
+  std::shared_ptr<const connectors::webhook_senders> webhook_senders;
   std::unique_ptr<connectors::kafka_connectors> kafka;
   std::unique_ptr<services> svc;
   http_router router;
@@ -288,6 +290,7 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
       return joined.error();
     if (auto started = m.start_sources(); !started)
       return started.error();
+    m.webhook_senders = m.cluster->webhooks();
   } else {
     if (auto started = m.start_webhooks(); !started)
       return started.error();
@@ -296,20 +299,22 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
       return replayed.error();
     if (m.webhooks) {
       m.webhooks->deliver();
-      m.svc->metric_writers.push_back([outbox = m.webhooks](prometheus_writer& w) {
-        connectors::write_webhook_metrics(w, *outbox);
-      });
+      m.webhook_senders = m.webhooks->senders();
     }
     if (auto started = m.start_sources(); !started)
       return started.error();
   }
+  if (m.webhook_senders)
+    m.svc->metric_writers.push_back([senders = m.webhook_senders](prometheus_writer& w) {
+      connectors::write_webhook_metrics(w, *senders);
+    });
   m.svc->ready = true;
   add_ingest_api(m.router, *m.svc);
   add_query_api(m.router, *m.svc);
   add_decision_api(m.router, *m.svc);
   add_admin_api(m.router, *m.svc);
   add_identity_api(m.router, *m.svc);
-  connectors::add_webhooks_api(m.router, m.cfg.admin.token, m.webhooks);
+  connectors::add_webhooks_api(m.router, m.cfg.admin.token, m.webhook_senders);
   add_console_api(m.router, *m.svc, *m.db, console_assets());
   if (clustered)
     cluster::add_cluster_api(m.router, *m.svc, m.cluster->members(), m.cfg.cluster.kafka.partitions);
@@ -377,6 +382,7 @@ void node::stop() {
   m.svc.reset();
   m.kafka.reset();  // sinks flush what the sessions published
   m.cluster.reset();
+  m.webhook_senders.reset();
   m.system.reset();
   m.webhooks.reset();
   m.letters.reset();

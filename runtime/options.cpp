@@ -109,16 +109,6 @@ result<bool> apply_options(const options& opts, config::config& cfg) {
     return failure{2, "cluster.kafka.bootstrap (or --kafka) is set but cluster.listen is empty: "
                       "a cluster node needs an address for node-to-node requests "
                       "(cluster.listen or --cluster-listen)"};
-  // Webhooks are not delivered by a cluster yet: refused at their line rather than
-  // accepted and then sending nothing.
-  if (cfg.cluster.enabled() && !cfg.webhooks.empty())
-    return failure{2, "config error: "
-                        + config::config_error{"webhooks", cfg.webhooks.front().line,
-                                               cfg.webhooks.front().column,
-                                               "not delivered in cluster mode yet (a single "
-                                               "node only); remove the key or run without "
-                                               "cluster.kafka.bootstrap / --kafka"}
-                            .to_string(cfg.source_path)};
   return true;
 }
 

@@ -5,6 +5,7 @@
 // the mock's rebalance alone takes ~11 s after a kill.
 #include <signal.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -16,6 +17,7 @@
 #include "kcat.hpp"
 #include "messages.hpp"
 #include "test_support.hpp"
+#include "webhook_receiver.hpp"
 #include "ws_client.hpp"
 
 using namespace cohort::it;
@@ -290,6 +292,107 @@ BOOST_AUTO_TEST_CASE(a_kafka_sink_gets_every_users_changes_from_its_owner) {
     owners.insert(c.owner_of_partition(partition_of(u, c.partitions()), 0));
   }
   BOOST_TEST(owners.size() == 2u, "the users were not spread over both nodes");
+}
+
+// Webhooks in a cluster: the changes topic is each destination's queue, read by its own
+// consumer group and committed only past what was answered 2xx. The receiver fails every
+// delivery of a first round of events, and the node serving half the partitions is killed
+// (-9) with its changes unanswered; then the receiver is up and a second round follows:
+// every user's changes arrive numbered 1..n without a gap, in order, the last one matching
+// the profile, and a repeat only ever with the same webhook-id and body.
+BOOST_AUTO_TEST_CASE(webhooks_get_every_change_in_order_through_a_kill_9) {
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  std::atomic<bool> up{false};
+  webhook_receiver receiver{secret, [&up](std::uint64_t) { return up ? 204 : 503; }};
+  cluster_fixture c{0};
+  c.add_config("webhooks: [{url: \"" + receiver.url() + "\", secret: " + secret
+               + ", events: [segment_change, tags_change], backoff_initial: 20ms,"
+                 " backoff_max: 200ms, breaker_open_for: 500ms}]\n"
+                 "tags: [{name: Browsing, when: 'product_views >= 1 && cart_adds == 0'},"
+                 " {name: Carting, when: 'cart_adds >= 1'}]\n"
+                 "segments: [{name: Buyer, when: 'cart_adds >= 2'},"
+                 " {name: Viewer, when: 'product_views >= 2'}, {name: Standard, when: 'true'}]\n");
+  c.add_node();
+  c.add_node();
+  require_serving(c, 2);
+  std::vector<std::string> users;
+  for (int u = 0; u < 30; ++u)
+    users.push_back("hook-" + std::to_string(u));
+  auto round = [&](const std::string& event, const std::string& tag) {
+    std::vector<std::string> m;
+    for (int k = 0; k < 2; ++k)
+      for (const auto& u : users)
+        m.push_back(track_msg(u, event, u + "-" + tag + std::to_string(k)));
+    post_to(c, 0, m);
+  };
+  round("Product Viewed", "v");
+  // Both nodes are trying (and failing) to deliver their users' first changes.
+  std::map<std::int32_t, std::string> owner;
+  for (std::int32_t p = 0; p < c.partitions(); ++p)
+    owner[p] = c.owner_of_partition(p, 0);
+  auto senders_seen = [&] {
+    std::set<std::string> owners;
+    for (const auto& r : receiver.requests())
+      owners.insert(owner[partition_of(r.profile, c.partitions())]);
+    return owners.size();
+  };
+  BOOST_TEST_REQUIRE(eventually([&] { return senders_seen() == 2; }, 60s),
+                     "not both nodes tried to deliver before the kill");
+  c.kill(1);
+  up = true;
+  round("Product Added", "a");
+  require_serving(c, 1);
+  http_client client("127.0.0.1", c.node(0).port(), 10s);
+  std::map<std::string, std::map<std::int64_t, received_hook>> delivered;
+  std::string missing;
+  BOOST_TEST_REQUIRE(eventually([&] {
+    delivered.clear();
+    for (const auto& r : receiver.requests())
+      if (r.status == 204)
+        delivered[r.profile].emplace(r.seq, r);
+    missing.clear();
+    for (const auto& u : users) {
+      auto profile = client.get("/v1/profiles/" + u);
+      json_doc p(profile.body);
+      const auto& got = delivered[u];
+      if (got.empty() || p.string_at("/segment").value_or("?") != "Buyer") {
+        missing = u + " (" + std::to_string(got.size()) + " changes)";
+        return false;
+      }
+      json_doc last(got.rbegin()->second.body);
+      if (last.string_at("/data/to").value_or(last.string_at("/data/segment").value_or("")) != "Buyer"
+          || last.string_at("/data/tags/0").value_or("") != "Carting") {
+        missing = u + ": last change " + got.rbegin()->second.body;
+        return false;
+      }
+    }
+    return true;
+  }, 90s), "not every user's last change arrived, e.g. " << missing);
+  BOOST_TEST(receiver.rejected().empty(), receiver.rejected().front());
+  std::map<std::string, std::pair<std::string, std::string>> first_copy;  // id -> (key, body)
+  std::map<std::string, std::int64_t> last_seq;
+  std::size_t repeats = 0;
+  for (const auto& r : receiver.requests()) {
+    auto key = r.profile + "/" + std::to_string(r.seq);
+    auto [it, fresh] = first_copy.emplace(r.id, std::make_pair(key, r.body));
+    if (!fresh) {
+      ++repeats;
+      BOOST_TEST(it->second.first == key, r.id << " names " << key << " and " << it->second.first);
+      BOOST_TEST(it->second.second == r.body, r.id << " came with two bodies");
+      continue;
+    }
+    // A profile's changes are sent one at a time: the first copy of each comes in order.
+    BOOST_TEST(r.seq > last_seq[r.profile], r.profile << " got seq " << r.seq << " after "
+                                                      << last_seq[r.profile]);
+    last_seq[r.profile] = r.seq;
+  }
+  for (const auto& u : users) {
+    const auto& got = delivered[u];
+    BOOST_TEST(got.rbegin()->first == static_cast<std::int64_t>(got.size()),
+               u << ": changes 1.." << got.rbegin()->first << " with " << got.size() << " delivered");
+  }
+  BOOST_TEST_MESSAGE("webhooks: " << receiver.requests().size() << " requests, " << repeats
+                                  << " repeats of a webhook-id");
 }
 
 // A Kafka source in a cluster: its group spreads the topic's partitions over the nodes and

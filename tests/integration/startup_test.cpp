@@ -129,23 +129,6 @@ BOOST_AUTO_TEST_CASE(bad_cluster_settings_are_exit_2) {
   check_exit_2(seeds, f, "--seeds (gone: Kafka forms the cluster)");
 }
 
-// Webhooks are delivered by a single node only: a cluster node refuses them at their
-// line instead of accepting them and sending nothing.
-BOOST_AUTO_TEST_CASE(webhooks_in_cluster_mode_are_refused_with_their_line) {
-  const std::string base = default_config();
-  const auto line = std::count(base.begin(), base.end(), '\n') + 2;
-  failed_start f;
-  auto r = f.run(base +
-                 "cluster: {listen: \"127.0.0.1:0\"}\n"
-                 "webhooks: [{url: \"http://127.0.0.1:9000/hook\", events: [segment_change], "
-                 "secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}]\n",
-                 {"--kafka", "127.0.0.1:9"});
-  check_exit_2(r, f, "webhooks in cluster mode");
-  BOOST_TEST(r.err.find(":" + std::to_string(line) + ":") != std::string::npos, r.err);
-  BOOST_TEST(r.err.find("webhooks: not delivered in cluster mode") != std::string::npos, r.err);
-  BOOST_TEST(r.err.find("MfKQ9r8") == std::string::npos, r.err);
-}
-
 // thompson is accepted (its draw is a fair split) but cannot learn without outcomes: every
 // start says so on stderr, naming the key and its line.
 BOOST_AUTO_TEST_CASE(thompson_without_outcomes_warns_at_start) {
