@@ -1,15 +1,11 @@
 // sessions.max_live: a burst of new users past a shard's cap passivates the least
 // recently used sessions, so the number of live actors stays bounded, and nothing they
 // held is lost: a passivated user comes back from its snapshot on its next event.
-#include "actor_fixture.hpp"
+#include "directory_fixture.hpp"
 
-#include "actors/directory_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/profile.hpp"
-#include "actors/publisher_actor.hpp"
 #include "event_fixture.hpp"
-#include "memory_journal.hpp"
-#include "model_fixture.hpp"
 
 using namespace cohort;
 
@@ -17,39 +13,21 @@ namespace {
 
 using test::click;
 
-struct capped_directory : test::actor_fixture {
+struct capped_directory : test::directory_fixture {
   static constexpr std::size_t cap = 3;
 
-  capped_directory() {
-    actors::session_env env{actors::session_limits{},
-                            std::make_shared<actors::model_holder>(test::spec_model()),
-                            sys.spawn(actors::publisher_actor, actors::publisher_limits{}),
-                            self,
-                            store,
-                            flow,
-                            caf::infinite,  // no idle sweep: only the cap lets sessions go
-                            nullptr,
-                            nullptr,
-                            cap,
-                            nullptr};
-    directory = sys.spawn(actors::directory_actor, env);
-  }
+  // No idle sweep: only the cap lets sessions go.
+  capped_directory() : directory(spawn_directory(caf::infinite, cap)) {}
 
   ~capped_directory() { self->send_exit(directory, caf::exit_reason::user_shutdown); }
 
   void route(const std::string& user, std::uint64_t seq) {
-    flow->try_admit(1);
-    auto ev = click(user, user + "-" + std::to_string(seq), seq);
-    self->send(directory, actors::route_atom::value, ev.user_key(), actors::event_batch{ev});
+    send_event(directory, click(user, user + "-" + std::to_string(seq), seq));
     run();
   }
 
-  actors::directory_stats stats() {
-    return ask<actors::directory_stats>(directory, actors::stats_atom::value);
-  }
+  actors::directory_stats stats() { return stats_of(directory); }
 
-  std::shared_ptr<test::memory_journal> store = std::make_shared<test::memory_journal>();
-  std::shared_ptr<actors::flow_control> flow = std::make_shared<actors::flow_control>(1000);
   caf::actor directory;
 };
 

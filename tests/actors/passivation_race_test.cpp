@@ -2,17 +2,13 @@
 // two passivate messages from its directory's sweeps and asks twice; the first request is
 // granted, the user is revived by a new event, and then the second (stale) request
 // arrives. It must not let go of the new actor.
-#include "actor_fixture.hpp"
+#include "directory_fixture.hpp"
 
 #include <algorithm>
 
-#include "actors/directory_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/profile.hpp"
-#include "actors/publisher_actor.hpp"
 #include "event_fixture.hpp"
-#include "memory_journal.hpp"
-#include "model_fixture.hpp"
 
 using namespace cohort;
 
@@ -20,28 +16,12 @@ namespace {
 
 using test::click;
 
-struct directory_fixture : test::actor_fixture {
-  directory_fixture() {
-    actors::session_env env{actors::session_limits{},
-                            std::make_shared<actors::model_holder>(test::spec_model()),
-                            sys.spawn(actors::publisher_actor, actors::publisher_limits{}),
-                            self,
-                            store,
-                            flow,
-                            caf::duration{std::chrono::minutes(10)},
-                            nullptr,
-                            nullptr,
-                            0,
-                            nullptr};
-    directory = sys.spawn(actors::directory_actor, env);
-  }
+struct race_fixture : test::directory_fixture {
+  race_fixture() : directory(spawn_directory(caf::duration{std::chrono::minutes(10)})) {}
 
-  ~directory_fixture() { self->send_exit(directory, caf::exit_reason::user_shutdown); }
+  ~race_fixture() { self->send_exit(directory, caf::exit_reason::user_shutdown); }
 
-  void route(codecs::event ev) {
-    flow->try_admit(1);
-    self->send(directory, actors::route_atom::value, ev.user_key(), actors::event_batch{ev});
-  }
+  void route(codecs::event ev) { send_event(directory, std::move(ev)); }
 
   caf::resumable* directory_job() {
     return dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(directory));
@@ -68,18 +48,14 @@ struct directory_fixture : test::actor_fixture {
     run_one([dir = directory_job()](caf::resumable* job) { return job != dir; });
   }
 
-  actors::directory_stats stats() {
-    return ask<actors::directory_stats>(directory, actors::stats_atom::value);
-  }
+  actors::directory_stats stats() { return stats_of(directory); }
 
-  std::shared_ptr<test::memory_journal> store = std::make_shared<test::memory_journal>();
-  std::shared_ptr<actors::flow_control> flow = std::make_shared<actors::flow_control>(1000);
   caf::actor directory;
 };
 
 } // namespace
 
-BOOST_FIXTURE_TEST_SUITE(passivation_race_suite, directory_fixture)
+BOOST_FIXTURE_TEST_SUITE(passivation_race_suite, race_fixture)
 
 BOOST_AUTO_TEST_CASE(a_stale_passivation_request_does_not_let_go_of_the_revived_actor) {
   route(click("lee", "1", 1));

@@ -1,36 +1,23 @@
-#include "actor_fixture.hpp"
+#include "directory_fixture.hpp"
 
 #include "actors/directory_actor.hpp"
 #include "actors/ingest_actor.hpp"
 #include "actors/locator.hpp"
 #include "actors/messages.hpp"
 #include "actors/profile.hpp"
-#include "actors/publisher_actor.hpp"
 #include "actors/transfer.hpp"
 #include "event_fixture.hpp"
-#include "memory_journal.hpp"
-#include "model_fixture.hpp"
 
 using namespace cohort;
 
 namespace {
 
-struct ingest_fixture : test::actor_fixture {
+struct ingest_fixture : test::directory_fixture {
   ingest_fixture() { start(); }
 
   /// (Re)starts shards and ingest over the same journal, as a node restart would.
   void start(caf::duration passivate_after = caf::infinite) {
-    actors::session_env env{actors::session_limits{},
-                            std::make_shared<actors::model_holder>(test::spec_model()),
-                            sys.spawn(actors::publisher_actor, actors::publisher_limits{}),
-                            self,
-                            store,
-                            flow,
-                            passivate_after,
-                            nullptr,
-                            nullptr,
-                            0,
-                            nullptr};
+    auto env = shard_env(passivate_after);
     std::vector<caf::actor> shards;
     for (int i = 0; i < 3; ++i)
       shards.push_back(sys.spawn(actors::directory_actor, env));
@@ -84,8 +71,6 @@ struct ingest_fixture : test::actor_fixture {
     return ask<actors::profile>(route->shard_for(user), actors::profile_atom::value, user);
   }
 
-  std::shared_ptr<test::memory_journal> store = std::make_shared<test::memory_journal>();
-  std::shared_ptr<actors::flow_control> flow = std::make_shared<actors::flow_control>(1000);
   std::optional<actors::router> route;
   config::identity_config identity;  ///< Set before start() (a restart) to change it.
   actors::ingest_options options;     ///< Likewise.
@@ -115,7 +100,7 @@ BOOST_AUTO_TEST_CASE(one_actor_per_user_across_batches) {
   BOOST_TEST(profile_of("carol").events == 2u);
   std::uint64_t live = 0;
   for (const auto& shard : route->shards())
-    live += ask<actors::directory_stats>(shard, actors::stats_atom::value).live;
+    live += stats_of(shard).live;
   BOOST_TEST(live == 1u);
 }
 
@@ -245,7 +230,7 @@ BOOST_AUTO_TEST_CASE(sessions_waiting_their_turn_in_a_background_round_may_passi
     sched.clock().advance_time(std::chrono::minutes(10));
     run();
   }
-  auto stats = ask<actors::directory_stats>(shard, actors::stats_atom::value);
+  auto stats = stats_of(shard);
   BOOST_TEST(stats.live == 0u);  // not held in memory for the hours the round takes
   BOOST_TEST(stats.passivated == users.size());
   BOOST_TEST(snapshots_of(users) == users.size());  // each wrote its own state
@@ -304,7 +289,7 @@ BOOST_AUTO_TEST_CASE(an_idle_session_is_passivated_and_revived_with_the_same_sta
   }
   std::uint64_t live = 0, passivated = 0;
   for (const auto& shard : route->shards()) {
-    auto stats = ask<actors::directory_stats>(shard, actors::stats_atom::value);
+    auto stats = stats_of(shard);
     live += stats.live;
     passivated += stats.passivated;
   }
@@ -384,7 +369,7 @@ struct identity_fixture : ingest_fixture {
   std::uint64_t live_sessions() {
     std::uint64_t live = 0;
     for (const auto& shard : route->shards())
-      live += ask<actors::directory_stats>(shard, actors::stats_atom::value).live;
+      live += stats_of(shard).live;
     return live;
   }
 
@@ -537,11 +522,7 @@ BOOST_FIXTURE_TEST_CASE(events_of_a_profile_moved_by_a_merge_go_to_the_forwarder
                         ingest_fixture) {
   // A cluster stores a forward stub under a giver whose state moved to another partition.
   store->snapshots["A"] = actors::forward_stub("U");
-  actors::session_env env{actors::session_limits{},
-                          std::make_shared<actors::model_holder>(test::spec_model()),
-                          sys.spawn(actors::publisher_actor, actors::publisher_limits{}),
-                          self, store, flow, caf::infinite, nullptr, self, 0, nullptr};
-  auto shard = sys.spawn(actors::directory_actor, env);
+  auto shard = spawn_directory(caf::infinite, 0, self);
   flow->try_admit(2);
   self->send(shard, actors::route_atom::value, std::string("A"),
              actors::event_batch{test::event_of("A", "a9", "click"), test::event_of("A", "a10", "click")});
