@@ -178,9 +178,11 @@ struct placement {
 /// One `webhooks[i]` destination (SPEC 4): changes POSTed to `url`, signed as Standard
 /// Webhooks says. `secret` is never printed (errors name the key only).
 struct webhook_config {
-  std::string url;                  ///< http://host:port/path
+  std::string url;                  ///< http[s]://host[:port]/path
   std::vector<std::string> events;  ///< segment_change | tags_change | profile_merged | profile_unmerged
   std::string secret;               ///< whsec_<base64 of 24..64 bytes>
+  /// PEM certificates trusted for an https URL instead of the system's (a private CA).
+  std::string ca_file;
   duration timeout = std::chrono::seconds(10);         ///< One attempt: connect, send, answer.
   std::size_t max_in_flight = 8;     ///< Requests open at once (distinct profiles).
   std::size_t max_queued = 100000;   ///< On disk; past it the oldest change is dropped.
@@ -189,7 +191,7 @@ struct webhook_config {
   duration backoff_max = std::chrono::minutes(5);      ///< Retry delay cap (and Retry-After's).
   std::size_t breaker_failures = 5;  ///< Consecutive failures that open the breaker.
   duration breaker_open_for = std::chrono::seconds(30);  ///< Then one probe (half-open).
-  int line = 0;    ///< Where the entry starts in the file (cluster mode refuses it there).
+  int line = 0;    ///< Where the entry starts in the file.
   int column = 0;
 };
 

@@ -369,27 +369,14 @@ private:
   void read_tls(const field& f, tls_config& out) {
     const auto before = r_.error_count();
     const auto present = r_.read_keys(f, {
-        {"cert_file", [&](const field& v) { read_readable_file(v, out.cert_file); }},
-        {"key_file", [&](const field& v) { read_readable_file(v, out.key_file); }},
+        {"cert_file", [&](const field& v) { r_.read_readable_file(v, out.cert_file); }},
+        {"key_file", [&](const field& v) { r_.read_readable_file(v, out.key_file); }},
     });
     if (r_.error_count() == before && out.cert_file.empty() != out.key_file.empty()) {
       const auto* missing = out.cert_file.empty() ? "cert_file" : "key_file";
       r_.fail(key_or_map(f, present, missing),
               "required when the other TLS file is set (both PEM files, or neither)");
     }
-  }
-
-  void read_readable_file(const field& f, std::string& out) {
-    std::string path;
-    if (!r_.read_string(f, path) || path.empty()) return;
-    std::ifstream in(path, std::ios::binary);
-    std::error_code ec;
-    if (!in || std::filesystem::is_directory(path, ec)) {
-      r_.fail(f, "cannot read '" + path + "': " +
-                     (in ? std::string("it is a directory") : std::strerror(errno)));
-      return;
-    }
-    out = std::move(path);
   }
 
   void read_events(const field& f, events_config& out) {

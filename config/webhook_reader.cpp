@@ -10,26 +10,11 @@ namespace {
 
 constexpr std::string_view secret_prefix = "whsec_";
 
-/// http://host:port/path (path optional); https is not sent by this build.
 void read_url(yaml_reader& r, const field& f, std::string& out) {
   std::string url;
   if (!r.read_nonempty_string(f, url)) return;
-  constexpr std::string_view scheme = "http://";
-  if (url.rfind("https://", 0) == 0) {
-    r.fail(f, "https:// is not supported by this build's webhook sender (plain http:// only; "
-              "put a TLS-terminating proxy in front of the receiver)");
-    return;
-  }
-  if (url.rfind(scheme, 0) != 0) {
-    r.fail(f, "expected an http://host:port/path URL, got " + describe(f.node));
-    return;
-  }
-  const auto rest = url.substr(scheme.size());
-  const auto hostport = rest.substr(0, rest.find('/'));
-  std::string host;
-  unsigned short port = 0;
-  if (!parse_host_port(hostport, host, port) || port == 0) {
-    r.fail(f, "expected an http://host:port/path URL (with a port), got " + describe(f.node));
+  if (!split_webhook_url(url)) {
+    r.fail(f, "expected an http[s]://host[:port]/path URL, got " + describe(f.node));
     return;
   }
   out = std::move(url);
@@ -92,6 +77,7 @@ void read_webhook(yaml_reader& r, const field& f, std::vector<webhook_config>& o
       {"url", [&](const field& v) { read_url(r, v, hook.url); }},
       {"events", [&](const field& v) { read_events(r, v, hook.events); }},
       {"secret", [&](const field& v) { read_secret(r, v, hook.secret); }},
+      {"ca_file", [&](const field& v) { r.read_readable_file(v, hook.ca_file); }},
       {"timeout", [&](const field& v) { r.read_duration(v, hook.timeout, false); }},
       {"max_in_flight", [&](const field& v) { read_count(r, v, 1, 1024, hook.max_in_flight); }},
       {"max_queued", [&](const field& v) { read_count(r, v, 1, 100000000, hook.max_queued); }},
@@ -117,6 +103,34 @@ void read_webhook(yaml_reader& r, const field& f, std::vector<webhook_config>& o
 }
 
 } // namespace
+
+std::optional<webhook_url> split_webhook_url(const std::string& url) {
+  webhook_url out;
+  std::string_view rest = url;
+  if (rest.rfind("https://", 0) == 0) {
+    out.tls = true;
+    rest.remove_prefix(8);
+  } else if (rest.rfind("http://", 0) == 0) {
+    rest.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
+  const auto slash = rest.find_first_of("/?");
+  const auto authority = rest.substr(0, slash);
+  out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (out.target.front() == '?')
+    out.target.insert(0, "/");
+  std::string host_port(authority);
+  const auto bracket = host_port.rfind(']');  // an IPv6 host's colons are not the port's
+  const auto host_end = bracket == std::string::npos ? 0 : bracket + 1;
+  if (host_port.find(':', host_end) == std::string::npos)
+    host_port += out.tls ? ":443" : ":80";
+  unsigned short port = 0;
+  if (!parse_host_port(host_port, out.host, port) || port == 0)
+    return std::nullopt;
+  out.port = std::to_string(port);
+  return out;
+}
 
 const std::vector<std::string>& webhook_event_names() {
   static const std::vector<std::string> names = {"segment_change", "tags_change",

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 
 #include "config/values.hpp"
@@ -190,6 +193,20 @@ bool yaml_reader::read_nonempty_string(const field& f, std::string& out) {
     return false;
   }
   out = std::move(text);
+  return true;
+}
+
+bool yaml_reader::read_readable_file(const field& f, std::string& out) {
+  std::string path;
+  if (!read_string(f, path) || path.empty()) return false;
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  if (!in || std::filesystem::is_directory(path, ec)) {
+    fail(f, "cannot read '" + path + "': " +
+                (in ? std::string("it is a directory") : std::strerror(errno)));
+    return false;
+  }
+  out = std::move(path);
   return true;
 }
 

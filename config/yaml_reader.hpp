@@ -58,6 +58,8 @@ public:
 
   bool read_string(const field& f, std::string& out);
   bool read_nonempty_string(const field& f, std::string& out);
+  /// A path to a file this process can read now (an empty string is left unset).
+  bool read_readable_file(const field& f, std::string& out);
   bool read_string_list(const field& f, std::vector<std::string>& out);
   bool read_positive_size(const field& f, std::size_t& out);
   bool read_int(const field& f, int& out);

@@ -20,6 +20,8 @@ struct post_result {
 
 /// A POST to make.
 struct post_request {
+  bool tls = false;     ///< https: the server's certificate and name are verified.
+  std::string ca_file;  ///< PEM certificates trusted instead of the system's ("": system).
   std::string host;
   std::string port;
   std::string target;  ///< Path and query.
@@ -28,8 +30,9 @@ struct post_request {
   std::chrono::milliseconds timeout{10000};  ///< Connect, send and answer together.
 };
 
-/// Asynchronous HTTP/1.1 POSTs on one I/O thread of its own (Boost.Beast), one connection
-/// per request. A receiver that accepts and never answers only holds a socket until the
+/// Asynchronous HTTP/1.1 POSTs, plain or over TLS (OpenSSL: peer verification against the
+/// system's trust store or the request's ca_file, host name checked, SNI sent), on one I/O
+/// thread of its own (Boost.Beast), one connection per request. A receiver that accepts and never answers only holds a socket until the
 /// request's timeout: it blocks neither this thread nor the actors. `done` runs on the I/O
 /// thread and must only hand the result on (e.g. send it to an actor).
 class http_poster {
@@ -47,8 +50,5 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
-
-/// Splits "http://host:port/path" into a request's host, port and target.
-bool split_http_url(const std::string& url, post_request& out);
 
 } // namespace cohort::connectors

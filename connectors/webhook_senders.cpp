@@ -48,9 +48,15 @@ result<std::unique_ptr<webhook_senders>> webhook_senders::start(
     auto signer = webhook_signer::from_secret(hook.secret);
     if (!signer)
       return signer.error();
+    auto url = config::split_webhook_url(hook.url);
+    if (!url)
+      return failure{2, "webhook URL " + hook.url + " is not http[s]://host[:port]/path"};
     post_request base;
-    if (!split_http_url(hook.url, base))
-      return failure{2, "webhook URL " + hook.url + " is not http://host:port/path"};
+    base.tls = url->tls;
+    base.ca_file = hook.ca_file;
+    base.host = url->host;
+    base.port = url->port;
+    base.target = url->target;
     auto status = std::make_shared<webhook_status>();
     status->url = hook.url;
     status->events = hook.events;

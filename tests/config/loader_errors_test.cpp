@@ -355,11 +355,14 @@ BOOST_AUTO_TEST_CASE(webhook_errors_are_located) {
     return load("webhooks:\n  - {" + fields + "}\n");
   };
   expect_error(one("url: \"ftp://h:1\", events: [segment_change], secret: " + ok_secret),
-               "webhooks[0].url", 2, 11, "http://host:port/path");
-  expect_error(one("url: \"https://h:1/x\", events: [segment_change], secret: " + ok_secret),
-               "webhooks[0].url", 2, 11, "https:// is not supported");
-  expect_error(one("url: \"http://h/x\", events: [segment_change], secret: " + ok_secret),
-               "webhooks[0].url", 2, 11, "with a port");
+               "webhooks[0].url", 2, 11, "http[s]://host[:port]/path");
+  expect_error(one("url: \"https://h:99999/x\", events: [segment_change], secret: " + ok_secret),
+               "webhooks[0].url", 2, 11, "http[s]://host[:port]/path");
+  expect_error(one("url: \"http:///x\", events: [segment_change], secret: " + ok_secret),
+               "webhooks[0].url", 2, 11, "http[s]://host[:port]/path");
+  expect_error(one("url: \"https://h/x\", events: [segment_change], ca_file: /nonexistent.pem,"
+                   " secret: " + ok_secret),
+               "webhooks[0].ca_file", 2, 61, "cannot read '/nonexistent.pem'");
   expect_error(one("url: \"http://h:1\", events: [segment_chnge], secret: " + ok_secret),
                "webhooks[0].events", 2, 25, "unknown event 'segment_chnge'");
   expect_error(one("url: \"http://h:1\", events: [], secret: " + ok_secret),

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -63,6 +64,8 @@ struct webhook_receiver::impl {
   std::vector<std::string> rejected;
   std::vector<std::shared_ptr<tcp::socket>> sockets;
   std::vector<std::thread> connections;
+  std::unique_ptr<asio::ssl::context> tls;  ///< https only when set.
+  std::atomic<std::uint64_t> failed_handshakes{0};
 
   /// Checks one request; the reason when it does not check out.
   std::string check(const http::request<http::string_body>& req, received_hook& hook) const {
@@ -87,11 +90,28 @@ struct webhook_receiver::impl {
   }
 
   void serve(const std::shared_ptr<tcp::socket>& socket) {
+    if (!tls) {
+      exchange(*socket);
+      return;
+    }
+    boost::beast::ssl_stream<tcp::socket&> stream{*socket, *tls};
+    boost::system::error_code ec;
+    stream.handshake(asio::ssl::stream_base::server, ec);
+    if (ec) {
+      ++failed_handshakes;
+      return;
+    }
+    exchange(stream);
+  }
+
+  /// Reads requests and answers them until the client closes.
+  template <class Stream>
+  void exchange(Stream& stream) {
     boost::beast::flat_buffer buffer;
     boost::system::error_code ec;
     while (!stopping) {
       http::request<http::string_body> req;
-      http::read(*socket, buffer, req, ec);
+      http::read(stream, buffer, req, ec);
       if (ec)
         return;
       received_hook hook;
@@ -107,7 +127,7 @@ struct webhook_receiver::impl {
       http::response<http::string_body> res{static_cast<http::status>(hook.status), req.version()};
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
-      http::write(*socket, res, ec);
+      http::write(stream, res, ec);
       if (ec || !req.keep_alive())
         return;
     }
@@ -127,10 +147,16 @@ struct webhook_receiver::impl {
   }
 };
 
-webhook_receiver::webhook_receiver(std::string secret, std::function<int(std::uint64_t)> answer)
-  : impl_(std::make_unique<impl>()) {
+webhook_receiver::webhook_receiver(std::string secret, std::function<int(std::uint64_t)> answer,
+                                   std::optional<tls_identity> tls)
+  : impl_(std::make_unique<impl>()), tls_(tls.has_value()) {
   impl_->key = secret_key(secret);
   impl_->answer = std::move(answer);
+  if (tls) {
+    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    impl_->tls->use_certificate_chain_file(tls->cert_file);
+    impl_->tls->use_private_key_file(tls->key_file, asio::ssl::context::pem);
+  }
   tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), 0};
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -165,6 +191,10 @@ webhook_receiver::~webhook_receiver() {
 std::vector<received_hook> webhook_receiver::requests() const {
   std::lock_guard<std::mutex> guard{impl_->mutex};
   return impl_->requests;
+}
+
+std::uint64_t webhook_receiver::failed_handshakes() const {
+  return impl_->failed_handshakes;
 }
 
 std::vector<std::string> webhook_receiver::rejected() const {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,16 +27,28 @@ struct received_hook {
   int status = 0;         ///< What the receiver answered.
 };
 
+/// A certificate and its key (PEM files) for an https receiver.
+struct tls_identity {
+  std::string cert_file;
+  std::string key_file;
+};
+
 class webhook_receiver {
 public:
   /// Answers each request with `answer(n)` (n counts requests from 1); 204 by default.
-  explicit webhook_receiver(std::string secret, std::function<int(std::uint64_t)> answer = {});
+  /// With `tls`, it speaks https only.
+  explicit webhook_receiver(std::string secret, std::function<int(std::uint64_t)> answer = {},
+                            std::optional<tls_identity> tls = std::nullopt);
   ~webhook_receiver();
   webhook_receiver(const webhook_receiver&) = delete;
   webhook_receiver& operator=(const webhook_receiver&) = delete;
 
   std::uint16_t port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::string url() const {
+    return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_) + "/hook";
+  }
+  /// Connections whose TLS handshake failed (a client that refused our certificate).
+  std::uint64_t failed_handshakes() const;
 
   /// Every request so far, in arrival order.
   std::vector<received_hook> requests() const;
@@ -46,6 +59,7 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
   std::uint16_t port_ = 0;
+  bool tls_ = false;
 };
 
 } // namespace cohort::it
