@@ -124,6 +124,7 @@ result<std::string> decide(const services& svc, const actors::engine_model& mode
   return w.take();
 }
 
+/// 200 with the decision, or 503 when it could not be recorded (the client may retry).
 http_response decision_response(result<std::string> decided) {
   if (!decided)
     return error_response(503, "decision not recorded: " + decided.error().reason);
