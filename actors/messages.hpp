@@ -37,6 +37,7 @@ using handed_atom = caf::atom_constant<caf::atom("handed")>;        ///< the sta
 using unmerge_atom = caf::atom_constant<caf::atom("unmerge")>;      ///< split a profile.
 using forward_atom = caf::atom_constant<caf::atom("forward")>;      ///< to a merged profile.
 using prune_atom = caf::atom_constant<caf::atom("prune")>;  ///< apply dead-letter retention.
+using outcome_atom = caf::atom_constant<caf::atom("outcome")>;  ///< outcomes -> learner.
 
 /// One profile's events within a routed group.
 struct keyed_batch {

@@ -59,12 +59,13 @@ struct profile_summary {
   std::uint64_t events = 0;         ///< Applied events.
   std::int64_t last_seen_ms = 0;    ///< Latest event time.
   std::uint64_t mailbox_depth = 0;  ///< Messages waiting in the session actor's mailbox.
+  std::vector<double> features;     ///< Numeric feature values (config::feature order).
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, profile_summary& x) {
   return f(caf::meta::type_name("cohort.profile_summary"), x.segment, x.score, x.tags,
-           x.events, x.last_seen_ms, x.mailbox_depth);
+           x.events, x.last_seen_ms, x.mailbox_depth, x.features);
 }
 
 template <class Inspector>

@@ -266,8 +266,10 @@ caf::behavior session_actor(session_ptr self, std::shared_ptr<const session_env>
     },
     [=](summary_atom) {
       const auto& user = self->state.user->combined();
+      const auto values = user.features(*self->state.env->model->get());
       return profile_summary{user.segment(), user.score(), user.tags(), user.events(),
-                             user.latest_ms(), self->mailbox().size()};
+                             user.latest_ms(), self->mailbox().size(),
+                             {values.numbers.begin(), values.numbers.end()}};
     },
     [=](snapshot_atom) {
       // The directory writes many sessions' bytes in one batch (one write per session

@@ -1,6 +1,7 @@
 // Decision API: GET /v1/personalize?userId=U&placement=P picks the content variant for
 // the user's live segment (SPEC 4).
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 
@@ -38,16 +39,28 @@ bool in_holdout(const config::placement& p, const std::string& user, const std::
   return static_cast<double>(h % 1000000) / 1000000.0 < p.holdout;
 }
 
-/// Thompson sampling over Beta(1 + wins, 1 + losses). Until outcomes are recorded
-/// (SPEC 5) every variant has the Beta(1, 1) prior, i.e. a uniform draw.
-const config::variant& thompson(const std::vector<config::variant>& variants) {
+/// Thompson sampling: one draw per variant from its arm's Beta(1 + rewards,
+/// 1 + impressions - rewards) (actors/learner_state.hpp); the highest draw wins. Arms no
+/// outcome reached yet draw from the uniform Beta(1, 1) prior.
+const config::variant& thompson(const config::placement& p, const std::string& name,
+                                const std::string& segment,
+                                const std::vector<config::variant>& variants,
+                                const actors::posteriors* learned) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::gamma_distribution<double> prior{1.0, 1.0};
   std::size_t best = 0;
   double best_draw = -1;
   for (std::size_t i = 0; i < variants.size(); ++i) {
-    double a = prior(rng), b = prior(rng);
-    double draw = a / (a + b);
+    double alpha = 1, beta = 1;
+    const auto* arm =
+      learned != nullptr ? learned->find({name, segment, variants[i].id, false}) : nullptr;
+    if (arm != nullptr) {
+      const auto rewards = std::min(arm->rewards(p.reward), arm->impressions);
+      alpha += static_cast<double>(rewards);
+      beta += static_cast<double>(arm->impressions - rewards);
+    }
+    std::gamma_distribution<double> ga{alpha, 1.0}, gb{beta, 1.0};
+    const double a = ga(rng), b = gb(rng);
+    const double draw = a / (a + b);
     if (draw > best_draw) {
       best_draw = draw;
       best = i;
@@ -57,7 +70,7 @@ const config::variant& thompson(const std::vector<config::variant>& variants) {
 }
 
 choice choose(const config::placement& p, const std::string& name, const std::string& user,
-              const std::string& segment) {
+              const std::string& segment, const actors::posteriors* learned) {
   if (in_holdout(p, user, name))
     return {&p.fallback, true};
   auto it = p.by_segment.find(segment);
@@ -65,7 +78,7 @@ choice choose(const config::placement& p, const std::string& name, const std::st
     return {&p.fallback, false};
   const auto& variants = it->second;
   if (p.strategy == "thompson" && variants.size() > 1)
-    return {&thompson(variants), false};
+    return {&thompson(p, name, segment, variants, learned), false};
   return {&variants.front(), false};
 }
 
@@ -75,11 +88,22 @@ std::string decision_id(const services& svc) {
          + std::to_string(++counter);
 }
 
-std::string decision_json(const services& svc, const actors::engine_model& model,
-                          const std::string& placement, const std::string& user,
-                          const actors::profile_summary* p) {
+/// The decision for `user` at `placement`, recorded for attribution when the node runs
+/// the feedback loop; a failed record is an error (an unrecorded decision could never be
+/// credited with its outcomes).
+result<std::string> decide(const services& svc, const actors::engine_model& model,
+                           const std::string& placement, const std::string& user,
+                           const actors::profile_summary* p) {
   const std::string segment = p != nullptr ? p->segment : "default";
-  auto c = choose(model.placements.at(placement), placement, user, segment);
+  const auto learned = svc.posteriors ? svc.posteriors->get() : nullptr;
+  auto c = choose(model.placements.at(placement), placement, user, segment, learned.get());
+  actors::decision_record record{decision_id(svc), user, placement, segment, c.variant->id,
+                                 c.holdout, "weighted", model.version, codecs::now_ms(),
+                                 p != nullptr ? p->features : std::vector<double>{}};
+  if (svc.decisions) {
+    if (auto kept = svc.decisions->record(record); !kept)
+      return kept.error();
+  }
   codecs::json_writer w;
   w.begin_object();
   w.key("userId").value(user);
@@ -93,11 +117,18 @@ std::string decision_json(const services& svc, const actors::engine_model& model
   w.key("placement").value(placement);
   w.key("variant").begin_object().key("id").value(c.variant->id);
   w.key("payload").raw(c.variant->payload_json).end_object();
-  w.key("decisionId").value(decision_id(svc));
+  w.key("decisionId").value(record.id);
   w.key("holdout").value(c.holdout);
   w.key("model").begin_object().key("kind").value("weighted").key("version").value(model.version);
   w.end_object().end_object();
   return w.take();
+}
+
+/// 200 with the decision, or 503 when it could not be recorded (the client may retry).
+http_response decision_response(result<std::string> decided) {
+  if (!decided)
+    return error_response(503, "decision not recorded: " + decided.error().reason);
+  return json_response(std::move(*decided));
 }
 
 void personalize(services& svc, http_request&& req, respond_fn respond) {
@@ -116,9 +147,9 @@ void personalize(services& svc, http_request&& req, respond_fn respond) {
     svc.system, svc.locator, svc.cfg.ingest.request_timeout,
     [&svc, model, user, placement, respond](caf::expected<actors::profile_summary> p) {
       if (p)
-        respond(json_response(decision_json(svc, *model, placement, user, &*p)));
+        respond(decision_response(decide(svc, *model, placement, user, &*p)));
       else if (actors::is(p.error(), actors::errc::unknown_user))
-        respond(json_response(decision_json(svc, *model, placement, user, nullptr)));
+        respond(decision_response(decide(svc, *model, placement, user, nullptr)));
       else
         respond(query_failure(svc, p.error(), "decision", user));
     },

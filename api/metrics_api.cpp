@@ -24,7 +24,7 @@ namespace {
 
 /// Column family names as storage/store.cpp creates them, in enum order.
 constexpr const char* family_labels[] = {"events", "snapshots", "dedup", "deadletters",
-                                         "identity", "meta", "webhooks"};
+                                         "identity", "meta", "webhooks", "decisions"};
 static_assert(std::size(family_labels) == static_cast<std::size_t>(family::count_),
               "a column family was added: name it here too");
 

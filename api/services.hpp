@@ -16,7 +16,9 @@
 #include "codecs/event_types.hpp"
 #include "codecs/native_mapping.hpp"
 #include "config/config.hpp"
+#include "actors/learner_state.hpp"
 #include "storage/dead_letters.hpp"
+#include "storage/decision_store.hpp"
 #include "api/metrics.hpp"
 #include "actors/model_loader.hpp"
 
@@ -70,6 +72,12 @@ struct services {
   /// Kafka sources and sinks (connectors/), when configured: their status document
   /// (/admin/api/kafka, the console).
   std::function<std::string()> kafka_status{};
+  /// The feedback loop (SPEC 5), single node only (null in cluster mode): decisions are
+  /// recorded in `decisions`, the learner actor counts outcomes, and `posteriors` is what
+  /// Thompson draws read.
+  std::shared_ptr<storage::decision_store> decisions{};
+  caf::actor learner{};
+  std::shared_ptr<actors::posterior_board> posteriors{};
 };
 
 
@@ -79,6 +87,8 @@ void add_ingest_api(http::http_router& router, services& svc);
 void add_query_api(http::http_router& router, services& svc);
 /// Registers /v1/personalize.
 void add_decision_api(http::http_router& router, services& svc);
+/// Registers POST /v1/outcomes and GET /admin/api/experiments.
+void add_outcomes_api(http::http_router& router, services& svc);
 /// Registers /healthz, /readyz and /admin/api/*.
 void add_admin_api(http::http_router& router, services& svc);
 

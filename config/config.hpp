@@ -126,6 +126,13 @@ struct deadletters_config {
   duration prune_interval = std::chrono::minutes(1);  ///< How often the limits are applied.
 };
 
+/// `outcomes:` — how long a decision can be credited with an outcome (SPEC 5). Decision
+/// records older than the window are pruned, and outcomes naming them are refused.
+struct outcomes_config {
+  duration attribution_window = std::chrono::hours(24);
+  duration prune_interval = std::chrono::minutes(1);  ///< How often the window is applied.
+};
+
 /// One probabilistic matching key: event fields that together point at one device or
 /// browser (e.g. context.device.id, or context.ip with context.userAgent).
 struct match_key {
@@ -171,6 +178,8 @@ struct variant {
 struct placement {
   std::string strategy = "static";                          ///< static | thompson
   double holdout = 0;                                       ///< Share that gets the default.
+  /// The outcome the bandit maximises: conversion | click (POST /v1/outcomes).
+  std::string reward = "conversion";
   std::map<std::string, std::vector<variant>> by_segment;   ///< Segment -> variants.
   variant fallback;                                         ///< The `default` entry.
 };
@@ -234,6 +243,7 @@ struct config {
   events_config events;
   sessions_config sessions;
   deadletters_config deadletters;
+  outcomes_config outcomes;
   identity_config identity;
   score_config score;
   std::vector<rule> tags;

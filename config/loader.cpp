@@ -22,7 +22,7 @@ namespace cohort::config {
 namespace {
 
 /// Keys of a placement that are not segment names, hence not usable as segment names.
-const std::vector<std::string> k_placement_keys = {"strategy", "holdout", "default"};
+const std::vector<std::string> k_placement_keys = {"strategy", "holdout", "reward", "default"};
 
 bool contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
@@ -82,6 +82,7 @@ public:
         {"events", [&](const field& v) { read_events(v, cfg.events); }},
         {"sessions", [&](const field& v) { read_sessions(v, cfg.sessions); }},
         {"deadletters", [&](const field& v) { read_deadletters(v, cfg.deadletters); }},
+        {"outcomes", [&](const field& v) { read_outcomes(v, cfg.outcomes); }},
         {"identity", [&](const field& v) { read_identity(v, cfg.identity); }},
         {"score", [&](const field& v) { read_score(v, cfg.score); }},
         {"tags", [&](const field& v) { read_rules(v, "tag", cfg.tags); }},
@@ -92,6 +93,7 @@ public:
     });
     std::vector<std::string> segment_names;
     for (const auto& segment : cfg.segments) segment_names.push_back(segment.name);
+    clustered_ = cfg.cluster.enabled();
     read_content(content, segment_names, cfg.placements);
   }
 
@@ -494,6 +496,15 @@ private:
     });
   }
 
+  void read_outcomes(const field& f, outcomes_config& out) {
+    r_.read_keys(f, {
+        {"attribution_window",
+         [&](const field& v) { r_.read_duration(v, out.attribution_window, false); }},
+        {"prune_interval",
+         [&](const field& v) { r_.read_duration(v, out.prune_interval, false); }},
+    });
+  }
+
   // A positive byte count: digits, optionally followed by KiB, MiB or GiB ("256MiB").
   void read_byte_size(const field& f, std::size_t& out) {
     static const std::vector<std::pair<std::string, int>> units = {
@@ -650,11 +661,15 @@ private:
   // checking those against the segments list is what catches typos like "stratgy".
   void read_placement(const field& f, const std::vector<std::string>& segments,
                       placement& out) {
-    if (!r_.expect_mapping(f, "a placement {default, <segment>, strategy, holdout}")) return;
+    if (!r_.expect_mapping(f, "a placement {default, <segment>, strategy, holdout, reward}"))
+      return;
     const auto present = r_.read_entries(f, [&](const std::string& key, const field& v) {
       if (key == "strategy") {
-        if (r_.read_choice(v, {"static", "thompson"}, out.strategy) && out.strategy == "thompson")
-          warn_thompson(v);
+        if (r_.read_choice(v, {"static", "thompson"}, out.strategy) && out.strategy == "thompson"
+            && clustered_)
+          warn_thompson_in_cluster(v);
+      } else if (key == "reward") {
+        r_.read_choice(v, {"conversion", "click"}, out.reward);
       } else if (key == "holdout") {
         read_holdout(v, out.holdout);
       } else if (key == "default") {
@@ -734,14 +749,14 @@ private:
     out = std::move(encoded.json);
   }
 
-  // Without POST /v1/outcomes (SPEC 5) nothing feeds the bandit: accepted, because the
-  // draw is still a fair split among the variants, but said out loud at every start.
-  void warn_thompson(const field& f) {
+  // A cluster node answers POST /v1/outcomes with 501 (the bandit learns on a single node
+  // only): accepted, because the draw is still a fair split, but said out loud at start.
+  void warn_thompson_in_cluster(const field& f) {
     warnings_.push_back(config_error{
         f.path, f.line, f.column,
-        "thompson sampling never learns in this build: there is no outcomes endpoint "
-        "(POST /v1/outcomes) yet, so every variant keeps its Beta(1,1) prior and each "
-        "decision is a uniform random draw among the segment's variants"});
+        "thompson sampling does not learn in cluster mode: POST /v1/outcomes answers 501 "
+        "on a cluster node, so every variant keeps its Beta(1,1) prior and each decision "
+        "is a uniform random draw among the segment's variants"});
   }
 
   // librdkafka's bootstrap list: "host:port,host:port"; "" turns Kafka off.
@@ -765,6 +780,7 @@ private:
 
   yaml_reader r_;
   std::vector<config_error>& warnings_;
+  bool clustered_ = false;  ///< cluster.kafka.bootstrap is set (known before content).
 };
 
 // Records where a document starts; the events themselves are not needed.

@@ -13,6 +13,7 @@
 
 #include "actors/directory_actor.hpp"
 #include "actors/ingest_actor.hpp"
+#include "actors/learner_actor.hpp"
 #include "actors/locator.hpp"
 #include "actors/transfer.hpp"
 #include "cluster/cluster_api.hpp"
@@ -33,6 +34,7 @@
 #include "api/identity_api.hpp"
 #include "api/services.hpp"
 #include "api/stream_context.hpp"
+#include "storage/decision_store.hpp"
 #include "storage/store.hpp"
 #include "http/tls_context.hpp"
 
@@ -180,6 +182,26 @@ struct node::impl {
     show_kafka();
   }
 
+  /// The feedback loop (SPEC 5): the decision store, and the learner starting from the
+  /// counts it holds. Single node only.
+  result<bool> start_learner() {
+    auto decisions = std::make_shared<decision_store>(*db);
+    auto loaded = decisions->load();
+    if (!loaded)
+      return loaded.error();
+    auto board = std::make_shared<actors::posterior_board>(
+      std::make_shared<const actors::posteriors>(*loaded));
+    actors::learner_env env{decisions, board, cfg.outcomes.attribution_window,
+                            cfg.outcomes.prune_interval, codecs::now_ms};
+    auto learner =
+      system->spawn<caf::detached>(actors::learner_actor, std::move(env), std::move(*loaded));
+    actors.push_back(learner);
+    svc->decisions = std::move(decisions);
+    svc->learner = learner;
+    svc->posteriors = std::move(board);
+    return true;
+  }
+
   /// The Kafka connectors' figures in /metrics, /admin/api/kafka and the console.
   void show_kafka() {
     svc->metric_writers.push_back([k = kafka.get()](prometheus_writer& w) { k->write_metrics(w); });
@@ -295,6 +317,8 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
     if (auto started = m.start_webhooks(); !started)
       return started.error();
     m.spawn_actors();
+    if (auto learning = m.start_learner(); !learning)
+      return learning.error();
     if (auto replayed = m.replay(); !replayed)
       return replayed.error();
     if (m.webhooks) {
@@ -312,6 +336,7 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   add_ingest_api(m.router, *m.svc);
   add_query_api(m.router, *m.svc);
   add_decision_api(m.router, *m.svc);
+  add_outcomes_api(m.router, *m.svc);
   add_admin_api(m.router, *m.svc);
   add_identity_api(m.router, *m.svc);
   connectors::add_webhooks_api(m.router, m.cfg.admin.token, m.webhook_senders);

@@ -8,7 +8,7 @@ namespace cohort::storage {
 namespace {
 
 constexpr const char* family_names[] = {"events", "snapshots", "dedup", "deadletters",
-                                        "identity", "meta", "webhooks"};
+                                        "identity", "meta", "webhooks", "decisions"};
 constexpr const char* format_key = "format";
 constexpr const char* format_value = "cohort-store-1";
 

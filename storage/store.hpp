@@ -26,6 +26,7 @@ enum class family : std::size_t {
   identity,     ///< Identity graph.
   meta,         ///< Format marker, checkpoints.
   webhooks,     ///< Webhook delivery queues (connectors/webhook_queue.hpp).
+  decisions,    ///< Decisions, their outcomes and the bandit's counts (decision_store.hpp).
   count_
 };
 

@@ -51,12 +51,45 @@ BOOST_AUTO_TEST_CASE(strategy_and_holdout) {
   BOOST_TEST(r.cfg.placements.at("promo").strategy == "thompson");
   BOOST_TEST(r.cfg.placements.at("promo").holdout == 0.25);
   BOOST_TEST(r.cfg.placements.at("edge").holdout == 1);
-  // Accepted, but it cannot learn without outcomes: a located warning says so.
+  BOOST_TEST(r.cfg.placements.at("promo").reward == "conversion");  // the default
+  // A single node learns from POST /v1/outcomes: nothing to warn about.
+  BOOST_TEST(r.warnings.empty(), test::dump(r));
+}
+
+BOOST_AUTO_TEST_CASE(reward_and_attribution_window) {
+  const load_result r = load(k_segments +
+      "outcomes: {attribution_window: 2h, prune_interval: 10s}\n"
+      "content:\n"
+      "  placements:\n"
+      "    promo: {strategy: thompson, reward: click, default: {id: none}}\n");
+  BOOST_TEST_REQUIRE(r.ok(), test::dump(r));
+  BOOST_TEST(r.cfg.placements.at("promo").reward == "click");
+  BOOST_TEST(r.cfg.outcomes.attribution_window.count() == 2 * 3600 * 1000);
+  BOOST_TEST(r.cfg.outcomes.prune_interval.count() == 10 * 1000);
+  const load_result bad = load(k_segments +
+      "outcomes: {attribution_window: soon, retention: 1h}\n"  // 4
+      "content:\n"
+      "  placements:\n"
+      "    promo: {reward: purchase, default: {id: none}}\n");  // 7
+  expect_error(bad, "outcomes.attribution_window", 4, 32, "");
+  expect_error(bad, "outcomes.retention", 4, 38, "unknown key 'retention'");
+  expect_error(bad, "content.placements.promo.reward", 7, 21, "expected one of conversion | click");
+}
+
+// A cluster node answers POST /v1/outcomes with 501: its thompson placements cannot learn,
+// and a located warning says so at start.
+BOOST_AUTO_TEST_CASE(thompson_in_cluster_mode_warns) {
+  const load_result r = load(k_segments +
+      "cluster: {kafka: {bootstrap: \"127.0.0.1:9092\"}}\n"
+      "content:\n"
+      "  placements:\n"
+      "    promo: {strategy: thompson, default: {id: none}}\n");
+  BOOST_TEST_REQUIRE(r.ok(), test::dump(r));
   BOOST_TEST_REQUIRE(r.warnings.size() == 1u);
   BOOST_TEST(r.warnings[0].key == "content.placements.promo.strategy");
-  BOOST_TEST(r.warnings[0].line == 6);
-  BOOST_TEST(r.warnings[0].message.find("never learns") != std::string::npos, r.warnings[0].message);
-  BOOST_TEST(r.warnings[0].message.find("uniform random draw") != std::string::npos);
+  BOOST_TEST(r.warnings[0].line == 7);
+  BOOST_TEST(r.warnings[0].message.find("does not learn in cluster mode") != std::string::npos,
+             r.warnings[0].message);
 }
 
 BOOST_AUTO_TEST_CASE(static_strategy_warns_about_nothing) {
@@ -112,7 +145,7 @@ BOOST_AUTO_TEST_CASE(placement_errors) {
       "    bare:\n"                                         // 15
       "    side:\n"                                         // 16
       "      default: {id: s, payload: {a: 1, a: 2}, size: 3}\n");  // 17
-  expect_error(r, "content.placements.hero.Hott", 7, 7, "unknown segment 'Hott' (placement keys are strategy, holdout, default and segment names: Hot, Cold)");
+  expect_error(r, "content.placements.hero.Hott", 7, 7, "unknown segment 'Hott' (placement keys are strategy, holdout, reward, default and segment names: Hot, Cold)");
   expect_error(r, "content.placements.hero.strategy", 8, 17, "expected one of static | thompson");
   expect_error(r, "content.placements.hero.holdout", 9, 16, "between 0 and 1");
   expect_error(r, "content.placements.hero.Cold", 10, 7, "non-empty list");

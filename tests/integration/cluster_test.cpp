@@ -222,6 +222,17 @@ BOOST_AUTO_TEST_CASE(three_nodes_apply_every_event_once_and_answer_for_every_use
   BOOST_TEST(change.int_at("/seq") == std::optional<std::int64_t>(1), change.text());
 }
 
+// The bandit learns on a single node only: a cluster node refuses outcomes out loud
+// instead of acknowledging what it cannot count.
+BOOST_AUTO_TEST_CASE(a_cluster_node_answers_outcomes_with_501) {
+  cluster_fixture c{1};
+  http_client client("127.0.0.1", c.node(0).port());
+  auto res = post_json(client, "/v1/outcomes", R"({"decisionId":"d-1","outcome":"click"})");
+  BOOST_TEST(res.status == 501, res.body);
+  BOOST_TEST(res.body.find("not served in cluster mode") != std::string::npos, res.body);
+  BOOST_TEST(client.get("/admin/api/experiments").status == 501);
+}
+
 BOOST_AUTO_TEST_CASE(merges_across_partitions_apply_every_event_once) {
   cluster_fixture c{3};
   require_serving(c, 3);

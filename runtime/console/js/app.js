@@ -15,6 +15,7 @@ import deadletters from './pages/deadletters.js';
 import rules from './pages/rules.js';
 import webhooks from './pages/webhooks.js';
 import kafka from './pages/kafka.js';
+import experiments from './pages/experiments.js';
 
 const routes = [
   { pattern: /^#\/overview$/, page: overview, nav: 'overview' },
@@ -26,6 +27,7 @@ const routes = [
   { pattern: /^#\/rules$/, page: rules, nav: 'rules' },
   { pattern: /^#\/webhooks$/, page: webhooks, nav: 'webhooks' },
   { pattern: /^#\/kafka$/, page: kafka, nav: 'kafka' },
+  { pattern: /^#\/experiments$/, page: experiments, nav: 'experiments' },
 ];
 
 let cleanup = null;

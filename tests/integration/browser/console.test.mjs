@@ -33,6 +33,9 @@ segments:
   - {name: Buyers, when: 'cart_adds >= 1'}
   - {name: Browsers, when: 'product_views >= 2'}
   - {name: Visitors, when: 'true'}
+content:
+  placements:
+    promo: {strategy: thompson, Visitors: [{id: A}, {id: B}], default: {id: control}}
 `;
 
 let server;   // { proc, base, dir, stderrPath }
@@ -192,6 +195,28 @@ describe('admin console in chromium', () => {
     await page.click('#replay');
     await page.locator('#replay-result').getByText('Replayed 0 of 1 selected, 1 failed again').waitFor();
     await page.getByText('missing userId or anonymousId').first().waitFor();
+    assertNoProblems();
+  });
+
+  test('experiments shows what the outcomes taught the bandit', async () => {
+    const res = await fetch(`${server.base}/v1/personalize?userId=visitor-1&placement=promo`);
+    const decision = await res.json();
+    assert.equal(res.status, 200);
+    const outcomes = await fetch(`${server.base}/v1/outcomes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` },
+      body: JSON.stringify({ batch: [{ decisionId: decision.decisionId, outcome: 'impression' },
+        { decisionId: decision.decisionId, outcome: 'conversion' }] }),
+    });
+    assert.equal(outcomes.status, 200, await outcomes.text());
+    await visit('experiments', 'experiments');
+    await page.locator('#posterior-version').getByText('1').waitFor();
+    const row = page.locator(`#experiments tr[data-arm="Visitors/${decision.variant.id}"]`);
+    await row.waitFor();
+    // One impression, one conversion: a rate of 100% and Beta(2, 1)'s interval 15.8%-98.7%.
+    assert.match(await row.textContent(), /100%/);
+    assert.match(await row.textContent(), /16% – 99%/);
+    await screenshot('experiments');
     assertNoProblems();
   });
 
