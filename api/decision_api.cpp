@@ -95,7 +95,8 @@ std::string decision_json(const services& svc, const actors::engine_model& model
   w.key("payload").raw(c.variant->payload_json).end_object();
   w.key("decisionId").value(decision_id(svc));
   w.key("holdout").value(c.holdout);
-  w.key("model").begin_object().key("kind").value("weighted").key("version").value(model.version);
+  w.key("model").begin_object().key("kind").value(model.score.kind()).key("version")
+    .value(model.version);
   w.end_object().end_object();
   return w.take();
 }
