@@ -8,9 +8,6 @@ std::shared_ptr<const actors::engine_model> build_model(const config::config& cf
                                                         std::uint64_t version,
                                                         std::vector<std::string>& errors) {
   auto before = errors.size();
-  if (cfg.score.model != "weighted")
-    errors.push_back("score.model: '" + cfg.score.model
-                     + "' is not available in this build (use weighted)");
   auto score = actors::score_model::from_config(cfg.score, errors);
   std::vector<config::rule_error> rule_errors;
   auto rules = config::rule_set::compile(cfg.tags, cfg.segments, rule_errors);

@@ -40,6 +40,7 @@ struct profile {
   std::vector<std::pair<std::string, std::string>> text_features;  ///< device, source.
   session_view session;
   std::uint64_t model_version = 0;
+  std::string model_kind;  ///< The score model: weighted | tree.
   std::map<std::string, std::uint64_t> event_counts;  ///< Applied events by canonical type.
   std::uint64_t events = 0;      ///< Applied events in total.
   std::uint64_t duplicates = 0;  ///< Events recognised as retries and not applied again.
@@ -89,8 +90,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, profile& x) {
   return f(caf::meta::type_name("cohort.profile"), x.user_id, x.profile_id, x.segment, x.score,
            x.breakdown, x.tags, x.features, x.text_features, x.session, x.model_version,
-           x.event_counts, x.events, x.duplicates, x.late, x.first_seen_ms, x.last_seen_ms,
-           x.updated_ms, x.identities, x.recent);
+           x.model_kind, x.event_counts, x.events, x.duplicates, x.late, x.first_seen_ms,
+           x.last_seen_ms, x.updated_ms, x.identities, x.recent);
 }
 
 } // namespace cohort::actors

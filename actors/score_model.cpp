@@ -8,6 +8,19 @@ namespace cohort::actors {
 std::optional<score_model> score_model::from_config(const config::score_config& cfg,
                                                     std::vector<std::string>& errors) {
   score_model m;
+  if (cfg.model == "tree") {
+    if (!cfg.tree) {
+      errors.push_back("score.tree_model: no model loaded");
+      return std::nullopt;
+    }
+    m.kind_ = "tree";
+    m.tree_ = cfg.tree;
+    return m;
+  }
+  if (cfg.model != "weighted") {
+    errors.push_back("score.model: '" + cfg.model + "' is not a score model");
+    return std::nullopt;
+  }
   auto before = errors.size();
   for (const auto& [name, weight] : cfg.weights) {
     auto info = config::find_feature(name);
@@ -36,6 +49,8 @@ std::optional<score_model> score_model::from_config(const config::score_config& 
 double score_model::evaluate(const feature_values& f, std::vector<score_term>* breakdown) const {
   if (breakdown != nullptr)
     breakdown->clear();
+  if (tree_)
+    return evaluate_tree(f, breakdown);
   if (weight_sum_ == 0)
     return 0;
   double score = 0;
@@ -50,6 +65,24 @@ double score_model::evaluate(const feature_values& f, std::vector<score_term>* b
       breakdown->push_back({x.name, x.weight, value, normalized, contribution});
   }
   return std::clamp(score, 0.0, 100.0);
+}
+
+double score_model::evaluate_tree(const feature_values& f,
+                                  std::vector<score_term>* breakdown) const {
+  const double* slots = f.numbers.data();
+  const double margin = tree_->margin(slots);
+  if (breakdown != nullptr) {
+    std::array<double, config::feature_count> per_slot{};
+    double bias = tree_->base_margin();
+    tree_->contributions(slots, per_slot.data(), bias);
+    const auto& names = tree_->feature_names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto slot = tree_->features()[i];
+      breakdown->push_back({names[i], 0, f[slot], 0, per_slot[static_cast<std::size_t>(slot)]});
+    }
+    breakdown->push_back({"bias", 0, 0, 0, bias});
+  }
+  return 100.0 / (1.0 + std::exp(-margin));
 }
 
 } // namespace cohort::actors

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,35 +22,53 @@ struct feature_values {
 };
 
 /// One factor's share of the score, so users can see why someone scored 92.
+///
+/// weighted: `contribution` is in score points, 100 * weight * normalized / sum of
+/// weights, and the terms sum to the score.
+/// tree: one term per model feature (weight 0, normalized 0: trees have neither) plus a
+/// last term "bias" (value 0); `contribution` is in margin (log-odds) units, the path
+/// attribution XGBoost reports with pred_contribs + approx_contribs, and the terms sum
+/// to the margin m, with score = 100 / (1 + exp(-m)).
 struct score_term {
   std::string feature;
   double weight = 0;
   double value = 0;         ///< The raw feature value.
   double normalized = 0;    ///< min(value / cap, 1), or value clipped to [0, 1] without a cap.
-  double contribution = 0;  ///< 100 * weight * normalized / sum of weights.
+  double contribution = 0;  ///< See above: score points (weighted) or margin (tree).
 };
 
-/// The weighted model of SPEC 3:
-/// score = 100 * sum(w_i * min(f_i / cap_i, 1)) / sum(w_i); contributions sum to the score.
+/// The score models of SPEC 3.
+/// weighted: score = 100 * sum(w_i * min(f_i / cap_i, 1)) / sum(w_i).
+/// tree: score = 100 * sigmoid(logit(base_score) + sum of the trees' leaf values), an
+/// XGBoost binary:logistic ensemble (config::tree_ensemble) evaluated natively.
 class score_model {
 public:
   /// Builds the model from config; an unknown or string-typed feature is appended to
-  /// `errors` as "score.weights.<name>: ..." and the model is unusable (nullopt).
+  /// `errors` as "score.weights.<name>: ..." and the model is unusable (nullopt). A tree
+  /// config must carry its loaded ensemble (config::score_config::tree).
   static std::optional<score_model> from_config(const config::score_config& cfg,
                                                 std::vector<std::string>& errors);
 
-  /// The score in [0, 100] and its per-factor breakdown.
+  /// The score in [0, 100] and its per-factor breakdown. Allocates nothing when
+  /// `breakdown` is null (the per-event path).
   double evaluate(const feature_values& f, std::vector<score_term>* breakdown) const;
 
+  /// "weighted" or "tree", as decisions report it.
+  const std::string& kind() const { return kind_; }
+
 private:
+  double evaluate_tree(const feature_values& f, std::vector<score_term>* breakdown) const;
+
   struct factor {
     config::feature slot;
     std::string name;
     double weight;
     std::optional<double> cap;
   };
+  std::string kind_ = "weighted";
   std::vector<factor> factors_;
   double weight_sum_ = 0;
+  std::shared_ptr<const config::tree_ensemble> tree_;
 };
 
 } // namespace cohort::actors

@@ -292,6 +292,7 @@ profile session_state::view(const engine_model& model) const {
     p.session = {"s-" + std::to_string(s.start_ms), s.start_ms, s.end_ms, s.events};
   }
   p.model_version = model.version;
+  p.model_kind = model.score.kind();
   p.event_counts = counts_.to_map();
   p.events = events_;
   p.duplicates = duplicates_;

@@ -98,7 +98,7 @@ result<std::string> decide(const services& svc, const actors::engine_model& mode
   const auto learned = svc.posteriors ? svc.posteriors->get() : nullptr;
   auto c = choose(model.placements.at(placement), placement, user, segment, learned.get());
   actors::decision_record record{decision_id(svc), user, placement, segment, c.variant->id,
-                                 c.holdout, "weighted", model.version, codecs::now_ms(),
+                                 c.holdout, model.score.kind(), model.version, codecs::now_ms(),
                                  p != nullptr ? p->features : std::vector<double>{}};
   if (svc.decisions) {
     if (auto kept = svc.decisions->record(record); !kept)
@@ -119,7 +119,8 @@ result<std::string> decide(const services& svc, const actors::engine_model& mode
   w.key("payload").raw(c.variant->payload_json).end_object();
   w.key("decisionId").value(record.id);
   w.key("holdout").value(c.holdout);
-  w.key("model").begin_object().key("kind").value("weighted").key("version").value(model.version);
+  w.key("model").begin_object().key("kind").value(model.score.kind()).key("version")
+    .value(model.version);
   w.end_object().end_object();
   return w.take();
 }

@@ -35,7 +35,7 @@ std::string profile_json(const actors::profile& p) {
   w.key("started").value(codecs::format_iso8601(p.session.started_ms));
   w.key("lastEvent").value(codecs::format_iso8601(p.session.last_event_ms));
   w.key("events").value(p.session.events).end_object();
-  w.key("model").begin_object().key("kind").value("weighted").key("version")
+  w.key("model").begin_object().key("kind").value(p.model_kind).key("version")
     .value(p.model_version).end_object();
   w.key("events").value(p.events);
   w.key("duplicates").value(p.duplicates);

@@ -251,6 +251,15 @@ int render_actors(element doc) {
 }
 
 void print_breakdown(element doc) {
+  if (text_of(doc["model"]["kind"]) == "tree") {  // margin terms: no weight, no normalized
+    text_table t({"feature", "value", "log-odds"});
+    t.right(1).right(2);
+    for (auto term : doc["scoreBreakdown"].get_array())
+      t.add({text_of(term["feature"]), number(term["value"], 2), number(term["contribution"], 3)});
+    std::cout << "\nscore breakdown (terms sum to the margin; score = 100 / (1 + e^-margin)):\n"
+              << t.render();
+    return;
+  }
   text_table t({"factor", "weight", "value", "normalized", "points"});
   t.right(1).right(2).right(3).right(4);
   for (auto term : doc["scoreBreakdown"].get_array())

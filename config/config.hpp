@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "codecs/native_mapping.hpp"
+#include "config/tree_ensemble.hpp"
 
 namespace cohort::config {
 
@@ -156,7 +158,10 @@ struct score_config {
   std::string model = "weighted";              ///< weighted | tree
   std::map<std::string, double> weights;
   std::map<std::string, double> caps;
-  std::string tree_model;                      ///< Path of an XGBoost JSON model.
+  std::string tree_model;  ///< Path of an XGBoost JSON model, as written in the file.
+  /// The model read from `tree_model` (resolved against the config file's directory)
+  /// when model is tree; the loader refuses the file if it cannot be read.
+  std::shared_ptr<const tree_ensemble> tree;
 };
 
 /// One named rule (a tag or a segment) with the line it was declared on, so that rule

@@ -63,9 +63,11 @@ field key_or_map(const field& map, const yaml_reader::present_keys& present,
 /// leaves defaults in place where a value is bad, so that one run finds every error.
 class loader {
 public:
+  /// `base_dir`: the config file's directory, against which relative paths of files the
+  /// config refers to (score.tree_model) are resolved.
   loader(std::vector<config_error>& errors, std::vector<config_error>& warnings,
-         std::string_view text)
-      : r_(errors, text), warnings_(warnings) {}
+         std::string_view text, std::filesystem::path base_dir)
+      : r_(errors, text), warnings_(warnings), base_dir_(std::move(base_dir)) {}
 
   void read(const YAML::Node& root, config& cfg) {
     const field top = r_.root(root);
@@ -585,16 +587,43 @@ private:
   }
 
   void read_score(const field& f, score_config& out) {
+    field tree_model;  // where the path value is, for errors about the file it names
     const auto present = r_.read_keys(f, {
         {"model", [&](const field& v) { r_.read_choice(v, {"weighted", "tree"}, out.model); }},
         {"weights", [&](const field& v) { read_factors(v, false, out.weights); }},
         {"caps", [&](const field& v) { read_factors(v, true, out.caps); }},
-        {"tree_model", [&](const field& v) { r_.read_string(v, out.tree_model); }},
+        {"tree_model", [&](const field& v) {
+           if (r_.read_string(v, out.tree_model)) tree_model = v;
+         }},
     });
     if (out.model == "tree" && out.tree_model.empty()) {
       r_.fail(key_or_map(f, present, "tree_model"),
               "required when model is tree: the path of an XGBoost JSON model");
+    } else if (out.model == "tree") {
+      read_tree_model(tree_model, out);
     }
+  }
+
+  // A relative path is relative to the config file's directory, so a config and its
+  // model can move together.
+  void read_tree_model(const field& f, score_config& out) {
+    const std::filesystem::path path = base_dir_ / out.tree_model;
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(path, ec)) {
+      r_.fail(f, "cannot read '" + path.string() + "': " +
+                     (in ? std::string("it is a directory") : std::strerror(errno)));
+      return;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string problem;
+    auto model = tree_ensemble::parse(text.str(), problem);
+    if (!model) {
+      r_.fail(f, "'" + path.string() + "' is not a usable XGBoost model: " + problem);
+      return;
+    }
+    out.tree = std::make_shared<const tree_ensemble>(std::move(*model));
   }
 
   // Weights may be 0 (a factor switched off) but not negative: the score must stay in
@@ -781,6 +810,7 @@ private:
   yaml_reader r_;
   std::vector<config_error>& warnings_;
   bool clustered_ = false;  ///< cluster.kafka.bootstrap is set (known before content).
+  std::filesystem::path base_dir_;
 };
 
 // Records where a document starts; the events themselves are not needed.
@@ -889,7 +919,8 @@ load_result load_text(const std::string& yaml, const std::string& name) {
     result.errors.push_back(syntax_error(e));
     return result;
   }
-  loader(result.errors, result.warnings, yaml).read(root, result.cfg);
+  loader(result.errors, result.warnings, yaml, std::filesystem::path(name).parent_path())
+      .read(root, result.cfg);
   hide_secret_values(result.errors);
   sort_by_position(result.errors);
   sort_by_position(result.warnings);

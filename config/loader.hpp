@@ -31,7 +31,8 @@ struct load_result {
 /// "24h", "500ms"), bad host:port values and unreadable files are all reported.
 load_result load_file(const std::string& path);
 
-/// Same, from YAML text; `name` is used in messages.
+/// Same, from YAML text; `name` is used in messages, and its directory is where relative
+/// paths in the file (score.tree_model) are resolved.
 load_result load_text(const std::string& yaml, const std::string& name);
 
 /// Parses "500ms", "30s", "10m", "24h", "7d"; false on anything else.

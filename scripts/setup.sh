@@ -11,6 +11,7 @@ packages=(
   librdkafka-dev zlib1g-dev libssl-dev openssl libjemalloc-dev
   curl jq chromium
   kcat  # tests/integration/kafka_connectors_test.cpp: the outside producer and consumer
+  libxgboost-dev  # tests/xgboost: score.model tree checked against libxgboost's predictions
   redis-server redis-tools gnuplot-nox  # bench/run.sh: baselines 2 and 3, the plot
 )
 

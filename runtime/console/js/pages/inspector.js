@@ -27,7 +27,19 @@ function head(p, frame, status) {
     status);
 }
 
+// A tree model's terms are margin (log-odds) contributions, with no weight or normalized
+// value; they sum to the margin, not to the score.
+function treeBreakdownTable(p) {
+  const rows = p.scoreBreakdown.map((t) => h('tr', {},
+    h('td', {}, t.feature),
+    h('td', { className: 'num' }, t.feature === 'bias' ? '' : fmt.num(t.value)),
+    h('td', { className: 'num' }, fmt.num(t.contribution))));
+  return table(['Feature', { label: 'Value', num: true }, { label: 'Log-odds', num: true }], rows,
+    'The score model has no features');
+}
+
 function breakdownTable(p) {
+  if (p.model?.kind === 'tree') return treeBreakdownTable(p);
   const rows = p.scoreBreakdown.map((t) => h('tr', {},
     h('td', {}, t.feature),
     h('td', { className: 'num' }, fmt.num(t.weight)),
