@@ -18,26 +18,21 @@ double continued_fraction(double a, double b, double x) {
     d = tiny;
   d = 1 / d;
   double h = d;
+  // One Lentz step with coefficient aa: the factor it multiplies h by.
+  auto step = [&](double aa) {
+    d = 1 + aa * d;
+    if (std::fabs(d) < tiny)
+      d = tiny;
+    c = 1 + aa / c;
+    if (std::fabs(c) < tiny)
+      c = tiny;
+    d = 1 / d;
+    return d * c;
+  };
   for (int m = 1; m <= 10000; ++m) {
     const double m2 = 2.0 * m;
-    double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (std::fabs(d) < tiny)
-      d = tiny;
-    c = 1 + aa / c;
-    if (std::fabs(c) < tiny)
-      c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-    d = 1 + aa * d;
-    if (std::fabs(d) < tiny)
-      d = tiny;
-    c = 1 + aa / c;
-    if (std::fabs(c) < tiny)
-      c = tiny;
-    d = 1 / d;
-    const double del = d * c;
+    h *= step(m * (b - m) * x / ((qam + m2) * (a + m2)));
+    const double del = step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)));
     h *= del;
     if (std::fabs(del - 1) < epsilon)
       break;

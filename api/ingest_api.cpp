@@ -137,20 +137,16 @@ http_handler ingest_handler(services& svc, decoder decode,
     auto used_key = std::make_shared<std::string>();
     respond = with_cors(guards, origin, used_key,
                         timed_ok(svc.counters.ack_latency, std::move(respond)));
-    auto basic = basic_user(req.header("authorization"));
     auto& keys = svc.cfg.ingest.write_keys;
-    if (basic && !write_key_allowed(keys, *basic)) {
-      respond(error_response(401, "unknown write key"));
+    auto keyed = read_keyed_body(req, keys, svc.cfg.ingest.max_body_bytes);
+    if (!keyed) {
+      respond(error_response(keyed.error().status, keyed.error().reason));
       return;
     }
-    auto body = plain_body(req, svc.cfg.ingest.max_body_bytes);
-    if (!body) {
-      respond(error_response(body.error().status, body.error().reason));
-      return;
-    }
+    const auto& basic = keyed->basic;
     auto now = codecs::now_ms();
     codecs::decode_context ctx{now, &svc.types, svc.cfg.ingest.max_message_bytes};
-    auto batch = decode(*body, req.header("content-type"), ctx);
+    auto batch = decode(keyed->body, req.header("content-type"), ctx);
     if (!batch) {
       respond(error_response(batch.error().status, batch.error().reason));
       return;

@@ -173,18 +173,14 @@ void post_outcomes(services& svc, http_request&& req, respond_fn respond) {
                                 "on a single node only (see README, Outcomes)"));
     return;
   }
-  auto basic = basic_user(req.header("authorization"));
   const auto& keys = svc.cfg.ingest.write_keys;
-  if (basic && !write_key_allowed(keys, *basic)) {
-    respond(error_response(401, "unknown write key"));
+  auto keyed = read_keyed_body(req, keys, svc.cfg.ingest.max_body_bytes);
+  if (!keyed) {
+    respond(error_response(keyed.error().status, keyed.error().reason));
     return;
   }
-  auto body = plain_body(req, svc.cfg.ingest.max_body_bytes);
-  if (!body) {
-    respond(error_response(body.error().status, body.error().reason));
-    return;
-  }
-  auto parsed = parse_outcomes(svc, *body);
+  const auto& basic = keyed->basic;
+  auto parsed = parse_outcomes(svc, keyed->body);
   if (!parsed) {
     respond(error_response(parsed.error().status, parsed.error().reason));
     return;

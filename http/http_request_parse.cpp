@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "codecs/gzip.hpp"
+#include "http/auth.hpp"
 
 namespace cohort::http {
 
@@ -35,6 +36,17 @@ result<std::string> plain_body(http_request& req, std::size_t max_bytes) {
     return codecs::gunzip(req.body, max_bytes);
   return failure{415, "unsupported Content-Encoding '" + std::string(encoding)
                         + "' (use gzip or none)"};
+}
+
+result<keyed_body> read_keyed_body(http_request& req, const std::vector<std::string>& keys,
+                                   std::size_t max_bytes) {
+  auto basic = basic_user(req.header("authorization"));
+  if (basic && !write_key_allowed(keys, *basic))
+    return failure{401, "unknown write key"};
+  auto body = plain_body(req, max_bytes);
+  if (!body)
+    return body.error();
+  return keyed_body{std::move(basic), std::move(*body)};
 }
 
 } // namespace cohort::http
