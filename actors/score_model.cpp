@@ -5,6 +5,38 @@
 
 namespace cohort::actors {
 
+double normalized_value(double value, const std::optional<double>& cap) {
+  double normalized = cap ? std::min(value / *cap, 1.0) : std::clamp(value, 0.0, 1.0);
+  return std::isfinite(normalized) ? normalized : 0.0;
+}
+
+std::optional<std::vector<score_factor>> score_factors(const config::score_config& cfg,
+                                                       std::vector<std::string>& errors) {
+  auto before = errors.size();
+  std::vector<score_factor> factors;
+  for (const auto& [name, weight] : cfg.weights) {
+    auto info = config::find_feature(name);
+    if (!info) {
+      errors.push_back("score.weights." + name + ": unknown feature");
+      continue;
+    }
+    if (info->type == config::value_type::string || info->slot == config::feature::score) {
+      errors.push_back("score.weights." + name + ": not a numeric or boolean feature");
+      continue;
+    }
+    std::optional<double> cap;
+    if (auto it = cfg.caps.find(name); it != cfg.caps.end())
+      cap = it->second;
+    factors.push_back({info->slot, name, weight, cap});
+  }
+  for (const auto& [name, cap] : cfg.caps)
+    if (cfg.weights.count(name) == 0)
+      errors.push_back("score.caps." + name + ": has no weight in score.weights");
+  if (errors.size() != before)
+    return std::nullopt;
+  return factors;
+}
+
 std::optional<score_model> score_model::from_config(const config::score_config& cfg,
                                                     std::vector<std::string>& errors) {
   score_model m;
@@ -21,28 +53,12 @@ std::optional<score_model> score_model::from_config(const config::score_config& 
     errors.push_back("score.model: '" + cfg.model + "' is not a score model");
     return std::nullopt;
   }
-  auto before = errors.size();
-  for (const auto& [name, weight] : cfg.weights) {
-    auto info = config::find_feature(name);
-    if (!info) {
-      errors.push_back("score.weights." + name + ": unknown feature");
-      continue;
-    }
-    if (info->type == config::value_type::string || info->slot == config::feature::score) {
-      errors.push_back("score.weights." + name + ": not a numeric or boolean feature");
-      continue;
-    }
-    std::optional<double> cap;
-    if (auto it = cfg.caps.find(name); it != cfg.caps.end())
-      cap = it->second;
-    m.factors_.push_back({info->slot, name, weight, cap});
-    m.weight_sum_ += weight;
-  }
-  for (const auto& [name, cap] : cfg.caps)
-    if (cfg.weights.count(name) == 0)
-      errors.push_back("score.caps." + name + ": has no weight in score.weights");
-  if (errors.size() != before)
+  auto factors = score_factors(cfg, errors);
+  if (!factors)
     return std::nullopt;
+  m.factors_ = std::move(*factors);
+  for (const auto& x : m.factors_)
+    m.weight_sum_ += x.weight;
   return m;
 }
 
@@ -56,9 +72,7 @@ double score_model::evaluate(const feature_values& f, std::vector<score_term>* b
   double score = 0;
   for (const auto& x : factors_) {
     double value = f[x.slot];
-    double normalized = x.cap ? std::min(value / *x.cap, 1.0) : std::clamp(value, 0.0, 1.0);
-    if (!std::isfinite(normalized))
-      normalized = 0;
+    double normalized = normalized_value(value, x.cap);
     double contribution = 100.0 * x.weight * normalized / weight_sum_;
     score += contribution;
     if (breakdown != nullptr)

@@ -37,6 +37,25 @@ struct score_term {
   double contribution = 0;  ///< See above: score points (weighted) or margin (tree).
 };
 
+/// A feature value on the weighted model's [0, 1] scale: min(value / cap, 1), or value
+/// clipped to [0, 1] without a cap; 0 when that is not a number (a zero cap of a zero
+/// value). Shared by the weighted and the learned model so both read features alike.
+double normalized_value(double value, const std::optional<double>& cap);
+
+/// One factor of score.weights: the feature slot it reads, its weight and its cap.
+struct score_factor {
+  config::feature slot;
+  std::string name;
+  double weight;
+  std::optional<double> cap;
+};
+
+/// The factors of score.weights and score.caps, shared by the weighted and the learned
+/// model. An unknown or string-typed feature, or a cap without a weight, is appended to
+/// `errors` as "score.weights.<name>: ..." / "score.caps.<name>: ..." (then nullopt).
+std::optional<std::vector<score_factor>> score_factors(const config::score_config& cfg,
+                                                       std::vector<std::string>& errors);
+
 /// The score models of SPEC 3.
 /// weighted: score = 100 * sum(w_i * min(f_i / cap_i, 1)) / sum(w_i).
 /// tree: score = 100 * sigmoid(logit(base_score) + sum of the trees' leaf values), an
@@ -59,14 +78,8 @@ public:
 private:
   double evaluate_tree(const feature_values& f, std::vector<score_term>* breakdown) const;
 
-  struct factor {
-    config::feature slot;
-    std::string name;
-    double weight;
-    std::optional<double> cap;
-  };
   std::string kind_ = "weighted";
-  std::vector<factor> factors_;
+  std::vector<score_factor> factors_;
   double weight_sum_ = 0;
   std::shared_ptr<const config::tree_ensemble> tree_;
 };

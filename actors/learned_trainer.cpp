@@ -1,0 +1,78 @@
+#include "actors/learned_trainer.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "actors/stable_hash.hpp"
+
+namespace cohort::actors {
+
+learned_trainer::learned_trainer(logistic_model initial, learning_params params,
+                                 std::int64_t now_ms)
+  : params_(params), current_(initial), candidate_(initial) {
+  versions_.push_back({1, initial.weights(), initial.bias(),
+                       std::numeric_limits<double>::quiet_NaN(), now_ms});
+}
+
+bool learned_trainer::held_out(std::string_view decision_id) const {
+  // As the placements' holdout (decision_api): the same slice on every run and node.
+  return static_cast<double>(stable_hash(decision_id) % 1000000) / 1000000.0
+         < params_.holdout_share;
+}
+
+bool learned_trainer::add(std::string_view decision_id, labeled_example example,
+                          std::int64_t now_ms) {
+  if (held_out(decision_id)) {
+    holdout_.push_back(std::move(example));
+    holdout_ids_.push_back(stable_hash(decision_id));
+    if (holdout_.size() > params_.holdout_capacity) {
+      holdout_.pop_front();
+      holdout_ids_.pop_front();
+    }
+    return false;
+  }
+  candidate_.train(example, params_.rate, params_.l2);
+  if (++since_check_ < params_.promote_every)
+    return false;
+  since_check_ = 0;
+  const double candidate_loss = holdout_log_loss(candidate_);
+  const double current_loss = holdout_log_loss(current_);
+  // NaN (an empty ring) compares false: no promotion without evidence.
+  if (!(candidate_loss < current_loss))
+    return false;
+  versions_.push_back({versions_.back().version + 1, candidate_.weights(), candidate_.bias(),
+                       candidate_loss, now_ms});
+  current_index_ = versions_.size() - 1;
+  current_ = candidate_;
+  return true;
+}
+
+void learned_trainer::relabel(std::string_view decision_id, const std::vector<double>& x) {
+  if (held_out(decision_id)) {
+    const auto hash = stable_hash(decision_id);
+    for (std::size_t i = holdout_ids_.size(); i-- > 0;)
+      if (holdout_ids_[i] == hash) {
+        holdout_[i].label = 1;
+        return;
+      }
+    return;  // Fell out of the ring: nothing left to correct.
+  }
+  // d(log-loss)/d(margin) is p - y: raising y from 0 to 1 adds -1 to it.
+  candidate_.shift(x, params_.rate);
+}
+
+bool learned_trainer::rollback() {
+  if (current_index_ == 0)
+    return false;
+  --current_index_;
+  current_ = with(versions_[current_index_]);
+  candidate_ = current_;
+  since_check_ = 0;
+  return true;
+}
+
+logistic_model learned_trainer::with(const learned_version& v) const {
+  return logistic_model{current_.inputs(), v.weights, v.bias};
+}
+
+} // namespace cohort::actors
