@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/decision_record.hpp"
+#include "actors/learned_trainer.hpp"
 #include "actors/learner_state.hpp"
 #include "codecs/result.hpp"
 
@@ -27,6 +28,13 @@ struct outcome_commit {
   std::map<std::string, decision_outcomes> decisions;
   std::map<arm_key, arm_counts> arms;
   std::uint64_t version = 0;
+};
+
+/// The learned score's progress, written after the outcomes it trained on: the versions
+/// promoted since the last write and the trainer's head (learned_trainer).
+struct learned_commit {
+  std::vector<learned_version> versions;
+  learned_head head;
 };
 
 /// The durable side of the feedback loop the learner writes through: decisions kept for
@@ -52,6 +60,10 @@ public:
   /// Writes `commit` in one synced write: once it returns true the outcomes survive a
   /// crash; on failure nothing of it was written.
   virtual result<bool> commit(const outcome_commit& commit) = 0;
+
+  /// Writes the learned score's progress; synced when `sync` (a new current version must
+  /// survive a crash before decisions report it). On failure nothing of it was written.
+  virtual result<bool> commit_learned(const learned_commit& commit, bool sync) = 0;
 
   /// Deletes decisions made before `before_ms` with what was counted for them (the arms
   /// keep their counts). Returns how many decisions went.

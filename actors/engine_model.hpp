@@ -1,13 +1,12 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <memory>
-#include <mutex>
 
 #include "actors/score_model.hpp"
+#include "actors/shared_board.hpp"
 #include "config/rule_set.hpp"
 
 namespace cohort::actors {
@@ -22,26 +21,7 @@ struct engine_model {
 };
 
 /// The model every session actor reads; a reload swaps it as a whole, so a session never
-/// sees half of an old rule set and half of a new one. Thread-safe.
-class model_holder {
-public:
-  explicit model_holder(std::shared_ptr<const engine_model> initial)
-    : current_(std::move(initial)) {
-  }
-
-  std::shared_ptr<const engine_model> get() const {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return current_;
-  }
-
-  void set(std::shared_ptr<const engine_model> next) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    current_ = std::move(next);
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const engine_model> current_;
-};
+/// sees half of an old rule set and half of a new one.
+using model_holder = shared_board<engine_model>;
 
 } // namespace cohort::actors

@@ -8,10 +8,49 @@
 namespace cohort::actors {
 
 learned_trainer::learned_trainer(logistic_model initial, learning_params params,
-                                 std::int64_t now_ms)
+                                 std::int64_t now_ms, std::uint64_t first_version)
   : params_(params), current_(initial), candidate_(initial) {
-  versions_.push_back({1, initial.weights(), initial.bias(),
+  versions_.push_back({first_version, initial.weights(), initial.bias(),
                        std::numeric_limits<double>::quiet_NaN(), now_ms});
+}
+
+std::optional<learned_trainer> learned_trainer::restore(const logistic_model& initial,
+                                                        learning_params params,
+                                                        std::vector<learned_version> versions,
+                                                        const learned_head& head) {
+  std::vector<std::string> names;
+  for (const auto& in : initial.inputs())
+    names.push_back(in.name);
+  if (names != head.inputs || versions.empty()
+      || head.candidate_weights.size() != names.size())
+    return std::nullopt;
+  std::size_t current = versions.size();
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    if (versions[i].weights.size() != names.size())
+      return std::nullopt;
+    if (versions[i].version == head.current)
+      current = i;
+  }
+  if (current == versions.size())
+    return std::nullopt;
+  learned_trainer t{initial, params, 0};
+  t.versions_ = std::move(versions);
+  t.current_index_ = current;
+  t.current_ = t.with(t.versions_[current]);
+  t.candidate_ = logistic_model{initial.inputs(), head.candidate_weights, head.candidate_bias};
+  t.since_check_ = head.since_check;
+  return t;
+}
+
+learned_head learned_trainer::head() const {
+  learned_head h;
+  for (const auto& in : current_.inputs())
+    h.inputs.push_back(in.name);
+  h.current = current_version().version;
+  h.candidate_weights = candidate_.weights();
+  h.candidate_bias = candidate_.bias();
+  h.since_check = since_check_;
+  return h;
 }
 
 bool learned_trainer::held_out(std::string_view decision_id) const {

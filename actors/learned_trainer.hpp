@@ -2,19 +2,20 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include <msgpack.hpp>
 
 #include "actors/logistic_model.hpp"
 
 namespace cohort::actors {
 
-/// score.learning: how the learned model trains and when a candidate is promoted.
-struct learning_params {
-  double rate = 0.05;             ///< SGD learning rate.
-  double l2 = 0.0001;             ///< L2 penalty on the weights (not the bias).
-  double holdout_share = 0.2;     ///< Share of decisions kept for evaluation only.
-  std::uint64_t promote_every = 500;  ///< Training examples between promotion checks.
+/// score.learning (how the learned model trains and when a candidate is promoted) and
+/// how many held-out examples are kept to judge it.
+struct learning_params : config::learning_config {
   std::size_t holdout_capacity = 10000;  ///< The last this many held-out examples count.
 };
 
@@ -27,6 +28,19 @@ struct learned_version {
   /// which no comparison promoted.
   double holdout_log_loss = 0;
   std::int64_t promoted_ms = 0;
+  MSGPACK_DEFINE(version, weights, bias, holdout_log_loss, promoted_ms)
+};
+
+/// What of a trainer outlives a restart besides its versions (stored one by one): the
+/// inputs it reads, which version is current and the candidate's progress. The held-out
+/// ring is not kept; it refills from new outcomes before the next promotion check.
+struct learned_head {
+  std::vector<std::string> inputs;  ///< Input names, to tell a changed score.weights.
+  std::uint64_t current = 1;        ///< The current version's number.
+  std::vector<double> candidate_weights;
+  double candidate_bias = 0;
+  std::uint64_t since_check = 0;
+  MSGPACK_DEFINE(inputs, current, candidate_weights, candidate_bias, since_check)
 };
 
 /// The promotion rule of the learned score (issue 17), as a plain value the learner
@@ -38,7 +52,21 @@ struct learned_version {
 /// compares nothing (no promotion).
 class learned_trainer {
 public:
-  learned_trainer(logistic_model initial, learning_params params, std::int64_t now_ms);
+  /// Starts at `initial` as version `first_version` (1, or past versions a changed
+  /// config left behind).
+  learned_trainer(logistic_model initial, learning_params params, std::int64_t now_ms,
+                  std::uint64_t first_version = 1);
+
+  /// The trainer that `versions` (oldest first) and `head` describe, reading the inputs
+  /// of `initial`; nullopt when they do not fit it: other inputs (score.weights changed),
+  /// no versions, or a current version that is not among them.
+  static std::optional<learned_trainer> restore(const logistic_model& initial,
+                                                learning_params params,
+                                                std::vector<learned_version> versions,
+                                                const learned_head& head);
+
+  /// What restore() needs besides the versions.
+  learned_head head() const;
 
   /// Takes one example of decision `decision_id`; true when it promoted a new version.
   bool add(std::string_view decision_id, labeled_example example, std::int64_t now_ms);
@@ -63,6 +91,9 @@ public:
   const logistic_model& candidate() const { return candidate_; }
   /// Mean log-loss of `m` on the held-out ring (NaN while it is empty).
   double holdout_log_loss(const logistic_model& m) const { return m.log_loss(holdout_); }
+
+  /// How many held-out examples judge the next promotion.
+  std::size_t held_out_examples() const { return holdout_.size(); }
 
   /// Whether `decision_id` falls into the held-out slice.
   bool held_out(std::string_view decision_id) const;

@@ -1,5 +1,7 @@
 #include "actors/learner_actor.hpp"
 
+#include <algorithm>
+#include <array>
 #include <iostream>
 #include <set>
 
@@ -49,7 +51,9 @@ public:
     if (!counted)
       return counted.error();
     auto& entry = **counted;
-    if (!data_.state.apply(d, *outcome_kind_of(item.outcome), entry.counted))
+    const auto kind = *outcome_kind_of(item.outcome);
+    const auto before = entry.counted;
+    if (!data_.state.apply(d, kind, entry.counted))
       return outcome_verdict{outcome_verdict::duplicate, *id,
                              "decisionId '" + *id + "' already has a " + item.outcome};
     if (!item.message_id.empty()) {
@@ -57,7 +61,22 @@ public:
       messages_.insert(item.message_id);
     }
     changed_.insert(*id);
+    if (data_.learned)
+      note_example(d, kind, before);
     return outcome_verdict{outcome_verdict::counted, *id, ""};
+  }
+
+  /// Trains the learned score on what this batch taught it, once its outcomes are written.
+  /// True when that promoted a version.
+  bool train(learned_trainer& trainer) {
+    bool promoted = false;
+    for (auto& e : examples_) {
+      if (e.relabel)
+        trainer.relabel(e.decision_id, e.example.x);
+      else
+        promoted |= trainer.add(e.decision_id, std::move(e.example), env_.now_ms());
+    }
+    return promoted;
   }
 
   /// What to write: the changed decisions and arms, at the new version.
@@ -71,6 +90,34 @@ public:
   }
 
 private:
+  /// An example for the learned score, or (relabel) a reward for one taken before.
+  struct pending_example {
+    std::string decision_id;
+    labeled_example example;
+    bool relabel = false;
+  };
+
+  /// A decision's first outcome is its example, labeled 1 when it is the placement's
+  /// reward; a reward arriving after another outcome turns that example's 0 into a 1.
+  void note_example(const decision_record& d, outcome_kind kind, std::uint8_t before) {
+    const auto reward = reward_of(d.placement);
+    const bool rewarded = kind == reward;
+    const bool reward_seen = (before & static_cast<std::uint8_t>(reward)) != 0;
+    if (before != 0 && (!rewarded || reward_seen))
+      return;
+    std::array<double, config::feature_count> slots{};  // an unknown user: all zero
+    std::copy_n(d.features.begin(), std::min(d.features.size(), slots.size()), slots.begin());
+    auto x = data_.learned->trainer.current().normalize(slots.data());
+    examples_.push_back({d.id, {std::move(x), rewarded ? 1.0 : 0.0}, before != 0});
+  }
+
+  outcome_kind reward_of(const std::string& placement) const {
+    const auto model = env_.model->get();
+    auto it = model->placements.find(placement);
+    const bool click = it != model->placements.end() && it->second.reward == "click";
+    return click ? outcome_kind::click : outcome_kind::conversion;
+  }
+
   /// The decision id an item names; "" when its user and placement have none.
   result<std::string> decision_of(const outcome_item& item) {
     if (!item.decision_id.empty())
@@ -116,12 +163,51 @@ private:
   std::map<std::string, decision_outcomes> outcomes_;
   std::set<std::string> messages_;
   std::set<std::string> changed_;
+  std::vector<pending_example> examples_;
 };
+
+/// The learned score's state as the models endpoint shows it.
+learned_status status_of(const learned_start& learned) {
+  const auto& t = learned.trainer;
+  learned_status s;
+  s.learning = true;
+  for (const auto& in : t.current().inputs())
+    s.inputs.push_back(in.name);
+  s.versions = t.versions();
+  s.current = t.current_version().version;
+  s.candidate_weights = t.candidate().weights();
+  s.candidate_bias = t.candidate().bias();
+  s.held_out = t.held_out_examples();
+  s.current_loss = t.holdout_log_loss(t.current());
+  s.candidate_loss = t.holdout_log_loss(t.candidate());
+  return s;
+}
+
+/// Writes the trainer's progress (the new versions and its head): synced when the current
+/// version changed, which is then published, so a decision never reports a version a
+/// crash could take back.
+result<bool> save_learned(learned_start& learned, decision_log& log) {
+  const auto& t = learned.trainer;
+  learned_commit commit;
+  commit.versions.assign(t.versions().begin() + static_cast<std::ptrdiff_t>(learned.stored_versions),
+                         t.versions().end());
+  commit.head = t.head();
+  const auto served = learned.board->get()->version;
+  const bool moved = served != t.current_version().version;
+  if (auto written = log.commit_learned(commit, moved || !commit.versions.empty()); !written)
+    return written.error();
+  learned.stored_versions = t.versions().size();
+  if (moved)
+    learned.board->set(
+      std::make_shared<const learned_score>(learned_score{t.current(), t.current_version().version}));
+  return true;
+}
 
 } // namespace
 
 caf::behavior learner_actor(caf::stateful_actor<learner_data>* self, learner_env env,
-                            posteriors loaded) {
+                            posteriors loaded, std::optional<learned_start> learned) {
+  self->state.learned = std::move(learned);
   self->state.state = learner_state{loaded};
   self->state.committed = std::make_shared<const posteriors>(std::move(loaded));
   self->delayed_send(self, env.prune_interval, prune_atom::value);
@@ -149,7 +235,34 @@ caf::behavior learner_actor(caf::stateful_actor<learner_data>* self, learner_env
       }
       data.committed = std::make_shared<const posteriors>(data.state.current());
       env.board->set(data.committed);
+      if (data.learned) {
+        batch.train(data.learned->trainer);
+        if (auto saved = save_learned(*data.learned, *env.log); !saved)
+          std::cerr << "cohortd: learned score not saved (retried with the next outcomes): "
+                    << saved.error().reason << std::endl;
+      }
       return verdicts;
+    },
+    [=](models_atom) {
+      const auto& learned = self->state.learned;
+      return learned ? status_of(*learned) : learned_status{};
+    },
+    [=](rollback_atom) -> caf::result<learned_status> {
+      auto& learned = self->state.learned;
+      if (!learned)
+        return learned_status{};
+      auto before = learned->trainer;
+      if (!learned->trainer.rollback()) {
+        auto s = status_of(*learned);
+        return s;
+      }
+      if (auto saved = save_learned(*learned, *env.log); !saved) {
+        learned->trainer = std::move(before);
+        return caf::make_error(caf::sec::runtime_error, saved.error().reason);
+      }
+      auto s = status_of(*learned);
+      s.changed = true;
+      return s;
     },
     [=](prune_atom) {
       const auto before = env.now_ms() - env.attribution_window.count();

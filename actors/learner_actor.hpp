@@ -4,12 +4,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/stateful_actor.hpp>
 
 #include "actors/decision_log.hpp"
+#include "actors/engine_model.hpp"
+#include "actors/learned_trainer.hpp"
 #include "actors/learner_state.hpp"
 
 namespace cohort::actors {
@@ -43,6 +46,41 @@ typename Inspector::result_type inspect(Inspector& f, outcome_verdict& x) {
   return f(caf::meta::type_name("cohort.outcome_verdict"), x.status, x.decision_id, x.reason);
 }
 
+/// The learned score as GET /admin/api/models/score shows it, and what a rollback did.
+struct learned_status {
+  bool learning = false;  ///< score.model was learned when the node started.
+  bool changed = false;   ///< A rollback made an older version current.
+  std::vector<std::string> inputs;
+  std::vector<learned_version> versions;  ///< Oldest first.
+  std::uint64_t current = 0;              ///< The current version's number.
+  std::vector<double> candidate_weights;
+  double candidate_bias = 0;
+  std::uint64_t held_out = 0;  ///< Held-out examples the losses are measured on.
+  double current_loss = 0;     ///< Held-out log-loss of the current version (NaN: none).
+  double candidate_loss = 0;   ///< Held-out log-loss of the candidate (NaN: none).
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, learned_version& x) {
+  return f(caf::meta::type_name("cohort.learned_version"), x.version, x.weights, x.bias,
+           x.holdout_log_loss, x.promoted_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, learned_status& x) {
+  return f(caf::meta::type_name("cohort.learned_status"), x.learning, x.changed, x.inputs,
+           x.versions, x.current, x.candidate_weights, x.candidate_bias, x.held_out,
+           x.current_loss, x.candidate_loss);
+}
+
+/// The learned score a learner starts with (score.model: learned), restored from its
+/// store or new; and the board it publishes each durable version to.
+struct learned_start {
+  learned_trainer trainer;
+  std::shared_ptr<learned_board> board;
+  std::size_t stored_versions = 0;  ///< How many of trainer.versions() are stored.
+};
+
 /// What the learner needs besides its counts.
 struct learner_env {
   std::shared_ptr<decision_log> log;
@@ -51,11 +89,14 @@ struct learner_env {
   std::chrono::milliseconds attribution_window;
   std::chrono::milliseconds prune_interval;
   std::function<std::int64_t()> now_ms;  ///< The clock (tests set it).
+  /// The placements (their `reward` labels the learned score's examples).
+  std::shared_ptr<model_holder> model;
 };
 
 struct learner_data {
   learner_state state;
   std::shared_ptr<const posteriors> committed;  ///< What the log holds (and the board shows).
+  std::optional<learned_start> learned;         ///< When score.model is learned.
 };
 
 /// The bandit's single writer (SPEC 5). Answers
@@ -64,9 +105,18 @@ struct learner_data {
 /// writing them, what was counted and the new version in one synced write before it
 /// answers; then the board shows the new posteriors. A failed write answers an error
 /// (sec::runtime_error with the store's reason) and changes nothing.
+/// With a learned score, every decision's first outcome trains it (label: the
+/// placement's reward kind) and a later reward relabels it; after the outcomes' write the
+/// trainer's progress is written (learned_commit) and a newly current version is
+/// published to the board once it is durable. A failed progress write is logged and
+/// retried with the next batch; the outcomes stay counted.
+///  - (models_atom) -> learned_status
+///  - (rollback_atom) -> learned_status: the previous version becomes current (written
+///    synced, then published); `changed` is false at the first version. A failed write
+///    answers an error and changes nothing.
 /// Every `prune_interval` it drops decisions older than the attribution window.
 /// Blocks on disk writes: spawn it detached.
 caf::behavior learner_actor(caf::stateful_actor<learner_data>* self, learner_env env,
-                            posteriors loaded);
+                            posteriors loaded, std::optional<learned_start> learned);
 
 } // namespace cohort::actors

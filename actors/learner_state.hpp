@@ -2,8 +2,6 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +10,7 @@
 #include <msgpack.hpp>
 
 #include "actors/decision_record.hpp"
+#include "actors/shared_board.hpp"
 
 namespace cohort::actors {
 
@@ -68,25 +67,8 @@ struct posteriors {
 };
 
 /// The posteriors decisions read, swapped as a whole after each applied batch, so that a
-/// decision never waits for the learner. Thread-safe.
-class posterior_board {
-public:
-  explicit posterior_board(std::shared_ptr<const posteriors> initial)
-    : current_(std::move(initial)) {
-  }
-  std::shared_ptr<const posteriors> get() const {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return current_;
-  }
-  void set(std::shared_ptr<const posteriors> next) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    current_ = std::move(next);
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const posteriors> current_;
-};
+/// decision never waits for the learner.
+using posterior_board = shared_board<posteriors>;
 
 /// The bandit's counts, changed one outcome at a time by the learner actor. Dedup is by
 /// the kinds already counted for a decision (`counted`, a mask of outcome_kind bits), so

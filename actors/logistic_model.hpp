@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/score_model.hpp"
+#include "actors/shared_board.hpp"
 #include "config/config.hpp"
 #include "config/feature_catalog.hpp"
 
@@ -90,5 +91,14 @@ private:
   std::vector<double> weights_;
   double bias_ = 0;
 };
+
+/// The learned score sessions and decisions use now: the current version of the model.
+struct learned_score {
+  logistic_model model;
+  std::uint64_t version = 1;
+};
+
+/// Where the learner publishes each promoted or restored version (score_model reads it).
+using learned_board = shared_board<learned_score>;
 
 } // namespace cohort::actors

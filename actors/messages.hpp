@@ -38,6 +38,8 @@ using unmerge_atom = caf::atom_constant<caf::atom("unmerge")>;      ///< split a
 using forward_atom = caf::atom_constant<caf::atom("forward")>;      ///< to a merged profile.
 using prune_atom = caf::atom_constant<caf::atom("prune")>;  ///< apply dead-letter retention.
 using outcome_atom = caf::atom_constant<caf::atom("outcome")>;  ///< outcomes -> learner.
+using models_atom = caf::atom_constant<caf::atom("models")>;    ///< the learned score's state.
+using rollback_atom = caf::atom_constant<caf::atom("rollback")>;  ///< previous learned version.
 
 /// One profile's events within a routed group.
 struct keyed_batch {

@@ -4,11 +4,11 @@
 
 namespace cohort::actors {
 
-std::shared_ptr<const actors::engine_model> build_model(const config::config& cfg,
-                                                        std::uint64_t version,
-                                                        std::vector<std::string>& errors) {
+std::shared_ptr<const actors::engine_model>
+build_model(const config::config& cfg, std::uint64_t version, std::vector<std::string>& errors,
+            std::shared_ptr<learned_board> learned) {
   auto before = errors.size();
-  auto score = actors::score_model::from_config(cfg.score, errors);
+  auto score = actors::score_model::from_config(cfg.score, errors, std::move(learned));
   std::vector<config::rule_error> rule_errors;
   auto rules = config::rule_set::compile(cfg.tags, cfg.segments, rule_errors);
   for (const auto& e : rule_errors)
@@ -51,7 +51,15 @@ reload_outcome model_reloader::reload() {
     out.errors.push_back(e.to_string(path_));
   if (!out.errors.empty())
     return out;
-  auto next = build_model(loaded.cfg, current->version + 1, out.errors);
+  // The learner trains the board it was started with: a reload can keep serving it, but
+  // cannot start learning (nothing would train a new board) until a restart.
+  const auto& learned = current->score.learned();
+  if (loaded.cfg.score.model == "learned" && !learned) {
+    out.errors.push_back("score.model: switching to 'learned' needs a restart (the learner "
+                         "starts with the node)");
+    return out;
+  }
+  auto next = build_model(loaded.cfg, current->version + 1, out.errors, learned);
   if (!next)
     return out;
   holder_->set(next);

@@ -7,16 +7,18 @@
 #include <vector>
 
 #include "actors/engine_model.hpp"
+#include "actors/logistic_model.hpp"
 #include "actors/session_state.hpp"
 #include "config/config.hpp"
 
 namespace cohort::actors {
 
 /// Compiles the rules and the score model of `cfg` into an engine model with `version`.
-/// Returns nullptr and appends every problem (rule name, line, column) to `errors`.
-std::shared_ptr<const actors::engine_model> build_model(const config::config& cfg,
-                                                        std::uint64_t version,
-                                                        std::vector<std::string>& errors);
+/// Returns nullptr and appends every problem (rule name, line, column) to `errors`. A
+/// learned score reads `learned` (see score_model::from_config).
+std::shared_ptr<const actors::engine_model>
+build_model(const config::config& cfg, std::uint64_t version, std::vector<std::string>& errors,
+            std::shared_ptr<learned_board> learned = nullptr);
 
 /// The limits every session actor works within, from `cfg`'s sessions and ingest sections.
 actors::session_limits session_limits_of(const config::config& cfg);

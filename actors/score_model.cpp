@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "actors/logistic_model.hpp"
+
 namespace cohort::actors {
 
 double normalized_value(double value, const std::optional<double>& cap) {
@@ -37,9 +39,22 @@ std::optional<std::vector<score_factor>> score_factors(const config::score_confi
   return factors;
 }
 
-std::optional<score_model> score_model::from_config(const config::score_config& cfg,
-                                                    std::vector<std::string>& errors) {
+std::optional<score_model>
+score_model::from_config(const config::score_config& cfg, std::vector<std::string>& errors,
+                         std::shared_ptr<shared_board<learned_score>> learned) {
   score_model m;
+  if (cfg.model == "learned") {
+    if (!learned) {
+      auto start = logistic_model::from_config(cfg, errors);
+      if (!start)
+        return std::nullopt;
+      learned = std::make_shared<learned_board>(
+        std::make_shared<const learned_score>(learned_score{std::move(*start), 1}));
+    }
+    m.kind_ = "learned";
+    m.learned_ = std::move(learned);
+    return m;
+  }
   if (cfg.model == "tree") {
     if (!cfg.tree) {
       errors.push_back("score.tree_model: no model loaded");
@@ -67,6 +82,8 @@ double score_model::evaluate(const feature_values& f, std::vector<score_term>* b
     breakdown->clear();
   if (tree_)
     return evaluate_tree(f, breakdown);
+  if (learned_)
+    return learned_->get()->model.evaluate(f, breakdown);
   if (weight_sum_ == 0)
     return 0;
   double score = 0;
@@ -79,6 +96,10 @@ double score_model::evaluate(const feature_values& f, std::vector<score_term>* b
       breakdown->push_back({x.name, x.weight, value, normalized, contribution});
   }
   return std::clamp(score, 0.0, 100.0);
+}
+
+std::uint64_t score_model::version(std::uint64_t engine_version) const {
+  return learned_ ? learned_->get()->version : engine_version;
 }
 
 double score_model::evaluate_tree(const feature_values& f,

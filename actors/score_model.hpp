@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "actors/shared_board.hpp"
 #include "config/feature_catalog.hpp"
 
 namespace cohort::actors {
@@ -56,24 +57,38 @@ struct score_factor {
 std::optional<std::vector<score_factor>> score_factors(const config::score_config& cfg,
                                                        std::vector<std::string>& errors);
 
+struct learned_score;
+
 /// The score models of SPEC 3.
 /// weighted: score = 100 * sum(w_i * min(f_i / cap_i, 1)) / sum(w_i).
 /// tree: score = 100 * sigmoid(logit(base_score) + sum of the trees' leaf values), an
 /// XGBoost binary:logistic ensemble (config::tree_ensemble) evaluated natively.
+/// learned: score = 100 * sigmoid(w . x + b), the version of a logistic regression over
+/// score.weights' features that the learner last promoted (logistic_model, issue 17).
 class score_model {
 public:
   /// Builds the model from config; an unknown or string-typed feature is appended to
   /// `errors` as "score.weights.<name>: ..." and the model is unusable (nullopt). A tree
-  /// config must carry its loaded ensemble (config::score_config::tree).
-  static std::optional<score_model> from_config(const config::score_config& cfg,
-                                                std::vector<std::string>& errors);
+  /// config must carry its loaded ensemble (config::score_config::tree). A learned model
+  /// reads `learned`, the board its learner publishes to; without one it gets a new board
+  /// holding version 1, the configured start (logistic_model::from_config).
+  static std::optional<score_model>
+  from_config(const config::score_config& cfg, std::vector<std::string>& errors,
+              std::shared_ptr<shared_board<learned_score>> learned = nullptr);
 
   /// The score in [0, 100] and its per-factor breakdown. Allocates nothing when
   /// `breakdown` is null (the per-event path).
   double evaluate(const feature_values& f, std::vector<score_term>* breakdown) const;
 
-  /// "weighted" or "tree", as decisions report it.
+  /// "weighted", "tree" or "learned", as decisions report it.
   const std::string& kind() const { return kind_; }
+
+  /// The version decisions and profiles report: the learned model's current version, or
+  /// `engine_version` (the rules' and config's) for the other kinds.
+  std::uint64_t version(std::uint64_t engine_version) const;
+
+  /// The learned model's board (null for the other kinds): the learner publishes to it.
+  const std::shared_ptr<shared_board<learned_score>>& learned() const { return learned_; }
 
 private:
   double evaluate_tree(const feature_values& f, std::vector<score_term>* breakdown) const;
@@ -82,6 +97,7 @@ private:
   std::vector<score_factor> factors_;
   double weight_sum_ = 0;
   std::shared_ptr<const config::tree_ensemble> tree_;
+  std::shared_ptr<shared_board<learned_score>> learned_;
 };
 
 } // namespace cohort::actors

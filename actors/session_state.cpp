@@ -291,7 +291,7 @@ profile session_state::view(const engine_model& model) const {
     const auto& s = sessions_.current();
     p.session = {"s-" + std::to_string(s.start_ms), s.start_ms, s.end_ms, s.events};
   }
-  p.model_version = model.version;
+  p.model_version = model.score.version(model.version);
   p.model_kind = model.score.kind();
   p.event_counts = counts_.to_map();
   p.events = events_;

@@ -97,8 +97,9 @@ result<std::string> decide(const services& svc, const actors::engine_model& mode
   const std::string segment = p != nullptr ? p->segment : "default";
   const auto learned = svc.posteriors ? svc.posteriors->get() : nullptr;
   auto c = choose(model.placements.at(placement), placement, user, segment, learned.get());
+  const auto version = model.score.version(model.version);
   actors::decision_record record{decision_id(svc), user, placement, segment, c.variant->id,
-                                 c.holdout, model.score.kind(), model.version, codecs::now_ms(),
+                                 c.holdout, model.score.kind(), version, codecs::now_ms(),
                                  p != nullptr ? p->features : std::vector<double>{}};
   if (svc.decisions) {
     if (auto kept = svc.decisions->record(record); !kept)
@@ -120,7 +121,7 @@ result<std::string> decide(const services& svc, const actors::engine_model& mode
   w.key("decisionId").value(record.id);
   w.key("holdout").value(c.holdout);
   w.key("model").begin_object().key("kind").value(model.score.kind()).key("version")
-    .value(model.version);
+    .value(version);
   w.end_object().end_object();
   return w.take();
 }

@@ -89,6 +89,8 @@ void add_query_api(http::http_router& router, services& svc);
 void add_decision_api(http::http_router& router, services& svc);
 /// Registers POST /v1/outcomes and GET /admin/api/experiments.
 void add_outcomes_api(http::http_router& router, services& svc);
+/// Registers GET /admin/api/models/score and POST /admin/api/models/score/rollback.
+void add_models_api(http::http_router& router, services& svc);
 /// Registers /healthz, /readyz and /admin/api/*.
 void add_admin_api(http::http_router& router, services& svc);
 

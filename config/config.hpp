@@ -153,15 +153,25 @@ struct identity_config {
   std::vector<match_key> keys;     ///< probabilistic.keys; empty = probabilistic off.
 };
 
+/// `score.learning:` how the `learned` model trains from outcomes and when a trained
+/// candidate replaces the current version (SPEC 5).
+struct learning_config {
+  double rate = 0.05;                 ///< SGD learning rate.
+  double l2 = 0.0001;                 ///< L2 penalty on the weights (not the bias).
+  double holdout_share = 0.2;         ///< Share of decisions kept for evaluation only.
+  std::uint64_t promote_every = 500;  ///< Training examples between promotion checks.
+};
+
 /// `score:` — the engagement score model.
 struct score_config {
-  std::string model = "weighted";              ///< weighted | tree
+  std::string model = "weighted";              ///< weighted | tree | learned
   std::map<std::string, double> weights;
   std::map<std::string, double> caps;
   std::string tree_model;  ///< Path of an XGBoost JSON model, as written in the file.
   /// The model read from `tree_model` (resolved against the config file's directory)
   /// when model is tree; the loader refuses the file if it cannot be read.
   std::shared_ptr<const tree_ensemble> tree;
+  learning_config learning;  ///< Used when model is learned.
 };
 
 /// One named rule (a tag or a segment) with the line it was declared on, so that rule

@@ -96,6 +96,7 @@ public:
     std::vector<std::string> segment_names;
     for (const auto& segment : cfg.segments) segment_names.push_back(segment.name);
     clustered_ = cfg.cluster.enabled();
+    refuse_learning_in_cluster(cfg.score);
     read_content(content, segment_names, cfg.placements);
   }
 
@@ -589,12 +590,15 @@ private:
   void read_score(const field& f, score_config& out) {
     field tree_model;  // where the path value is, for errors about the file it names
     const auto present = r_.read_keys(f, {
-        {"model", [&](const field& v) { r_.read_choice(v, {"weighted", "tree"}, out.model); }},
+        {"model", [&](const field& v) {
+           if (r_.read_choice(v, {"weighted", "tree", "learned"}, out.model)) score_model_ = v;
+         }},
         {"weights", [&](const field& v) { read_factors(v, false, out.weights); }},
         {"caps", [&](const field& v) { read_factors(v, true, out.caps); }},
         {"tree_model", [&](const field& v) {
            if (r_.read_string(v, out.tree_model)) tree_model = v;
          }},
+        {"learning", [&](const field& v) { read_learning(v, out.learning); }},
     });
     if (out.model == "tree" && out.tree_model.empty()) {
       r_.fail(key_or_map(f, present, "tree_model"),
@@ -602,6 +606,43 @@ private:
     } else if (out.model == "tree") {
       read_tree_model(tree_model, out);
     }
+  }
+
+  void read_learning(const field& f, learning_config& out) {
+    r_.read_keys(f, {
+        {"rate", [&](const field& v) { read_bounded(v, out.rate, false, "a rate in (0, 1]"); }},
+        {"l2", [&](const field& v) { read_bounded(v, out.l2, true, "a penalty in [0, 1]"); }},
+        {"holdout_share", [&](const field& v) {
+           double share = out.holdout_share;
+           if (!read_bounded(v, share, false, "a share in (0, 1)")) return;
+           if (share < 1) out.holdout_share = share;
+           else r_.fail(v, "expected a share in (0, 1): 1 leaves no decision to train on");
+         }},
+        {"promote_every", [&](const field& v) {
+           std::size_t n = 0;
+           if (r_.read_positive_size(v, n)) out.promote_every = n;
+         }},
+    });
+  }
+
+  // A number in (0, 1], or [0, 1] where `zero_ok`: rates, penalties and shares.
+  bool read_bounded(const field& f, double& out, bool zero_ok, const std::string& what) {
+    double value = 0;
+    if (!r_.read_number(f, value)) return false;
+    if (!(value <= 1) || value < 0 || (value == 0 && !zero_ok)) {
+      r_.fail(f, "expected " + what + ", got " + describe(f.node));
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
+  // The learned model trains from POST /v1/outcomes, which a cluster node does not take
+  // yet: it would never learn, so the config is refused rather than served as a fake.
+  void refuse_learning_in_cluster(const score_config& score) {
+    if (clustered_ && score.model == "learned")
+      r_.fail(score_model_, "'learned' is not available in cluster mode: a cluster node "
+                            "does not take POST /v1/outcomes yet, so it would never learn");
   }
 
   // A relative path is relative to the config file's directory, so a config and its
@@ -810,6 +851,7 @@ private:
   yaml_reader r_;
   std::vector<config_error>& warnings_;
   bool clustered_ = false;  ///< cluster.kafka.bootstrap is set (known before content).
+  field score_model_{YAML::Node(), "score.model", 0, 0};  ///< Where score.model was read.
   std::filesystem::path base_dir_;
 };
 

@@ -191,15 +191,55 @@ struct node::impl {
       return loaded.error();
     auto board = std::make_shared<actors::posterior_board>(
       std::make_shared<const actors::posteriors>(*loaded));
+    auto learned = restore_learned(*decisions);
+    if (!learned)
+      return learned.error();
     actors::learner_env env{decisions, board, cfg.outcomes.attribution_window,
-                            cfg.outcomes.prune_interval, codecs::now_ms};
-    auto learner =
-      system->spawn<caf::detached>(actors::learner_actor, std::move(env), std::move(*loaded));
+                            cfg.outcomes.prune_interval, codecs::now_ms, model};
+    auto learner = system->spawn<caf::detached>(actors::learner_actor, std::move(env),
+                                                std::move(*loaded), std::move(*learned));
     actors.push_back(learner);
     svc->decisions = std::move(decisions);
     svc->learner = learner;
     svc->posteriors = std::move(board);
     return true;
+  }
+
+  /// The learned score (score.model: learned) as its store left it: its versions, the
+  /// current one published to the model's board. Versions learned over other inputs than
+  /// score.weights now names are forgotten, said on stderr, and learning starts again
+  /// from the config, numbered after them. No learned score: nullopt.
+  result<std::optional<actors::learned_start>> restore_learned(decision_store& decisions) {
+    using start = std::optional<actors::learned_start>;
+    auto board = model->get()->score.learned();
+    if (!board)
+      return start{};
+    auto stored = decisions.load_learned();
+    if (!stored)
+      return stored.error();
+    auto& [versions, head] = *stored;
+    actors::learning_params params;
+    static_cast<config::learning_config&>(params) = cfg.score.learning;
+    const auto& initial = board->get()->model;
+    std::optional<actors::learned_trainer> trainer;
+    if (head)
+      trainer = actors::learned_trainer::restore(initial, params, versions, *head);
+    const std::size_t stored_count = trainer ? versions.size() : 0;
+    if (!trainer) {
+      const std::uint64_t first = versions.empty() ? 1 : versions.back().version + 1;
+      if (!versions.empty()) {
+        std::cerr << "cohortd: score.weights changed since the learned score's versions 1.."
+                  << versions.back().version << " were learned; learning starts again at version "
+                  << first << std::endl;
+        if (auto forgotten = decisions.forget_learned(); !forgotten)
+          return forgotten.error();
+      }
+      trainer.emplace(initial, params, codecs::now_ms(), first);
+    }
+    const auto& current = trainer->current_version();
+    board->set(std::make_shared<const actors::learned_score>(
+      actors::learned_score{trainer->current(), current.version}));
+    return start{actors::learned_start{std::move(*trainer), board, stored_count}};
   }
 
   /// The Kafka connectors' figures in /metrics, /admin/api/kafka and the console.
@@ -337,6 +377,7 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   add_query_api(m.router, *m.svc);
   add_decision_api(m.router, *m.svc);
   add_outcomes_api(m.router, *m.svc);
+  add_models_api(m.router, *m.svc);
   add_admin_api(m.router, *m.svc);
   add_identity_api(m.router, *m.svc);
   connectors::add_webhooks_api(m.router, m.cfg.admin.token, m.webhook_senders);

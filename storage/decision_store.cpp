@@ -39,6 +39,8 @@ std::string arm_key_of(const actors::arm_key& arm) {
   return "a/" + packed(std::make_tuple(arm.placement, arm.segment, arm.variant, arm.holdout));
 }
 const std::string version_key = "v";
+std::string learned_version_key(std::uint64_t version) { return "s/" + sequence_key(version); }
+const std::string learned_head_key = "h";
 
 failure store_failure(const rocksdb::Status& st) {
   return failure{500, "decision store: " + st.ToString()};
@@ -89,6 +91,51 @@ result<actors::posteriors> decision_store::load() {
   if (*version)
     out.version = sequence_of(**version);
   return out;
+}
+
+result<std::pair<std::vector<actors::learned_version>, std::optional<actors::learned_head>>>
+decision_store::load_learned() {
+  std::vector<actors::learned_version> versions;
+  std::unique_ptr<rocksdb::Iterator> it{
+    store_.db().NewIterator(rocksdb::ReadOptions{}, store_.handle(family::decisions))};
+  for (it->Seek("s/"); it->Valid() && it->key().starts_with("s/"); it->Next())
+    versions.push_back(unpacked<actors::learned_version>(it->value()));
+  if (!it->status().ok())
+    return store_failure(it->status());
+  auto head = get(learned_head_key);
+  if (!head)
+    return head.error();
+  std::optional<actors::learned_head> h;
+  if (*head)
+    h = unpacked<actors::learned_head>(**head);
+  return std::make_pair(std::move(versions), std::move(h));
+}
+
+result<bool> decision_store::forget_learned() {
+  auto* cf = store_.handle(family::decisions);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(cf, "s/", "s0");  // '0' follows '/': every "s/..." key
+  batch.Delete(cf, learned_head_key);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  auto st = store_.db().Write(sync, &batch);
+  if (!st.ok())
+    return store_failure(st);
+  return true;
+}
+
+result<bool> decision_store::commit_learned(const actors::learned_commit& commit, bool sync) {
+  auto* cf = store_.handle(family::decisions);
+  rocksdb::WriteBatch batch;
+  for (const auto& v : commit.versions)
+    batch.Put(cf, learned_version_key(v.version), packed(v));
+  batch.Put(cf, learned_head_key, packed(commit.head));
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  auto st = store_.db().Write(options, &batch);
+  if (!st.ok())
+    return store_failure(st);
+  return true;
 }
 
 result<std::optional<actors::decision_record>>

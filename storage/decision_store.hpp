@@ -18,6 +18,8 @@ namespace cohort::storage {
 ///   m/<messageId>               the decisionId it was counted for
 ///   a/<arm (msgpack)>           arm_counts
 ///   v                           the posterior version (8 bytes BE)
+///   s/<version, 8 bytes BE>     learned_version: one per version of the learned score
+///   h                           learned_head: current version and candidate progress
 /// Decisions are written without fsync (a decision lost in a crash only loses the
 /// attribution of its outcomes); outcomes with the counts they change in one synced
 /// write. Thread-safe: HTTP threads record decisions while the learner writes outcomes.
@@ -32,12 +34,22 @@ public:
   /// The stored arms and version: what the learner starts from.
   result<actors::posteriors> load();
 
+  /// The learned score's stored versions (oldest first) and head; no head when nothing
+  /// was stored yet.
+  result<std::pair<std::vector<actors::learned_version>, std::optional<actors::learned_head>>>
+  load_learned();
+
+  /// Deletes the learned score's versions and head (synced): they were learned over
+  /// other inputs than the config now names.
+  result<bool> forget_learned();
+
   result<std::optional<actors::decision_record>> find(const std::string& id) override;
   result<std::optional<std::string>> latest(const std::string& user_id,
                                             const std::string& placement) override;
   result<actors::decision_outcomes> outcomes_of(const std::string& id) override;
   result<std::optional<std::string>> message(const std::string& message_id) override;
   result<bool> commit(const actors::outcome_commit& commit) override;
+  result<bool> commit_learned(const actors::learned_commit& commit, bool sync) override;
   result<std::uint64_t> prune(std::int64_t before_ms) override;
 
 private:

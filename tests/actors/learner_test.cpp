@@ -5,6 +5,9 @@
 
 #include "actors/learner_actor.hpp"
 #include "actors/messages.hpp"
+#include "synthetic_examples.hpp"
+
+#include <cmath>
 
 using namespace cohort;
 using actors::arm_counts;
@@ -29,7 +32,9 @@ public:
   std::map<std::string, actors::decision_outcomes> outcomes;
   std::map<std::string, std::string> messages;
   std::vector<actors::outcome_commit> commits;
+  std::vector<std::pair<actors::learned_commit, bool>> learned;  ///< With `sync`.
   bool fail_writes = false;
+  bool fail_learned_writes = false;
 
   void add(const decision_record& d) { decisions[d.id] = d; }
 
@@ -65,6 +70,12 @@ public:
     commits.push_back(c);
     return true;
   }
+  result<bool> commit_learned(const actors::learned_commit& c, bool sync) override {
+    if (fail_learned_writes)
+      return failure{500, "disk full"};
+    learned.emplace_back(c, sync);
+    return true;
+  }
   result<std::uint64_t> prune(std::int64_t before_ms) override {
     std::uint64_t n = 0;
     for (auto it = decisions.begin(); it != decisions.end();)
@@ -85,6 +96,8 @@ outcome_item item(std::string decision_id, std::string kind, std::string message
 
 struct learner_fixture : test::actor_fixture {
   std::shared_ptr<memory_log> log = std::make_shared<memory_log>();
+  std::shared_ptr<actors::model_holder> model =
+    std::make_shared<actors::model_holder>(std::make_shared<const actors::engine_model>());
   std::shared_ptr<actors::posterior_board> board =
     std::make_shared<actors::posterior_board>(std::make_shared<const actors::posteriors>());
   std::int64_t now = 2000;
@@ -92,8 +105,8 @@ struct learner_fixture : test::actor_fixture {
 
   learner_fixture() {
     actors::learner_env env{log, board, std::chrono::milliseconds(10000),
-                            std::chrono::milliseconds(1000), [this] { return now; }};
-    learner = sys.spawn(actors::learner_actor, env, actors::posteriors{});
+                            std::chrono::milliseconds(1000), [this] { return now; }, model};
+    learner = sys.spawn(actors::learner_actor, env, actors::posteriors{}, std::nullopt);
     run();
   }
 
@@ -216,6 +229,118 @@ BOOST_FIXTURE_TEST_CASE(the_attribution_window_expires_decisions, learner_fixtur
   run();
   BOOST_TEST(log->decisions.count("old") == 0u);
   BOOST_TEST(counts("A").impressions == 1u);
+}
+
+// The learned score (score.model: learned) trained by the same learner: synthetic decisions
+// whose users convert with the p of a known "truth" model over two features.
+struct learned_fixture : learner_fixture {
+  std::shared_ptr<actors::learned_board> scores;
+  caf::actor trainer;
+  std::mt19937 rng{7};
+  std::size_t next = 0;
+
+  learned_fixture() {
+    const auto start = test::two_inputs(0, 0, 0);  // p = 0.5: log-loss ln 2 on any data
+    scores = std::make_shared<actors::learned_board>(
+      std::make_shared<const actors::learned_score>(actors::learned_score{start, 1}));
+    actors::learning_params params;
+    params.rate = 0.1;
+    params.promote_every = 50;
+    actors::learned_start learned{actors::learned_trainer{start, params, now}, scores, 0};
+    actors::learner_env env{log, board, std::chrono::milliseconds(10000),
+                            std::chrono::milliseconds(1000), [this] { return now; }, model};
+    trainer = sys.spawn(actors::learner_actor, env, actors::posteriors{}, std::move(learned));
+    run();
+  }
+
+  /// `n` decisions, 100 at a time: each gets an impression, and those whose user
+  /// converts a conversion in the next request (so a trained example is relabeled from 0
+  /// to 1, as when a purchase follows the click that counted first).
+  void decide_and_convert(std::size_t n) {
+    const auto truth = test::two_inputs(4, -3, -0.5);
+    auto examples = test::draw(truth, n, rng);
+    for (std::size_t from = 0; from < n; from += 100) {
+      std::vector<outcome_item> impressions, conversions;
+      for (std::size_t i = from; i < std::min(n, from + 100); ++i) {
+        auto d = decision("L" + std::to_string(next++), "A");
+        d.features.assign(config::feature_count, 0.0);
+        d.features[static_cast<std::size_t>(config::feature::scroll_depth)] = examples[i].x[0];
+        d.features[static_cast<std::size_t>(config::feature::click_density)] = examples[i].x[1];
+        log->add(d);
+        impressions.push_back(item(d.id, "impression"));
+        if (examples[i].label == 1)
+          conversions.push_back(item(d.id, "conversion"));
+      }
+      ask<std::vector<outcome_verdict>>(trainer, actors::outcome_atom::value, impressions);
+      ask<std::vector<outcome_verdict>>(trainer, actors::outcome_atom::value, conversions);
+    }
+  }
+
+  actors::learned_status status() {
+    return ask<actors::learned_status>(trainer, actors::models_atom::value);
+  }
+
+  /// Whether version `v` was in a synced progress write.
+  bool written_synced(std::uint64_t v) const {
+    for (const auto& [commit, sync] : log->learned)
+      for (const auto& version : commit.versions)
+        if (version.version == v && sync)
+          return true;
+    return false;
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(outcomes_train_the_learned_score_and_promote_better_versions,
+                        learned_fixture) {
+  decide_and_convert(3000);
+  const auto s = status();
+  BOOST_TEST(s.learning);
+  BOOST_TEST_REQUIRE(s.versions.size() > 1u);
+  BOOST_TEST(s.current == s.versions.back().version);
+  BOOST_TEST(scores->get()->version == s.current);  // decisions score with it
+  BOOST_TEST(written_synced(s.current));             // ... once it is durable
+  // Each promotion beat the one before it on the held-out slice; the first beats p = 0.5.
+  BOOST_TEST(s.versions[1].holdout_log_loss < std::log(2.0));
+  BOOST_TEST(s.current_loss < std::log(2.0) - 0.05);
+  // The truth's signs were learned: scroll_depth raises p, click_density lowers it.
+  BOOST_TEST(scores->get()->model.weights()[0] > 0.5);
+  BOOST_TEST(scores->get()->model.weights()[1] < -0.5);
+  BOOST_TEST(s.held_out > 400u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_version_is_served_only_once_its_write_succeeded, learned_fixture) {
+  log->fail_learned_writes = true;
+  decide_and_convert(1500);
+  BOOST_TEST_REQUIRE(status().current > 1u);       // promoted in memory
+  BOOST_TEST(scores->get()->version == 1u);        // but not served: not durable
+  BOOST_TEST(log->commits.size() == 30u);          // the outcomes were counted anyway
+  BOOST_TEST(log->learned.empty());
+  log->fail_learned_writes = false;
+  decide_and_convert(1);
+  const auto s = status();
+  BOOST_TEST(scores->get()->version == s.current);
+  BOOST_TEST(log->learned.front().first.versions.size() == s.versions.size());  // caught up
+}
+
+BOOST_FIXTURE_TEST_CASE(rollback_serves_the_previous_version_until_the_first, learned_fixture) {
+  decide_and_convert(3000);
+  const auto before = status();
+  BOOST_TEST_REQUIRE(before.versions.size() > 1u);
+  log->fail_learned_writes = true;
+  BOOST_TEST(static_cast<bool>(ask_error(trainer, actors::rollback_atom::value)));
+  BOOST_TEST(status().current == before.current);  // a failed write changed nothing
+  log->fail_learned_writes = false;
+  auto s = ask<actors::learned_status>(trainer, actors::rollback_atom::value);
+  BOOST_TEST(s.changed);
+  BOOST_TEST(s.current == before.versions[before.versions.size() - 2].version);
+  BOOST_TEST(scores->get()->version == s.current);
+  BOOST_TEST(log->learned.back().second);  // synced before served
+  for (std::size_t i = 2; i < before.versions.size(); ++i)
+    ask<actors::learned_status>(trainer, actors::rollback_atom::value);
+  s = ask<actors::learned_status>(trainer, actors::rollback_atom::value);
+  BOOST_TEST(!s.changed);
+  BOOST_TEST(s.current == 1u);
+  BOOST_TEST(s.versions.size() == before.versions.size());  // nothing is deleted
 }
 
 BOOST_AUTO_TEST_SUITE_END()
