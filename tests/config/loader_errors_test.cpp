@@ -231,7 +231,7 @@ BOOST_AUTO_TEST_CASE(score) {
       "  model: linear\n"
       "  weights: {a: x, b: -0.5, c: 0}\n"
       "  caps: {a: 0, b: -1, c: 2}\n");
-  expect_error(r, "score.model", 2, 10, "expected one of weighted | tree, got \"linear\"");
+  expect_error(r, "score.model", 2, 10, "expected one of weighted | tree | learned, got \"linear\"");
   expect_error(r, "score.weights.a", 3, 16, "expected a number, got \"x\"");
   expect_error(r, "score.weights.b", 3, 22, "must not be negative");
   expect_error(r, "score.caps.a", 4, 13, "a cap must be greater than 0");
@@ -245,6 +245,44 @@ BOOST_AUTO_TEST_CASE(tree_model_required_for_tree) {
   expect_error(load("score:\n  model: tree\n  tree_model: \"\"\n"), "score.tree_model", 3, 3,
                "required when model is tree");
   // The file it names is read at load time: tests/config/tree_model_test.cpp.
+}
+
+BOOST_AUTO_TEST_CASE(score_learning) {
+  const load_result ok = load(
+      "score:\n"
+      "  model: learned\n"
+      "  weights: {cart_adds: 1}\n"
+      "  learning: {rate: 0.2, l2: 0, holdout_share: 0.1, promote_every: 100}\n");
+  BOOST_TEST_REQUIRE(ok.ok(), test::dump(ok));
+  BOOST_TEST(ok.cfg.score.model == "learned");
+  BOOST_TEST(ok.cfg.score.learning.rate == 0.2);
+  BOOST_TEST(ok.cfg.score.learning.l2 == 0.0);
+  BOOST_TEST(ok.cfg.score.learning.holdout_share == 0.1);
+  BOOST_TEST(ok.cfg.score.learning.promote_every == 100u);
+  const load_result r = load(
+      "score:\n"
+      "  model: learned\n"
+      "  learning:\n"
+      "    rate: 0\n"
+      "    l2: -1\n"
+      "    holdout_share: 1\n"
+      "    promote_every: 0\n"
+      "    momentum: 0.9\n");
+  expect_error(r, "score.learning.rate", 4, 11, "expected a rate in (0, 1], got \"0\"");
+  expect_error(r, "score.learning.l2", 5, 9, "expected a penalty in [0, 1], got \"-1\"");
+  expect_error(r, "score.learning.holdout_share", 6, 20, "1 leaves no decision to train on");
+  expect_error(r, "score.learning.promote_every", 7, 20, "must be greater than 0");
+  expect_error(r, "score.learning.momentum", 8, 5, "unknown key 'momentum'");
+  BOOST_TEST(r.errors.size() == 5u, test::dump(r));
+}
+
+// A cluster node does not take outcomes yet: a learned score would never learn there.
+BOOST_AUTO_TEST_CASE(learned_score_is_refused_in_cluster_mode) {
+  const load_result r = load(
+      "cluster: {kafka: {bootstrap: \"127.0.0.1:9092\"}}\n"
+      "score: {model: learned, weights: {cart_adds: 1}}\n");
+  expect_error(r, "score.model", 2, 16, "'learned' is not available in cluster mode");
+  BOOST_TEST(r.errors.size() == 1u, test::dump(r));
 }
 
 BOOST_AUTO_TEST_CASE(rules_need_name_and_when) {

@@ -3,6 +3,7 @@
 // that removes old decisions with what was counted for them but keeps the counts.
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <filesystem>
 
 #include <unistd.h>
@@ -69,6 +70,40 @@ BOOST_AUTO_TEST_CASE(records_commits_and_reloads) {
   BOOST_TEST(loaded->find(arm)->conversions == 1u);
   BOOST_TEST(s.outcomes_of("d1")->counted == 5);
   BOOST_TEST(id_or_none(s.message("m1")) == "d1");
+}
+
+// The learned score's versions are written as they come and reload in order with the
+// head; forgetting them (the config's inputs changed) leaves nothing behind.
+BOOST_AUTO_TEST_CASE(learned_versions_reload_in_order_and_can_be_forgotten) {
+  temp_store_dir dir;
+  const actors::learned_head head{{"cart_adds"}, 2, {0.7}, -0.1, 40};
+  {
+    auto db = storage::store::open(dir.path);
+    BOOST_TEST_REQUIRE(static_cast<bool>(db));
+    storage::decision_store s{**db};
+    BOOST_TEST(static_cast<bool>(s.commit_learned({{{1, {2.0}, -2, NAN, 10}}, head}, false)));
+    BOOST_TEST(static_cast<bool>(
+      s.commit_learned({{{2, {1.5}, -1, 0.61, 20}, {10, {1.2}, -0.5, 0.55, 30}}, head}, true)));
+  }
+  auto db = storage::store::open(dir.path);
+  BOOST_TEST_REQUIRE(static_cast<bool>(db));
+  storage::decision_store s{**db};
+  auto loaded = s.load_learned();
+  BOOST_TEST_REQUIRE(static_cast<bool>(loaded));
+  const auto& [versions, h] = *loaded;
+  BOOST_TEST_REQUIRE(versions.size() == 3u);
+  BOOST_TEST(versions[0].version == 1u);
+  BOOST_TEST(std::isnan(versions[0].holdout_log_loss));
+  BOOST_TEST(versions[2].version == 10u);  // by number, not by text ("10" < "2")
+  BOOST_TEST(versions[1].weights == (std::vector<double>{1.5}), boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(h.has_value());
+  BOOST_TEST(h->current == 2u);
+  BOOST_TEST(h->since_check == 40u);
+  BOOST_TEST(static_cast<bool>(s.forget_learned()));
+  auto forgotten = s.load_learned();
+  BOOST_TEST_REQUIRE(static_cast<bool>(forgotten));
+  BOOST_TEST(forgotten->first.empty());
+  BOOST_TEST(!forgotten->second.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(prune_removes_old_decisions_and_what_was_counted_for_them) {
