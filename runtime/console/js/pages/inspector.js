@@ -27,8 +27,8 @@ function head(p, frame, status) {
     status);
 }
 
-// A tree model's terms are margin (log-odds) contributions, with no weight or normalized
-// value; they sum to the margin, not to the score.
+// The tree's and the learned model's terms are margin (log-odds) contributions; they sum
+// to the margin, not to the score.
 function treeBreakdownTable(p) {
   const rows = p.scoreBreakdown.map((t) => h('tr', {},
     h('td', {}, t.feature),
@@ -39,7 +39,7 @@ function treeBreakdownTable(p) {
 }
 
 function breakdownTable(p) {
-  if (p.model?.kind === 'tree') return treeBreakdownTable(p);
+  if (p.model?.kind === 'tree' || p.model?.kind === 'learned') return treeBreakdownTable(p);
   const rows = p.scoreBreakdown.map((t) => h('tr', {},
     h('td', {}, t.feature),
     h('td', { className: 'num' }, fmt.num(t.weight)),
