@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/decision_record.hpp"
+#include "actors/feedback_record.hpp"
 #include "actors/learned_trainer.hpp"
 #include "actors/learner_state.hpp"
 #include "codecs/result.hpp"
@@ -43,6 +44,14 @@ struct learned_commit {
 class decision_log {
 public:
   virtual ~decision_log() = default;
+
+  /// Keeps `decision` and makes it its user's latest at its placement. Fails with the
+  /// store's reason; then nothing was written. Idempotent.
+  virtual result<bool> record(const decision_record& decision) = 0;
+
+  /// Notes how far the cluster's feedback log is applied (not synced: the log is the
+  /// durable copy, and applying a record again changes nothing, see learner_actor).
+  virtual result<bool> advance(const feedback_position& position) = 0;
 
   /// The decision `id`; nullopt when unknown or already pruned.
   virtual result<std::optional<decision_record>> find(const std::string& id) = 0;

@@ -17,7 +17,9 @@ namespace {
 /// the whole request (returned as the failure).
 class outcome_batch {
 public:
-  outcome_batch(learner_data& data, const learner_env& env) : data_(data), env_(env) {}
+  /// `now_ms`: the time the attribution window is judged at.
+  outcome_batch(learner_data& data, const learner_env& env, std::int64_t now_ms)
+    : data_(data), env_(env), now_ms_(now_ms) {}
 
   result<outcome_verdict> count(const outcome_item& item) {
     auto id = decision_of(item);
@@ -35,7 +37,7 @@ public:
                              "unknown decisionId '" + *id
                                + "' (never made, or pruned after outcomes.attribution_window)"};
     const auto& d = **decision;
-    if (d.at_ms < env_.now_ms() - env_.attribution_window.count())
+    if (d.at_ms < now_ms_ - env_.attribution_window.count())
       return outcome_verdict{outcome_verdict::unknown, "",
                              "decisionId '" + *id
                                + "' is older than outcomes.attribution_window"};
@@ -74,7 +76,7 @@ public:
       if (e.relabel)
         trainer.relabel(e.decision_id, e.example.x);
       else
-        promoted |= trainer.add(e.decision_id, std::move(e.example), env_.now_ms());
+        promoted |= trainer.add(e.decision_id, std::move(e.example), now_ms_);
     }
     return promoted;
   }
@@ -159,6 +161,7 @@ private:
 
   learner_data& data_;
   const learner_env& env_;
+  std::int64_t now_ms_;
   std::map<std::string, decision_record> records_;
   std::map<std::string, decision_outcomes> outcomes_;
   std::set<std::string> messages_;
@@ -203,6 +206,130 @@ result<bool> save_learned(learned_start& learned, decision_log& log) {
   return true;
 }
 
+/// Counts one request's outcomes at `now_ms` (see learner_actor); a store failure
+/// changes nothing and is returned.
+result<std::vector<outcome_verdict>> apply_outcomes(learner_data& data, const learner_env& env,
+                                                    const std::vector<outcome_item>& items,
+                                                    std::int64_t now_ms) {
+  outcome_batch batch{data, env, now_ms};
+  std::vector<outcome_verdict> verdicts;
+  verdicts.reserve(items.size());
+  for (const auto& item : items) {
+    auto verdict = batch.count(item);
+    if (!verdict) {
+      data.state.abandon_batch(*data.committed);
+      return verdict.error();
+    }
+    verdicts.push_back(std::move(*verdict));
+  }
+  auto commit = batch.finish();
+  if (commit.decisions.empty())
+    return verdicts;
+  if (auto written = env.log->commit(commit); !written) {
+    data.state.abandon_batch(*data.committed);
+    return written.error();
+  }
+  data.committed = std::make_shared<const posteriors>(data.state.current());
+  env.board->set(data.committed);
+  if (data.learned) {
+    batch.train(data.learned->trainer);
+    if (auto saved = save_learned(*data.learned, *env.log); !saved)
+      std::cerr << "cohortd: learned score not saved (retried with the next outcomes): "
+                << saved.error().reason << std::endl;
+  }
+  return verdicts;
+}
+
+/// Makes the learned score's previous version current, durably; nothing changes when
+/// there is none (`changed` false) or the write fails (the error).
+result<learned_status> apply_rollback(learner_data& data, const learner_env& env) {
+  auto& learned = data.learned;
+  if (!learned)
+    return learned_status{};
+  auto before = learned->trainer;
+  if (!learned->trainer.rollback())
+    return status_of(*learned);
+  if (auto saved = save_learned(*learned, *env.log); !saved) {
+    learned->trainer = std::move(before);
+    return saved.error();
+  }
+  auto s = status_of(*learned);
+  s.changed = true;
+  return s;
+}
+
+/// A request's answer as a handler result: the value, or the failure as an error.
+template <class T>
+caf::result<T> answer(result<T> r) {
+  if (!r)
+    return caf::make_error(caf::sec::runtime_error, r.error().reason);
+  return std::move(*r);
+}
+
+/// How long a node waits for its own record to come back through the feedback log.
+constexpr auto feedback_wait = std::chrono::seconds(60);
+
+/// Cluster mode: appends `record` to the feedback log and answers the request once this
+/// node's learner applied it (or its append failed, or it did not come back in time).
+caf::response_promise submit(caf::stateful_actor<learner_data>* self, const learner_env& env,
+                             feedback_record record) {
+  auto& data = self->state;
+  record.request = env.node_id + "/" + std::to_string(data.started_ms) + "/"
+                   + std::to_string(++data.requests);
+  record.at_ms = env.now_ms();
+  auto promise = self->make_response_promise();
+  data.waiting.emplace(record.request, promise);
+  auto me = caf::actor_cast<caf::actor>(self);
+  env.write_feedback(encode(record), [me, request = record.request](result<std::int64_t> at) {
+    if (!at)
+      caf::anon_send(me, unheard_atom::value, request, "not appended to the feedback log: "
+                                                         + at.error().reason);
+  });
+  self->delayed_send(self, feedback_wait, unheard_atom::value, record.request,
+                     std::string("not applied from the feedback log in time"));
+  return promise;
+}
+
+/// Answers the request `id` of this node, if it waits, with `reply`.
+template <class T>
+void settle(learner_data& data, const std::string& id, const result<T>& reply) {
+  auto it = data.waiting.find(id);
+  if (it == data.waiting.end())
+    return;
+  if (reply)
+    it->second.deliver(*reply);
+  else
+    it->second.deliver(caf::make_error(caf::sec::runtime_error, reply.error().reason));
+  data.waiting.erase(it);
+}
+
+/// Applies one record of the feedback log in order (cluster mode). A store failure is
+/// returned, and the caller applies the record again: a decision is written again, and
+/// outcomes already counted are duplicates then, so nothing counts twice.
+result<bool> apply_record(learner_data& data, const learner_env& env, const feedback_record& r) {
+  using kind = feedback_record::kind;
+  data.log_ms = std::max(data.log_ms, r.what == kind::decision ? r.decision.at_ms : r.at_ms);
+  switch (r.what) {
+    case kind::decision:
+      return env.log->record(r.decision);
+    case kind::outcomes: {
+      auto verdicts = apply_outcomes(data, env, r.items, data.log_ms);
+      if (!verdicts)
+        return verdicts.error();
+      settle(data, r.request, verdicts);
+      return true;
+    }
+    case kind::rollback: {
+      auto status = apply_rollback(data, env);
+      if (!status)
+        return status.error();
+      settle(data, r.request, status);
+      return true;
+    }
+  }
+  return failure{400, "feedback record of unknown kind"};
+}
+
 } // namespace
 
 caf::behavior learner_actor(caf::stateful_actor<learner_data>* self, learner_env env,
@@ -210,62 +337,42 @@ caf::behavior learner_actor(caf::stateful_actor<learner_data>* self, learner_env
   self->state.learned = std::move(learned);
   self->state.state = learner_state{loaded};
   self->state.committed = std::make_shared<const posteriors>(std::move(loaded));
+  self->state.started_ms = env.now_ms();
+  self->state.log_ms = env.position.log_ms;
   self->delayed_send(self, env.prune_interval, prune_atom::value);
+  const bool clustered = static_cast<bool>(env.write_feedback);
   return {
-    [=](outcome_atom, const std::vector<outcome_item>& items)
-      -> caf::result<std::vector<outcome_verdict>> {
-      auto& data = self->state;
-      outcome_batch batch{data, env};
-      std::vector<outcome_verdict> verdicts;
-      verdicts.reserve(items.size());
-      for (const auto& item : items) {
-        auto verdict = batch.count(item);
-        if (!verdict) {
-          data.state.abandon_batch(*data.committed);
-          return caf::make_error(caf::sec::runtime_error, verdict.error().reason);
-        }
-        verdicts.push_back(std::move(*verdict));
-      }
-      auto commit = batch.finish();
-      if (commit.decisions.empty())
-        return verdicts;
-      if (auto written = env.log->commit(commit); !written) {
-        data.state.abandon_batch(*data.committed);
-        return caf::make_error(caf::sec::runtime_error, written.error().reason);
-      }
-      data.committed = std::make_shared<const posteriors>(data.state.current());
-      env.board->set(data.committed);
-      if (data.learned) {
-        batch.train(data.learned->trainer);
-        if (auto saved = save_learned(*data.learned, *env.log); !saved)
-          std::cerr << "cohortd: learned score not saved (retried with the next outcomes): "
-                    << saved.error().reason << std::endl;
-      }
-      return verdicts;
+    [=](outcome_atom,
+        std::vector<outcome_item>& items) -> caf::result<std::vector<outcome_verdict>> {
+      if (clustered)
+        return submit(self, env, {feedback_record::kind::outcomes, {}, {}, std::move(items), 0});
+      return answer(apply_outcomes(self->state, env, items, env.now_ms()));
     },
     [=](models_atom) {
       const auto& learned = self->state.learned;
       return learned ? status_of(*learned) : learned_status{};
     },
     [=](rollback_atom) -> caf::result<learned_status> {
-      auto& learned = self->state.learned;
-      if (!learned)
-        return learned_status{};
-      auto before = learned->trainer;
-      if (!learned->trainer.rollback()) {
-        auto s = status_of(*learned);
-        return s;
-      }
-      if (auto saved = save_learned(*learned, *env.log); !saved) {
-        learned->trainer = std::move(before);
-        return caf::make_error(caf::sec::runtime_error, saved.error().reason);
-      }
-      auto s = status_of(*learned);
-      s.changed = true;
-      return s;
+      if (clustered)
+        return submit(self, env, {feedback_record::kind::rollback, {}, {}, {}, 0});
+      return answer(apply_rollback(self->state, env));
+    },
+    [=](feedback_atom, const std::vector<feedback_record>& records,
+        std::int64_t next_offset) -> caf::result<bool> {
+      auto& data = self->state;
+      for (const auto& r : records)
+        if (auto applied = apply_record(data, env, r); !applied)
+          return caf::make_error(caf::sec::runtime_error, applied.error().reason);
+      return answer(env.log->advance({next_offset, data.log_ms}));
+    },
+    [=](unheard_atom, const std::string& request, const std::string& reason) {
+      settle(self->state, request, result<bool>{failure{503, reason}});
     },
     [=](prune_atom) {
-      const auto before = env.now_ms() - env.attribution_window.count();
+      // A cluster judges by the log's clock, so every node prunes the same decisions
+      // before any record that could still name them.
+      const auto now = clustered ? self->state.log_ms : env.now_ms();
+      const auto before = now - env.attribution_window.count();
       if (auto pruned = env.log->prune(before); !pruned)
         std::cerr << "cohortd: decision retention: " << pruned.error().reason << std::endl;
       self->delayed_send(self, env.prune_interval, prune_atom::value);

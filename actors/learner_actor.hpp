@@ -3,29 +3,22 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/decision_log.hpp"
+#include "actors/feedback_record.hpp"
 #include "actors/engine_model.hpp"
 #include "actors/learned_trainer.hpp"
 #include "actors/learner_state.hpp"
 
 namespace cohort::actors {
-
-/// One outcome of POST /v1/outcomes, validated by the endpoint: it names its decision by
-/// `decision_id`, or (empty id) by `user_id` + `placement` (their latest decision).
-struct outcome_item {
-  std::string decision_id;
-  std::string user_id;
-  std::string placement;
-  std::string outcome;     ///< impression | click | conversion
-  std::string message_id;  ///< "" = dedup by (decision, outcome) only.
-};
 
 /// What became of one outcome_item.
 struct outcome_verdict {
@@ -39,6 +32,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outcome_item& x) {
   return f(caf::meta::type_name("cohort.outcome_item"), x.decision_id, x.user_id, x.placement,
            x.outcome, x.message_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, decision_record& x) {
+  return f(caf::meta::type_name("cohort.decision_record"), x.id, x.user_id, x.placement,
+           x.segment, x.variant, x.holdout, x.model_kind, x.model_version, x.at_ms, x.features);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feedback_record& x) {
+  return f(caf::meta::type_name("cohort.feedback_record"), x.what, x.decision, x.request,
+           x.items, x.at_ms);
 }
 
 template <class Inspector>
@@ -91,15 +96,34 @@ struct learner_env {
   std::function<std::int64_t()> now_ms;  ///< The clock (tests set it).
   /// The placements (their `reward` labels the learned score's examples).
   std::shared_ptr<model_holder> model;
+  /// Cluster mode: appends a feedback record's bytes to the cluster's feedback log and
+  /// calls back with the broker's answer. Empty on a single node.
+  std::function<void(std::string bytes, std::function<void(result<std::int64_t>)> done)>
+    write_feedback{};
+  std::string node_id{};             ///< Cluster mode: names this node's requests.
+  feedback_position position{};      ///< Cluster mode: where the store left the log.
 };
 
 struct learner_data {
   learner_state state;
   std::shared_ptr<const posteriors> committed;  ///< What the log holds (and the board shows).
   std::optional<learned_start> learned;         ///< When score.model is learned.
+  std::int64_t started_ms = 0;
+  std::int64_t log_ms = 0;    ///< Cluster mode: the feedback log's clock (feedback_position).
+  std::uint64_t requests = 0;
+  /// Cluster mode: this node's requests waiting for their record to be applied.
+  std::map<std::string, caf::response_promise> waiting;
 };
 
-/// The bandit's single writer (SPEC 5). Answers
+/// The bandit's single writer (SPEC 5). On a single node it applies each request as it
+/// comes. In a cluster (`env.write_feedback` set) it appends outcomes and rollbacks to the
+/// cluster's feedback log and answers once it applied them from there; every node's
+/// learner applies the whole log in order through
+///  - (feedback_atom, std::vector<feedback_record>, std::int64_t next_offset) -> bool
+/// (decisions are written to the store, outcomes counted at the log's clock), so all nodes
+/// hold the same counts and learned score. A failure is answered and the sender applies
+/// the same records again, which changes nothing twice (a counted outcome is then a
+/// duplicate). Answers
 ///  - (outcome_atom, std::vector<outcome_item>) -> std::vector<outcome_verdict>
 /// resolving each item's decision from the log, counting new outcomes into the arms and
 /// writing them, what was counted and the new version in one synced write before it

@@ -40,6 +40,8 @@ using prune_atom = caf::atom_constant<caf::atom("prune")>;  ///< apply dead-lett
 using outcome_atom = caf::atom_constant<caf::atom("outcome")>;  ///< outcomes -> learner.
 using models_atom = caf::atom_constant<caf::atom("models")>;    ///< the learned score's state.
 using rollback_atom = caf::atom_constant<caf::atom("rollback")>;  ///< previous learned version.
+using feedback_atom = caf::atom_constant<caf::atom("feedback")>;  ///< feedback log -> learner.
+using unheard_atom = caf::atom_constant<caf::atom("unheard")>;  ///< a request's record is lost.
 
 /// One profile's events within a routed group.
 struct keyed_batch {

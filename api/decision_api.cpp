@@ -88,49 +88,59 @@ std::string decision_id(const services& svc) {
          + std::to_string(++counter);
 }
 
-/// The decision for `user` at `placement`, recorded for attribution when the node runs
-/// the feedback loop; a failed record is an error (an unrecorded decision could never be
-/// credited with its outcomes).
-result<std::string> decide(const services& svc, const actors::engine_model& model,
-                           const std::string& placement, const std::string& user,
-                           const actors::profile_summary* p) {
+/// The decision for `user` at `placement`, as it is kept for attribution, and the
+/// variant it serves.
+std::pair<actors::decision_record, const config::variant*>
+decide(const services& svc, const actors::engine_model& model, const std::string& placement,
+       const std::string& user, const actors::profile_summary* p) {
   const std::string segment = p != nullptr ? p->segment : "default";
   const auto learned = svc.posteriors ? svc.posteriors->get() : nullptr;
   auto c = choose(model.placements.at(placement), placement, user, segment, learned.get());
-  const auto version = model.score.version(model.version);
-  actors::decision_record record{decision_id(svc), user, placement, segment, c.variant->id,
-                                 c.holdout, model.score.kind(), version, codecs::now_ms(),
-                                 p != nullptr ? p->features : std::vector<double>{}};
-  if (svc.decisions) {
-    if (auto kept = svc.decisions->record(record); !kept)
-      return kept.error();
-  }
+  return {{decision_id(svc), user, placement, segment, c.variant->id, c.holdout,
+           model.score.kind(), model.score.version(model.version), codecs::now_ms(),
+           p != nullptr ? p->features : std::vector<double>{}},
+          c.variant};
+}
+
+/// The response to decision `d`, which serves `served` (SPEC 4).
+std::string decision_json(const actors::decision_record& d, const config::variant& served,
+                          const actors::profile_summary* p) {
   codecs::json_writer w;
   w.begin_object();
-  w.key("userId").value(user);
-  w.key("segment").value(segment);
+  w.key("userId").value(d.user_id);
+  w.key("segment").value(d.segment);
   w.key("score").value(p != nullptr ? p->score : 0.0);
   w.key("tags").begin_array();
   if (p != nullptr)
     for (const auto& t : p->tags)
       w.value(t);
   w.end_array();
-  w.key("placement").value(placement);
-  w.key("variant").begin_object().key("id").value(c.variant->id);
-  w.key("payload").raw(c.variant->payload_json).end_object();
-  w.key("decisionId").value(record.id);
-  w.key("holdout").value(c.holdout);
-  w.key("model").begin_object().key("kind").value(model.score.kind()).key("version")
-    .value(version);
+  w.key("placement").value(d.placement);
+  w.key("variant").begin_object().key("id").value(d.variant);
+  w.key("payload").raw(served.payload_json).end_object();
+  w.key("decisionId").value(d.id);
+  w.key("holdout").value(d.holdout);
+  w.key("model").begin_object().key("kind").value(d.model_kind).key("version")
+    .value(d.model_version);
   w.end_object().end_object();
   return w.take();
 }
 
-/// 200 with the decision, or 503 when it could not be recorded (the client may retry).
-http_response decision_response(result<std::string> decided) {
-  if (!decided)
-    return error_response(503, "decision not recorded: " + decided.error().reason);
-  return json_response(std::move(*decided));
+/// Keeps the decision, then answers it: 200, or 503 when it could not be kept (a decision
+/// that is not kept could never be credited with its outcomes; the client may retry).
+void answer(services& svc, const actors::engine_model& model, const std::string& placement,
+            const std::string& user, const actors::profile_summary* p, respond_fn respond) {
+  auto [d, served] = decide(svc, model, placement, user, p);
+  auto body = decision_json(d, *served, p);
+  svc.record_decision(d, [respond, body = std::move(body)](result<bool> kept) {
+    if (kept) {
+      respond(json_response(body));
+      return;
+    }
+    auto res = error_response(503, "decision not recorded: " + kept.error().reason);
+    res.headers.emplace_back("Retry-After", "1");
+    respond(std::move(res));
+  });
 }
 
 void personalize(services& svc, http_request&& req, respond_fn respond) {
@@ -149,9 +159,9 @@ void personalize(services& svc, http_request&& req, respond_fn respond) {
     svc.system, svc.locator, svc.cfg.ingest.request_timeout,
     [&svc, model, user, placement, respond](caf::expected<actors::profile_summary> p) {
       if (p)
-        respond(decision_response(decide(svc, *model, placement, user, &*p)));
+        answer(svc, *model, placement, user, &*p, respond);
       else if (actors::is(p.error(), actors::errc::unknown_user))
-        respond(decision_response(decide(svc, *model, placement, user, nullptr)));
+        answer(svc, *model, placement, user, nullptr, respond);
       else
         respond(query_failure(svc, p.error(), "decision", user));
     },

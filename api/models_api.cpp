@@ -47,10 +47,6 @@ std::string status_json(const actors::learned_status& s) {
 /// a score, 409 when a rollback had nothing to go back to.
 template <class Atom>
 void ask_learner(services& svc, respond_fn respond, Atom atom) {
-  if (!svc.learner) {
-    respond(error_response(501, "the learned score is not served in cluster mode"));
-    return;
-  }
   ask<actors::learned_status>(
     svc.system, svc.learner, svc.cfg.ingest.request_timeout,
     [&svc, respond](caf::expected<actors::learned_status> s) {

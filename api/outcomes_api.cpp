@@ -168,11 +168,6 @@ http_response verdicts_response(const std::vector<actors::outcome_verdict>& verd
 }
 
 void post_outcomes(services& svc, http_request&& req, respond_fn respond) {
-  if (!svc.learner) {
-    respond(error_response(501, "outcomes are not served in cluster mode: the bandit learns "
-                                "on a single node only (see README, Outcomes)"));
-    return;
-  }
   const auto& keys = svc.cfg.ingest.write_keys;
   auto keyed = read_keyed_body(req, keys, svc.cfg.ingest.max_body_bytes);
   if (!keyed) {
@@ -303,11 +298,6 @@ void add_outcomes_api(http_router& router, services& svc) {
   });
   router.add("GET", "/admin/api/experiments",
              admin_guarded(svc.cfg.admin.token, [&svc](http_request&&, respond_fn respond) {
-               if (!svc.posteriors) {
-                 respond(error_response(501, "experiments are not served in cluster mode: the "
-                                             "bandit learns on a single node only"));
-                 return;
-               }
                respond(json_response(experiments_json(*svc.model->get(), *svc.posteriors->get())));
              }));
 }

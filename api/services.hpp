@@ -18,7 +18,7 @@
 #include "config/config.hpp"
 #include "actors/learner_state.hpp"
 #include "storage/dead_letters.hpp"
-#include "storage/decision_store.hpp"
+#include "actors/decision_record.hpp"
 #include "api/metrics.hpp"
 #include "actors/model_loader.hpp"
 
@@ -72,10 +72,12 @@ struct services {
   /// Kafka sources and sinks (connectors/), when configured: their status document
   /// (/admin/api/kafka, the console).
   std::function<std::string()> kafka_status{};
-  /// The feedback loop (SPEC 5), single node only (null in cluster mode): decisions are
-  /// recorded in `decisions`, the learner actor counts outcomes, and `posteriors` is what
-  /// Thompson draws read.
-  std::shared_ptr<storage::decision_store> decisions{};
+  /// The feedback loop (SPEC 5): `record_decision` keeps a decision for attribution and
+  /// calls back once it is kept or with why not (a write to the local store on a single
+  /// node, an append to the feedback log in a cluster), the learner actor counts
+  /// outcomes, and `posteriors` is what Thompson draws read.
+  std::function<void(const actors::decision_record&, std::function<void(result<bool>)>)>
+    record_decision{};
   caf::actor learner{};
   std::shared_ptr<actors::posterior_board> posteriors{};
 };

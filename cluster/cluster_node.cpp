@@ -11,6 +11,7 @@
 #include "actors/model_loader.hpp"
 #include "cluster/cluster_locator.hpp"
 #include "cluster/events_front.hpp"
+#include "cluster/feedback_reader.hpp"
 #include "cluster/follower.hpp"
 #include "cluster/gateway.hpp"
 #include "cluster/heartbeat.hpp"
@@ -54,6 +55,7 @@ std::string random_boot_id() {
 } // namespace
 
 struct cluster_node::impl {
+  caf::actor_system* system = nullptr;
   kafka::kafka_options options;
   std::string node_id;
   std::string boot_id = random_boot_id();
@@ -71,6 +73,7 @@ struct cluster_node::impl {
   cluster_locator_actor locator;
   std::shared_ptr<connectors::webhook_senders> webhooks;  ///< Null without destinations.
   std::vector<std::shared_ptr<webhook_feed>> feeds;       ///< One per destination.
+  std::unique_ptr<feedback_reader> feedback;
   bool stopped = false;
 
   /// A sender and a feed from the changes topic per webhook destination.
@@ -108,6 +111,7 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
   std::unique_ptr<cluster_node> node{new cluster_node};
   node->impl_ = std::make_unique<impl>();
   auto& m = *node->impl_;
+  m.system = &p.system;
   m.options = options_of(p.cfg);
   m.node_id = p.cfg.node.id;
   auto ready = p.cfg.cluster.kafka.create_topics ? kafka::ensure_topics(m.options, setup_timeout)
@@ -207,6 +211,8 @@ void cluster_node::stop() {
   // Finished webhook offsets are committed as the feeds leave their groups.
   for (const auto& feed : m.feeds)
     feed->stop();
+  if (m.feedback)
+    m.feedback->stop();
   if (m.webhooks)
     m.webhooks->stop();
   m.owner->stop();
@@ -221,6 +227,22 @@ void cluster_node::stop() {
 
 std::shared_ptr<const connectors::webhook_senders> cluster_node::webhooks() const {
   return impl_->webhooks;
+}
+
+void cluster_node::append_feedback(std::string bytes, feedback_done done) {
+  auto& m = *impl_;
+  m.producer->produce(kafka::topic_name(m.options, kafka::topics::feedback), 0, "",
+                      std::move(bytes), std::move(done));
+}
+
+result<bool> cluster_node::follow_feedback(caf::actor learner, std::int64_t from) {
+  auto& m = *impl_;
+  auto reader = feedback_reader::start(*m.system, m.options, m.node_id,
+                                       std::move(learner), from);
+  if (!reader)
+    return reader.error();
+  m.feedback = std::move(*reader);
+  return true;
 }
 
 caf::actor cluster_node::front() const {

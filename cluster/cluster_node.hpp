@@ -66,6 +66,15 @@ public:
   /// The webhook senders fed from the changes topic; null without destinations.
   std::shared_ptr<const connectors::webhook_senders> webhooks() const;
 
+  /// Appends bytes to the feedback log and calls back with the offset or why not (on the
+  /// producer's thread): the learner's and the decision API's way into the log.
+  using feedback_done = std::function<void(result<std::int64_t>)>;
+  void append_feedback(std::string bytes, feedback_done done);
+
+  /// Feeds the feedback log to `learner` from offset `from` (feedback_reader). Fails when
+  /// the reader cannot start.
+  result<bool> follow_feedback(caf::actor learner, std::int64_t from);
+
 private:
   cluster_node() = default;
   struct impl;

@@ -1,28 +1,15 @@
 #include "cluster/log_records.hpp"
 
+#include "codecs/msgpack_bytes.hpp"
+
 #include <tuple>
 
 namespace cohort::cluster {
 
 namespace {
 
-template <class T>
-std::string pack(const T& value) {
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, value);
-  return std::string(buf.data(), buf.size());
-}
-
-/// Unpacks `bytes` as T; fails (400) naming `what` on bytes that are not one.
-template <class T>
-result<T> unpack(std::string_view bytes, const char* what) {
-  try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
-    return handle.get().as<T>();
-  } catch (const std::exception& e) {  // msgpack's unpack and type errors alike
-    return failure{400, std::string("unreadable ") + what + ": " + e.what()};
-  }
-}
+using codecs::pack;
+using codecs::unpack;
 
 using epoch_value = std::tuple<std::uint64_t, std::string>;
 using epoch_offset = std::tuple<std::uint64_t, std::int64_t>;

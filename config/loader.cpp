@@ -65,9 +65,9 @@ class loader {
 public:
   /// `base_dir`: the config file's directory, against which relative paths of files the
   /// config refers to (score.tree_model) are resolved.
-  loader(std::vector<config_error>& errors, std::vector<config_error>& warnings,
-         std::string_view text, std::filesystem::path base_dir)
-      : r_(errors, text), warnings_(warnings), base_dir_(std::move(base_dir)) {}
+  loader(std::vector<config_error>& errors, std::string_view text,
+         std::filesystem::path base_dir)
+      : r_(errors, text), base_dir_(std::move(base_dir)) {}
 
   void read(const YAML::Node& root, config& cfg) {
     const field top = r_.root(root);
@@ -95,8 +95,6 @@ public:
     });
     std::vector<std::string> segment_names;
     for (const auto& segment : cfg.segments) segment_names.push_back(segment.name);
-    clustered_ = cfg.cluster.enabled();
-    refuse_learning_in_cluster(cfg.score);
     read_content(content, segment_names, cfg.placements);
   }
 
@@ -591,7 +589,7 @@ private:
     field tree_model;  // where the path value is, for errors about the file it names
     const auto present = r_.read_keys(f, {
         {"model", [&](const field& v) {
-           if (r_.read_choice(v, {"weighted", "tree", "learned"}, out.model)) score_model_ = v;
+           r_.read_choice(v, {"weighted", "tree", "learned"}, out.model);
          }},
         {"weights", [&](const field& v) { read_factors(v, false, out.weights); }},
         {"caps", [&](const field& v) { read_factors(v, true, out.caps); }},
@@ -635,14 +633,6 @@ private:
     }
     out = value;
     return true;
-  }
-
-  // The learned model trains from POST /v1/outcomes, which a cluster node does not take
-  // yet: it would never learn, so the config is refused rather than served as a fake.
-  void refuse_learning_in_cluster(const score_config& score) {
-    if (clustered_ && score.model == "learned")
-      r_.fail(score_model_, "'learned' is not available in cluster mode: a cluster node "
-                            "does not take POST /v1/outcomes yet, so it would never learn");
   }
 
   // A relative path is relative to the config file's directory, so a config and its
@@ -735,9 +725,7 @@ private:
       return;
     const auto present = r_.read_entries(f, [&](const std::string& key, const field& v) {
       if (key == "strategy") {
-        if (r_.read_choice(v, {"static", "thompson"}, out.strategy) && out.strategy == "thompson"
-            && clustered_)
-          warn_thompson_in_cluster(v);
+        r_.read_choice(v, {"static", "thompson"}, out.strategy);
       } else if (key == "reward") {
         r_.read_choice(v, {"conversion", "click"}, out.reward);
       } else if (key == "holdout") {
@@ -819,16 +807,6 @@ private:
     out = std::move(encoded.json);
   }
 
-  // A cluster node answers POST /v1/outcomes with 501 (the bandit learns on a single node
-  // only): accepted, because the draw is still a fair split, but said out loud at start.
-  void warn_thompson_in_cluster(const field& f) {
-    warnings_.push_back(config_error{
-        f.path, f.line, f.column,
-        "thompson sampling does not learn in cluster mode: POST /v1/outcomes answers 501 "
-        "on a cluster node, so every variant keeps its Beta(1,1) prior and each decision "
-        "is a uniform random draw among the segment's variants"});
-  }
-
   // librdkafka's bootstrap list: "host:port,host:port"; "" turns Kafka off.
   void read_brokers(const field& f, std::string& out) {
     std::string brokers;
@@ -849,9 +827,6 @@ private:
   }
 
   yaml_reader r_;
-  std::vector<config_error>& warnings_;
-  bool clustered_ = false;  ///< cluster.kafka.bootstrap is set (known before content).
-  field score_model_{YAML::Node(), "score.model", 0, 0};  ///< Where score.model was read.
   std::filesystem::path base_dir_;
 };
 
@@ -961,11 +936,10 @@ load_result load_text(const std::string& yaml, const std::string& name) {
     result.errors.push_back(syntax_error(e));
     return result;
   }
-  loader(result.errors, result.warnings, yaml, std::filesystem::path(name).parent_path())
+  loader(result.errors, yaml, std::filesystem::path(name).parent_path())
       .read(root, result.cfg);
   hide_secret_values(result.errors);
   sort_by_position(result.errors);
-  sort_by_position(result.warnings);
   return result;
 }
 

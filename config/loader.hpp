@@ -21,9 +21,6 @@ struct config_error {
 struct load_result {
   config cfg;
   std::vector<config_error> errors;
-  /// Settings accepted but weaker than they read (e.g. `strategy: thompson`, which cannot
-  /// learn without outcomes); cohortd prints them at start. They never fail a load.
-  std::vector<config_error> warnings;
   bool ok() const { return errors.empty(); }
 };
 

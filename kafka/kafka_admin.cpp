@@ -120,6 +120,11 @@ result<bool> ensure_topics(const kafka_options& options, std::chrono::millisecon
       if (auto err = rd_kafka_NewTopic_set_config(topic.get(), "cleanup.policy", "compact"))
         return kafka_failure("kafka topic " + name + " cleanup.policy", err);
     }
+    // A node that joins rebuilds the bandit's counts from the whole feedback log.
+    if (suffix == topics::feedback) {
+      if (auto err = rd_kafka_NewTopic_set_config(topic.get(), "retention.ms", "-1"))
+        return kafka_failure("kafka topic " + name + " retention.ms", err);
+    }
     missing.push_back(std::move(topic));
     missing_names.push_back(name);
   }

@@ -12,7 +12,7 @@ std::string topic_name(const kafka_options& options, std::string_view suffix) {
 }
 
 int partitions_of(const kafka_options& options, std::string_view suffix) {
-  if (suffix == topics::identity || suffix == topics::members)
+  if (suffix == topics::identity || suffix == topics::members || suffix == topics::feedback)
     return 1;
   return options.partitions;
 }

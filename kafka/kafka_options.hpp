@@ -43,7 +43,9 @@ inline constexpr std::string_view state = "state";
 inline constexpr std::string_view identity = "identity";
 inline constexpr std::string_view changes = "changes";
 inline constexpr std::string_view members = "members";
-inline constexpr std::string_view all[] = {events, state, identity, changes, members};
+/// Decisions and outcomes of every node, in the order every learner applies them.
+inline constexpr std::string_view feedback = "feedback";
+inline constexpr std::string_view all[] = {events, state, identity, changes, members, feedback};
 } // namespace topics
 
 /// "<prefix>.<suffix>", e.g. topic_name(opts, topics::events) == "cohort.events".

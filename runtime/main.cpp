@@ -75,8 +75,6 @@ int main(int argc, char** argv) {
     std::cerr << "cohortd: config error: " << err.to_string(opts->config_path) << '\n';
   if (!loaded.ok())
     return exit_usage;
-  for (const auto& warning : loaded.warnings)
-    std::cerr << "cohortd: config warning: " << warning.to_string(opts->config_path) << '\n';
   if (auto applied = runtime::apply_options(*opts, loaded.cfg); !applied) {
     std::cerr << "cohortd: " << applied.error().reason << '\n';
     return exit_usage;

@@ -183,12 +183,17 @@ struct node::impl {
   }
 
   /// The feedback loop (SPEC 5): the decision store, and the learner starting from the
-  /// counts it holds. Single node only.
+  /// counts it holds. A single node's learner applies outcomes as they come and the HTTP
+  /// threads write decisions to the store; a cluster node's learner applies the feedback
+  /// log from where its store left it, and decisions and outcomes go through the log.
   result<bool> start_learner() {
     auto decisions = std::make_shared<decision_store>(*db);
     auto loaded = decisions->load();
     if (!loaded)
       return loaded.error();
+    auto position = decisions->position();
+    if (!position)
+      return position.error();
     auto board = std::make_shared<actors::posterior_board>(
       std::make_shared<const actors::posteriors>(*loaded));
     auto learned = restore_learned(*decisions);
@@ -196,12 +201,34 @@ struct node::impl {
       return learned.error();
     actors::learner_env env{decisions, board, cfg.outcomes.attribution_window,
                             cfg.outcomes.prune_interval, codecs::now_ms, model};
+    auto* joined = cluster.get();
+    if (joined) {
+      env.write_feedback = [joined](std::string bytes, cluster::cluster_node::feedback_done done) {
+        joined->append_feedback(std::move(bytes), std::move(done));
+      };
+      env.node_id = cfg.node.id;
+      env.position = *position;
+      svc->record_decision = [joined](const actors::decision_record& d,
+                                      std::function<void(result<bool>)> done) {
+        actors::feedback_record r;
+        r.decision = d;
+        joined->append_feedback(encode(r), [done](result<std::int64_t> at) {
+          done(at ? result<bool>{true} : result<bool>{at.error()});
+        });
+      };
+    } else {
+      svc->record_decision = [decisions](const actors::decision_record& d,
+                                         std::function<void(result<bool>)> done) {
+        done(decisions->record(d));
+      };
+    }
     auto learner = system->spawn<caf::detached>(actors::learner_actor, std::move(env),
                                                 std::move(*loaded), std::move(*learned));
     actors.push_back(learner);
-    svc->decisions = std::move(decisions);
     svc->learner = learner;
     svc->posteriors = std::move(board);
+    if (joined)
+      return joined->follow_feedback(learner, position->next_offset);
     return true;
   }
 
@@ -350,6 +377,8 @@ result<std::unique_ptr<node>> node::start(config::config cfg,
   if (clustered) {
     if (auto joined = m.join_cluster(); !joined)
       return joined.error();
+    if (auto learning = m.start_learner(); !learning)
+      return learning.error();
     if (auto started = m.start_sources(); !started)
       return started.error();
     m.webhook_senders = m.cluster->webhooks();

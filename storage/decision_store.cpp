@@ -1,5 +1,7 @@
 #include "storage/decision_store.hpp"
 
+#include "codecs/msgpack_bytes.hpp"
+
 #include <memory>
 #include <tuple>
 
@@ -12,13 +14,6 @@ namespace {
 
 /// Deletes at most this many decisions per prune write, so one write stays small.
 constexpr std::uint64_t prune_chunk = 10000;
-
-template <class T>
-std::string packed(const T& value) {
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, value);
-  return {buf.data(), buf.size()};
-}
 
 template <class T>
 T unpacked(const rocksdb::Slice& bytes) {
@@ -36,11 +31,12 @@ std::string latest_key(const std::string& user, const std::string& placement) {
 std::string outcomes_key(const std::string& id) { return "o/" + id; }
 std::string message_key(const std::string& id) { return "m/" + id; }
 std::string arm_key_of(const actors::arm_key& arm) {
-  return "a/" + packed(std::make_tuple(arm.placement, arm.segment, arm.variant, arm.holdout));
+  return "a/" + codecs::pack(std::make_tuple(arm.placement, arm.segment, arm.variant, arm.holdout));
 }
 const std::string version_key = "v";
 std::string learned_version_key(std::uint64_t version) { return "s/" + sequence_key(version); }
 const std::string learned_head_key = "h";
+const std::string position_key = "f";
 
 failure store_failure(const rocksdb::Status& st) {
   return failure{500, "decision store: " + st.ToString()};
@@ -61,7 +57,7 @@ result<std::optional<std::string>> decision_store::get(const std::string& key) {
 result<bool> decision_store::record(const actors::decision_record& decision) {
   auto* cf = store_.handle(family::decisions);
   rocksdb::WriteBatch batch;
-  batch.Put(cf, decision_key(decision.id), packed(decision));
+  batch.Put(cf, decision_key(decision.id), codecs::pack(decision));
   batch.Put(cf, expiry_key(decision.at_ms, decision.id), "");
   batch.Put(cf, latest_key(decision.user_id, decision.placement), decision.id);
   std::lock_guard<std::mutex> guard{latest_mutex_};
@@ -69,6 +65,23 @@ result<bool> decision_store::record(const actors::decision_record& decision) {
   if (!st.ok())
     return store_failure(st);
   return true;
+}
+
+result<bool> decision_store::advance(const actors::feedback_position& position) {
+  auto st = store_.db().Put(rocksdb::WriteOptions{}, store_.handle(family::decisions),
+                            position_key, codecs::pack(position));
+  if (!st.ok())
+    return store_failure(st);
+  return true;
+}
+
+result<actors::feedback_position> decision_store::position() {
+  auto bytes = get(position_key);
+  if (!bytes)
+    return bytes.error();
+  if (!*bytes)
+    return actors::feedback_position{};
+  return unpacked<actors::feedback_position>(**bytes);
 }
 
 result<actors::posteriors> decision_store::load() {
@@ -128,8 +141,8 @@ result<bool> decision_store::commit_learned(const actors::learned_commit& commit
   auto* cf = store_.handle(family::decisions);
   rocksdb::WriteBatch batch;
   for (const auto& v : commit.versions)
-    batch.Put(cf, learned_version_key(v.version), packed(v));
-  batch.Put(cf, learned_head_key, packed(commit.head));
+    batch.Put(cf, learned_version_key(v.version), codecs::pack(v));
+  batch.Put(cf, learned_head_key, codecs::pack(commit.head));
   rocksdb::WriteOptions options;
   options.sync = sync;
   auto st = store_.db().Write(options, &batch);
@@ -170,12 +183,12 @@ result<bool> decision_store::commit(const actors::outcome_commit& commit) {
   auto* cf = store_.handle(family::decisions);
   rocksdb::WriteBatch batch;
   for (const auto& [id, outcomes] : commit.decisions) {
-    batch.Put(cf, outcomes_key(id), packed(outcomes));
+    batch.Put(cf, outcomes_key(id), codecs::pack(outcomes));
     for (const auto& message_id : outcomes.message_ids)
       batch.Put(cf, message_key(message_id), id);
   }
   for (const auto& [arm, counts] : commit.arms)
-    batch.Put(cf, arm_key_of(arm), packed(counts));
+    batch.Put(cf, arm_key_of(arm), codecs::pack(counts));
   batch.Put(cf, version_key, sequence_key(commit.version));
   rocksdb::WriteOptions sync;
   sync.sync = true;

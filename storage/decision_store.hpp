@@ -20,6 +20,8 @@ namespace cohort::storage {
 ///   v                           the posterior version (8 bytes BE)
 ///   s/<version, 8 bytes BE>     learned_version: one per version of the learned score
 ///   h                           learned_head: current version and candidate progress
+///   f                           feedback_position: how far the cluster's feedback log
+///                               is applied
 /// Decisions are written without fsync (a decision lost in a crash only loses the
 /// attribution of its outcomes); outcomes with the counts they change in one synced
 /// write. Thread-safe: HTTP threads record decisions while the learner writes outcomes.
@@ -29,7 +31,11 @@ public:
 
   /// Keeps `decision` and makes it its user's latest at its placement (one write, WAL
   /// on, no sync). Fails with the RocksDB reason; then nothing was written.
-  result<bool> record(const actors::decision_record& decision);
+  result<bool> record(const actors::decision_record& decision) override;
+  result<bool> advance(const actors::feedback_position& position) override;
+
+  /// How far the cluster's feedback log was applied (the start when never).
+  result<actors::feedback_position> position();
 
   /// The stored arms and version: what the learner starts from.
   result<actors::posteriors> load();

@@ -70,6 +70,17 @@ public:
     commits.push_back(c);
     return true;
   }
+  result<bool> record(const decision_record& d) override {
+    if (fail_writes)
+      return failure{500, "disk full"};
+    add(d);
+    return true;
+  }
+  result<bool> advance(const actors::feedback_position& p) override {
+    position = p;
+    return true;
+  }
+  actors::feedback_position position;
   result<bool> commit_learned(const actors::learned_commit& c, bool sync) override {
     if (fail_learned_writes)
       return failure{500, "disk full"};

@@ -19,8 +19,8 @@ BOOST_AUTO_TEST_CASE(ensure_topics_on_the_mock_fails_clearly_because_it_has_no_c
   BOOST_TEST_MESSAGE("ensure_topics on the mock: " << ensured.error().reason);
   BOOST_TEST(ensured.error().reason.find("kafka topics admin-missing.events, admin-missing.state, "
                                          "admin-missing.identity, admin-missing.changes, "
-                                         "admin-missing.members are missing and the cluster "
-                                         "cannot create them")
+                                         "admin-missing.members, admin-missing.feedback are "
+                                         "missing and the cluster cannot create them")
                == 0u,
              ensured.error().reason);
   BOOST_TEST(ensured.error().reason.find("CreateTopics") != std::string::npos);

@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(cohort_kafka_mock_serves_other_processes_and_takes_fault_co
   options.topic_prefix = "it";
   options.partitions = 6;
 
-  // The five topics exist with the partition counts kafka::ensure_topics checks.
+  // The six topics exist with the partition counts kafka::ensure_topics checks.
   BOOST_TEST(succeeded(kafka::ensure_topics(options, 5s)));
 
   auto producer = kafka::kafka_producer::create(options, "it-producer");

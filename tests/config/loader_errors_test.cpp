@@ -276,15 +276,6 @@ BOOST_AUTO_TEST_CASE(score_learning) {
   BOOST_TEST(r.errors.size() == 5u, test::dump(r));
 }
 
-// A cluster node does not take outcomes yet: a learned score would never learn there.
-BOOST_AUTO_TEST_CASE(learned_score_is_refused_in_cluster_mode) {
-  const load_result r = load(
-      "cluster: {kafka: {bootstrap: \"127.0.0.1:9092\"}}\n"
-      "score: {model: learned, weights: {cart_adds: 1}}\n");
-  expect_error(r, "score.model", 2, 16, "'learned' is not available in cluster mode");
-  BOOST_TEST(r.errors.size() == 1u, test::dump(r));
-}
-
 BOOST_AUTO_TEST_CASE(rules_need_name_and_when) {
   const load_result r = load(
       "tags:\n"

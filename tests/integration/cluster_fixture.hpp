@@ -28,7 +28,7 @@ namespace cohort::it {
 /// $COHORT_KAFKA_MOCK (ctest sets it).
 std::string kafka_mock_binary();
 
-/// A cluster under test: the mock broker (3 brokers, the five topics created with a
+/// A cluster under test: the mock broker (3 brokers, the six topics created with a
 /// prefix of its own) and its nodes n1, n2, ... Each node is a cohortd_process with its
 /// own data directory. On destruction the nodes stop (SIGTERM), then the broker.
 class cluster_fixture {
