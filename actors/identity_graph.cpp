@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "actors/stable_hash.hpp"
+#include "codecs/hex.hpp"
 
 namespace cohort::actors {
 
@@ -46,12 +47,6 @@ std::string normalized_email(const std::string& raw) {
   return out;
 }
 
-std::string hex(std::uint64_t h) {
-  char digits[17];
-  std::snprintf(digits, sizeof digits, "%016" PRIx64, h);
-  return digits;
-}
-
 /// The value at a dotted path ("context.device.id") of an event, as text; "" if absent.
 std::string field_text(const codecs::event& ev, const std::string& path) {
   auto dot = path.find('.');
@@ -71,7 +66,7 @@ std::string field_text(const codecs::event& ev, const std::string& path) {
 }
 
 std::string signal_key(std::uint64_t hash) {
-  return signal_prefix + hex(hash);
+  return signal_prefix + codecs::hex(hash, 16);
 }
 
 template <class T>
@@ -93,7 +88,7 @@ std::vector<std::pair<std::string, std::string>> identities_of(const codecs::eve
     if (email != nullptr && email->type == codecs::value::kind::string) {
       auto norm = normalized_email(email->text);
       if (!norm.empty())
-        out.emplace_back("email", "email:" + hex(stable_hash(norm)));
+        out.emplace_back("email", "email:" + codecs::hex(stable_hash(norm), 16));
     }
   }
   if (ev.call == "alias" && !ev.previous_id.empty())

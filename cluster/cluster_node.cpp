@@ -124,7 +124,7 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
     return producer.error();
   m.producer = std::move(*producer);
   m.members = std::make_shared<members_view>(m.options.session_timeout);
-  auto sequencing = std::make_shared<std::atomic<std::uint64_t>>(0);
+  auto sequencing = std::make_shared<sequencer_epoch>();
   auto follow = follower::start(m.options, m.node_id, {p.graph, m.members, p.publisher, sequencing});
   if (!follow)
     return follow.error();
@@ -134,8 +134,7 @@ result<std::unique_ptr<cluster_node>> cluster_node::start(parts p) {
     return election.error();
   m.election = std::move(*election);
   auto& sys = p.system;
-  m.sequencer = sys.spawn(sequencer_actor, p.graph, m.producer, m.options,
-                          std::shared_ptr<const std::atomic<std::uint64_t>>(sequencing));
+  m.sequencer = sys.spawn(sequencer_actor, p.graph, m.producer, m.options, sequencing);
   // The owner of a profile computes its changes, so a sink gets each change from one node
   // (again, with the same seq, when a successor replays the log after a failover).
   m.published = p.published_through ? p.published_through(caf::actor{}) : caf::actor{};

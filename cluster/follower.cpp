@@ -53,10 +53,35 @@ result<std::unique_ptr<follower>> follower::start(const kafka::kafka_options& op
   return f;
 }
 
+void follower::rebuild() {
+  std::lock_guard lock{identity_mutex_};
+  rebuild_ = true;
+  identity_applied_ = 0;
+}
+
+void follower::restart_identity() {
+  std::lock_guard lock{identity_mutex_};
+  if (!rebuild_)
+    return;
+  auto sought = consumer_->seek(kafka::topic_name(options_, kafka::topics::identity), 0,
+                                kafka::offsets::beginning);
+  if (!sought) {
+    std::cerr << "cohortd: identity replica not rebuilt yet: " << sought.error().reason
+              << std::endl;
+    return;
+  }
+  out_.graph->load({});
+  identity_epoch_ = 0;
+  identity_applied_ = 0;
+  rebuild_ = false;
+  std::cerr << "cohortd: rebuilding the identity replica from the log" << std::endl;
+}
+
 void follower::run() {
   const auto identity = kafka::topic_name(options_, kafka::topics::identity);
   const auto members = kafka::topic_name(options_, kafka::topics::members);
   while (!stopping_) {
+    restart_identity();
     auto m = consumer_->poll(poll_wait);
     if (!m || !m->is_record()) {
       if (m && m->is_error())
@@ -64,6 +89,9 @@ void follower::run() {
       continue;
     }
     if (m->topic == identity) {
+      std::lock_guard lock{identity_mutex_};
+      if (rebuild_)
+        continue;  // read before the seek: it comes again
       auto entry = decode_identity(m->key, m->value);
       if (!entry) {
         std::cerr << "cohortd: identity log offset " << m->offset << " skipped: "
@@ -71,7 +99,7 @@ void follower::run() {
       } else if (entry->is_claim()) {
         identity_epoch_ = std::max(identity_epoch_.load(), entry->epoch);
       } else if (entry->epoch >= identity_epoch_.load()
-                 && entry->epoch != out_.sequencing->load()) {
+                 && entry->epoch != out_.sequencing->value.load()) {
         if (auto applied = out_.graph->apply({{entry->key, entry->bytes}}); !applied)
           std::cerr << "cohortd: identity log offset " << m->offset << ": "
                     << applied.error().reason << std::endl;

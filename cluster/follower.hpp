@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "kafka/kafka_consumer.hpp"
 #include "kafka/kafka_options.hpp"
 #include "cluster/members_view.hpp"
+#include "cluster/sequencer_epoch.hpp"
 
 namespace cohort::cluster {
 
@@ -21,6 +23,8 @@ namespace cohort::cluster {
 /// records of this node's own sequencer, whose graph already holds them); the changes
 /// topic, from its end, to this node's publisher (its WebSocket subscribers); the
 /// members topic, into the members view. One thread with one manual consumer.
+/// When the node stops sequencing, rebuild() has the replica read the log again from
+/// its start: the sequencer's graph may hold decisions the log does not.
 class follower {
 public:
   struct sinks {
@@ -30,7 +34,7 @@ public:
     /// This node's sequencer epoch (0 when it does not sequence). The sequencer's graph
     /// is ahead of the log: records of its own epoch are not applied to it again (an
     /// older record would undo a newer decision, and applying drops pending writes).
-    std::shared_ptr<const std::atomic<std::uint64_t>> sequencing;
+    std::shared_ptr<const sequencer_epoch> sequencing;
   };
 
   /// Starts reading. Fails when the consumer cannot be created or assigned.
@@ -42,6 +46,13 @@ public:
 
   void stop();
 
+  /// Empties the replica and reads the identity log again from its start (the node lost
+  /// its sequencer epoch: its graph may hold decisions of a job the log never got, or got
+  /// after a newer claim, which every replica ignores). From its return on,
+  /// identity_applied() counts the new reading only, so no claim is made before the
+  /// replica equals the log again. A failed seek is reported and tried again.
+  void rebuild();
+
   /// The next identity-log offset to apply: the replica holds everything before it.
   std::int64_t identity_applied() const { return identity_applied_.load(); }
   /// The highest sequencer claim seen in the identity log.
@@ -50,11 +61,16 @@ public:
 private:
   follower() = default;
   void run();
+  /// Carries out a requested rebuild(): empties the graph and seeks to the log's start.
+  void restart_identity();
 
   kafka::kafka_options options_;
   std::unique_ptr<kafka::kafka_consumer> consumer_;
   sinks out_;
   std::atomic<bool> stopping_{false};
+  /// Orders rebuild() against applying a record: one read before the seek is dropped.
+  std::mutex identity_mutex_;
+  bool rebuild_ = false;  ///< Requested, not carried out yet (under identity_mutex_).
   std::atomic<std::int64_t> identity_applied_{0};
   std::atomic<std::uint64_t> identity_epoch_{0};
   std::thread thread_;

@@ -1,6 +1,7 @@
 #include "cluster/sequencer_actor.hpp"
 
 #include <iostream>
+#include <mutex>
 
 #include <caf/all.hpp>
 
@@ -66,6 +67,27 @@ void finish_job(sequencer_ptr self) {
   pump(self);
 }
 
+/// Binds the job starting now to the node's epoch; `fail` answers it with errc::moving
+/// once that is lost. False (the job failed, the next one runs) when the node does not
+/// sequence now.
+bool begin_job(sequencer_ptr self, std::uint64_t epoch, std::function<void()> fail) {
+  auto& st = self->state;
+  st.epoch = epoch;
+  st.lost = [self, fail] {
+    fail();
+    finish_job(self);
+  };
+  if (epoch != 0)
+    return true;
+  std::exchange(st.lost, nullptr)();
+  return false;
+}
+
+/// Ends the running job with errc::moving (called between merges: nothing outstanding).
+void abandon(sequencer_ptr self) {
+  std::exchange(self->state.lost, nullptr)();
+}
+
 /// What the sequencer writes with, and where.
 struct writer {
   std::shared_ptr<actors::identity_graph> graph;
@@ -73,7 +95,10 @@ struct writer {
   std::string identity_topic;
   std::string events_topic;
   int partitions = 0;
-  std::shared_ptr<const std::atomic<std::uint64_t>> epoch;
+  std::shared_ptr<sequencer_epoch> epoch;
+
+  /// Whether the node still sequences under the epoch the running job began with.
+  bool holds(sequencer_ptr self) const { return epoch->value.load() == self->state.epoch; }
 
   sequenced_record event(codecs::event ev) const {
     auto key = ev.route_key();
@@ -83,14 +108,16 @@ struct writer {
   }
 };
 
-/// Writes `first` with the graph's writes and the await of each plan, then (once those
-/// are held) each plan's transfer, then runs `done`: the receiver waits before the giver
-/// can give, and the giver holds the events of `first` before it gives.
+/// Writes `first` with the graph records `decided` and the await of each plan, then
+/// (once those are held) each plan's transfer, then runs `done`: the receiver waits
+/// before the giver can give, and the giver holds the events of `first` before it gives.
+/// Everything is written under the job's epoch.
 void write_plans(sequencer_ptr self, const writer& w, std::vector<sequenced_record> first,
-                 std::vector<actors::transfer_plan> plans, std::function<void()> done) {
-  auto e = w.epoch->load();
+                 actors::keyed_writes decided, std::vector<actors::transfer_plan> plans,
+                 std::function<void()> done) {
+  auto e = self->state.epoch;
   std::vector<sequenced_record> second;
-  for (auto& [key, bytes] : w.graph->take_writes())
+  for (auto& [key, bytes] : decided)
     first.push_back({w.identity_topic, 0, key, encode_identity(e, bytes)});
   auto now = codecs::now_ms();
   for (auto& plan : plans) {
@@ -120,12 +147,25 @@ struct resolve_job {
 /// before it with that merge; then goes on from the merging event, until all are held.
 void resolve_step(sequencer_ptr self, const writer& w, std::shared_ptr<resolve_job> job) {
   std::vector<actors::transfer_plan> plans;
-  while (job->next < job->events.size() && plans.empty()) {
-    auto& ev = job->events[job->next++];
-    auto where = w.graph->resolve(ev);
-    ev.profile_id = where.profile == ev.user_key() ? std::string{} : where.profile;
-    ev.origin = where.origin == ev.route_key() ? std::string{} : where.origin;
-    plans = std::move(where.merges);
+  actors::keyed_writes decided;
+  bool held = false;
+  {
+    // Decided and taken under the epoch: losing it waits for this (sequencer_epoch).
+    std::lock_guard lock{w.epoch->mutex};
+    held = w.holds(self);
+    while (held && job->next < job->events.size() && plans.empty()) {
+      auto& ev = job->events[job->next++];
+      auto where = w.graph->resolve(ev);
+      ev.profile_id = where.profile == ev.user_key() ? std::string{} : where.profile;
+      ev.origin = where.origin == ev.route_key() ? std::string{} : where.origin;
+      plans = std::move(where.merges);
+    }
+    if (held)
+      decided = w.graph->take_writes();
+  }
+  if (!held) {
+    abandon(self);
+    return;
   }
   // The merging event itself goes after its merge's await: it belongs to the receiver.
   auto before = plans.empty() ? job->next : job->next - 1;
@@ -133,9 +173,15 @@ void resolve_step(sequencer_ptr self, const writer& w, std::shared_ptr<resolve_j
   for (; job->written < before; ++job->written)
     records.push_back(w.event(std::move(job->events[job->written])));
   bool last = plans.empty();
-  write_plans(self, w, std::move(records), std::move(plans), [=] {
+  // A merge once decided is written whole (its transfer after its await, whatever the
+  // epoch meanwhile): the epoch is checked between merges and before answering.
+  write_plans(self, w, std::move(records), std::move(decided), std::move(plans), [=] {
     if (!last) {
       resolve_step(self, w, job);
+      return;
+    }
+    if (!w.holds(self)) {
+      abandon(self);
       return;
     }
     job->promise.deliver(static_cast<std::uint64_t>(job->events.size()));
@@ -147,33 +193,60 @@ void resolve_step(sequencer_ptr self, const writer& w, std::shared_ptr<resolve_j
 
 caf::behavior sequencer_actor(sequencer_ptr self, std::shared_ptr<actors::identity_graph> graph,
                               std::shared_ptr<kafka::kafka_producer> producer, kafka::kafka_options options,
-                              std::shared_ptr<const std::atomic<std::uint64_t>> epoch) {
+                              std::shared_ptr<sequencer_epoch> epoch) {
   writer w{std::move(graph), std::move(producer), kafka::topic_name(options, kafka::topics::identity),
            kafka::topic_name(options, kafka::topics::events), options.partitions, std::move(epoch)};
   return {
     [=](resolve_atom, actors::event_batch& batch) -> caf::result<std::uint64_t> {
-      if (w.epoch->load() == 0)
+      if (w.epoch->value.load() == 0)
         return actors::make_error(actors::errc::moving);
       auto job = std::make_shared<resolve_job>();
       job->events = std::move(batch);
       job->promise = self->make_response_promise<std::uint64_t>();
-      self->state.queue.push_back([=] { resolve_step(self, w, job); });
+      self->state.queue.push_back([=] {
+        if (begin_job(self, w.epoch->value.load(),
+                      [job] { job->promise.deliver(actors::make_error(actors::errc::moving)); }))
+          resolve_step(self, w, job);
+      });
       pump(self);
       return job->promise;
     },
     [=](actors::unmerge_atom, const std::string& id) -> caf::result<actors::unmerge_reply> {
-      if (w.epoch->load() == 0)
+      if (w.epoch->value.load() == 0)
         return actors::make_error(actors::errc::moving);
       auto promise = self->make_response_promise<actors::unmerge_reply>();
       self->state.queue.push_back([=]() mutable {
-        auto plan = w.graph->unmerge(id, codecs::now_ms());
+        if (!begin_job(self, w.epoch->value.load(), [promise]() mutable {
+              promise.deliver(actors::make_error(actors::errc::moving));
+            }))
+          return;
+        result<actors::transfer_plan> plan = failure{503, "not sequencing"};
+        actors::keyed_writes decided;
+        bool held = false;
+        {
+          // As in resolve_step: decided and taken under the epoch.
+          std::lock_guard lock{w.epoch->mutex};
+          held = w.holds(self);
+          if (held) {
+            plan = w.graph->unmerge(id, codecs::now_ms());
+            decided = w.graph->take_writes();
+          }
+        }
+        if (!held) {
+          abandon(self);
+          return;
+        }
         if (!plan) {
           promise.deliver(actors::unmerge_reply{plan.error().status, plan.error().reason, {}, {}, {}});
           finish_job(self);
           return;
         }
         actors::unmerge_reply reply{200, {}, plan->giver, plan->receiver, plan->origins};
-        write_plans(self, w, {}, {*plan}, [=]() mutable {
+        write_plans(self, w, {}, std::move(decided), {*plan}, [=]() mutable {
+          if (!w.holds(self)) {
+            abandon(self);
+            return;
+          }
           promise.deliver(reply);
           finish_job(self);
         });

@@ -17,8 +17,8 @@ constexpr auto claim_timeout = std::chrono::seconds(10);
 
 result<std::unique_ptr<sequencer_election>> sequencer_election::start(
   const kafka::kafka_options& options, const std::string& node_id,
-  std::shared_ptr<kafka::kafka_producer> producer, const follower& replica,
-  std::shared_ptr<std::atomic<std::uint64_t>> epoch) {
+  std::shared_ptr<kafka::kafka_producer> producer, follower& replica,
+  std::shared_ptr<sequencer_epoch> epoch) {
   std::unique_ptr<sequencer_election> e{new sequencer_election(replica, std::move(epoch))};
   e->options_ = options;
   e->node_id_ = node_id;
@@ -37,7 +37,7 @@ result<std::unique_ptr<sequencer_election>> sequencer_election::start(
   };
   listener.on_revoked = [raw](const std::vector<kafka::topic_partition>&, bool) {
     raw->assigned_ = false;
-    raw->epoch_ = 0;
+    raw->lose();
   };
   if (auto subscribed = e->consumer_->subscribe({kafka::topic_name(options, kafka::topics::identity)}, listener);
       !subscribed)
@@ -71,18 +71,26 @@ bool sequencer_election::claim() {
     std::cerr << "cohortd: identity log not claimed: " << claimed.error().reason << std::endl;
     return false;
   }
-  epoch_ = epoch;
+  epoch_->value = epoch;
   std::cerr << "cohortd: sequencing the identity log, epoch " << epoch << std::endl;
   return true;
+}
+
+void sequencer_election::lose() {
+  std::lock_guard lock{epoch_->mutex};
+  if (epoch_->value == 0)
+    return;
+  epoch_->value = 0;
+  replica_.rebuild();
 }
 
 void sequencer_election::run() {
   while (!stopping_) {
     consumer_->poll(poll_wait);  // rebalances run inside
-    if (assigned_ && epoch_ == 0)
+    if (assigned_ && epoch_->value == 0)
       claim();
   }
-  epoch_ = 0;
+  epoch_->value = 0;
   if (auto closed = consumer_->close(); !closed)
     std::cerr << "cohortd: leaving the sequencer group: " << closed.error().reason << std::endl;
 }

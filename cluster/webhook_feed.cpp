@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cluster/log_records.hpp"
+#include "codecs/hex.hpp"
 
 namespace cohort::cluster {
 
@@ -17,14 +18,6 @@ constexpr std::size_t hand_over_batch = 1000;
 constexpr auto poll_wait = std::chrono::milliseconds(100);
 /// How often finished offsets are committed.
 constexpr auto commit_interval = std::chrono::seconds(1);
-
-std::string hex(std::uint32_t v) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out(8, '0');
-  for (int i = 7; i >= 0; --i, v >>= 4)
-    out[static_cast<std::size_t>(i)] = digits[v & 0xf];
-  return out;
-}
 
 } // namespace
 
@@ -41,11 +34,11 @@ result<std::shared_ptr<webhook_feed>> webhook_feed::create(const kafka::kafka_op
                                                           const std::string& node_id,
                                                           config::webhook_config cfg,
                                                           std::uint32_t destination) {
-  auto group = options.topic_prefix + ".webhooks." + hex(destination);
+  auto id = codecs::hex(destination, 8);
+  auto group = options.topic_prefix + ".webhooks." + id;
   std::shared_ptr<webhook_feed> feed{new webhook_feed(
     std::move(cfg), destination, kafka::topic_name(options, kafka::topics::changes), group)};
-  auto consumer = kafka::kafka_consumer::create(options, node_id + ".webhooks." + hex(destination),
-                                                group);
+  auto consumer = kafka::kafka_consumer::create(options, node_id + ".webhooks." + id, group);
   if (!consumer)
     return failure{consumer.error().status,
                    "webhook " + feed->cfg_.url + " (group " + group + "): " + consumer.error().reason};

@@ -65,7 +65,8 @@ public:
   void broker(const std::string& command);
 
   /// Polls /admin/api/nodes of a running node until every partition is served by one of
-  /// `nodes` running nodes (and no other node reports); false at the deadline.
+  /// `nodes` running nodes, each of them serving some (when there are enough partitions),
+  /// and no other node reports; false at the deadline.
   bool all_serving(std::size_t nodes, std::chrono::milliseconds deadline);
 
   /// The id of the node serving `partition` now, as node `asker` sees it ("" if none).
