@@ -354,4 +354,121 @@ BOOST_FIXTURE_TEST_CASE(rollback_serves_the_previous_version_until_the_first, le
   BOOST_TEST(s.versions.size() == before.versions.size());  // nothing is deleted
 }
 
+// Cluster mode: two nodes' learners, each with its own store, and the feedback log
+// between them. What a node takes is appended to the log and answered once it comes back;
+// both learners apply the whole log and end up with the same counts and learned score.
+struct replicas_fixture : test::actor_fixture {
+  struct replica {
+    std::shared_ptr<memory_log> log = std::make_shared<memory_log>();
+    std::shared_ptr<actors::posterior_board> board =
+      std::make_shared<actors::posterior_board>(std::make_shared<const actors::posteriors>());
+    std::shared_ptr<actors::learned_board> scores;
+    caf::actor learner;
+  };
+  std::shared_ptr<actors::model_holder> model =
+    std::make_shared<actors::model_holder>(std::make_shared<const actors::engine_model>());
+  std::vector<std::string> feedback;  ///< The log: every appended record, in order.
+  bool refuse_appends = false;
+  std::int64_t now = 5000;
+  replica a, b;
+
+  replicas_fixture() {
+    start(a, "n1");
+    start(b, "n2");
+  }
+
+  void start(replica& r, const std::string& node) {
+    const auto initial = test::two_inputs(0, 0, 0);
+    r.scores = std::make_shared<actors::learned_board>(
+      std::make_shared<const actors::learned_score>(actors::learned_score{initial, 1}));
+    actors::learning_params params;
+    params.promote_every = 20;
+    actors::learner_env env{r.log, r.board, std::chrono::milliseconds(10000),
+                            std::chrono::milliseconds(1000), [this] { return now; }, model};
+    env.write_feedback = [this](std::string bytes,
+                                std::function<void(result<std::int64_t>)> done) {
+      if (refuse_appends) {
+        done(failure{503, "broker down"});
+        return;
+      }
+      feedback.push_back(std::move(bytes));
+      done(static_cast<std::int64_t>(feedback.size() - 1));
+    };
+    env.node_id = node;
+    r.learner = sys.spawn(actors::learner_actor, env, actors::posteriors{},
+                          actors::learned_start{actors::learned_trainer{initial, params, now},
+                                                r.scores, 0});
+    run();
+  }
+
+  /// Appends a decision as a node's decision API does.
+  void decide(const decision_record& d) {
+    actors::feedback_record r;
+    r.decision = d;
+    feedback.push_back(actors::encode(r));
+  }
+
+  /// Feeds `r` the whole log, as its feedback_reader does, and returns the answers this
+  /// released to the requests `r` took, in log order.
+  std::vector<std::vector<outcome_verdict>> apply(replica& r) {
+    std::vector<actors::feedback_record> records;
+    for (const auto& bytes : feedback)
+      records.push_back(*actors::decode_feedback(bytes));
+    self->send(r.learner, actors::feedback_atom::value, records,
+               static_cast<std::int64_t>(feedback.size()));
+    run();
+    std::vector<std::vector<outcome_verdict>> answers;
+    bool applied = false, more = true;
+    while (more)
+      self->receive([&](std::vector<outcome_verdict>& v) { answers.push_back(std::move(v)); },
+                    [&](bool ok) { applied = ok; },
+                    [&](caf::error& e) { BOOST_FAIL("error reply: " << sys.render(e)); },
+                    caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
+    BOOST_TEST_REQUIRE(applied);
+    return answers;
+  }
+
+  /// Sends outcomes to `r` without waiting for the answer (it comes once applied).
+  void take(replica& r, std::vector<outcome_item> items) {
+    self->send(r.learner, actors::outcome_atom::value, std::move(items));
+    run();
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(every_node_applies_the_feedback_log_alike, replicas_fixture) {
+  std::mt19937 rng{3};
+  const auto truth = test::two_inputs(4, -3, -0.5);
+  auto examples = test::draw(truth, 400, rng);
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    auto d = decision("c" + std::to_string(i), i % 2 == 0 ? "A" : "B", i % 10 == 0, 4000);
+    d.features.assign(config::feature_count, 0.0);
+    d.features[static_cast<std::size_t>(config::feature::scroll_depth)] = examples[i].x[0];
+    d.features[static_cast<std::size_t>(config::feature::click_density)] = examples[i].x[1];
+    decide(d);
+    std::vector<outcome_item> items{item(d.id, "impression")};
+    if (examples[i].label == 1)
+      items.push_back(item(d.id, "conversion"));
+    take(i % 2 == 0 ? a : b, std::move(items));  // outcomes reach either node
+  }
+  take(a, {item("c1", "impression")});  // what b took, taken by a again
+  const auto answered_a = apply(a);
+  BOOST_TEST_REQUIRE(answered_a.size() == 201u);  // a's requests only, once applied
+  BOOST_TEST(answered_a.front().front().status == outcome_verdict::counted);
+  BOOST_TEST(answered_a.back().front().status == outcome_verdict::duplicate);
+  BOOST_TEST(apply(b).size() == 200u);
+  const auto& pa = *a.board->get();
+  const auto& pb = *b.board->get();
+  BOOST_TEST(pa.version == pb.version);
+  BOOST_TEST((pa.arms == pb.arms));
+  std::uint64_t impressions = 0;
+  for (const auto& [arm, counts] : pa.arms)
+    impressions += counts.impressions;
+  BOOST_TEST(impressions == 400u);  // the repeated impression counted once, on both
+  BOOST_TEST_REQUIRE(a.scores->get()->version > 1u);  // the score learned ...
+  BOOST_TEST(a.scores->get()->version == b.scores->get()->version);  // ... alike on both
+  BOOST_TEST(a.scores->get()->model.weights() == b.scores->get()->model.weights(),
+             boost::test_tools::per_element());
+  BOOST_TEST(a.log->position.next_offset == static_cast<std::int64_t>(feedback.size()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
