@@ -54,6 +54,15 @@ result<std::optional<std::string>> decision_store::get(const std::string& key) {
   return std::optional<std::string>{std::move(value)};
 }
 
+result<bool> decision_store::write(rocksdb::WriteBatch& batch, bool sync) {
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  auto st = store_.db().Write(options, &batch);
+  if (!st.ok())
+    return store_failure(st);
+  return true;
+}
+
 result<bool> decision_store::record(const actors::decision_record& decision) {
   auto* cf = store_.handle(family::decisions);
   rocksdb::WriteBatch batch;
@@ -61,10 +70,7 @@ result<bool> decision_store::record(const actors::decision_record& decision) {
   batch.Put(cf, expiry_key(decision.at_ms, decision.id), "");
   batch.Put(cf, latest_key(decision.user_id, decision.placement), decision.id);
   std::lock_guard<std::mutex> guard{latest_mutex_};
-  auto st = store_.db().Write(rocksdb::WriteOptions{}, &batch);
-  if (!st.ok())
-    return store_failure(st);
-  return true;
+  return write(batch, false);
 }
 
 result<bool> decision_store::advance(const actors::feedback_position& position) {
@@ -129,12 +135,7 @@ result<bool> decision_store::forget_learned() {
   rocksdb::WriteBatch batch;
   batch.DeleteRange(cf, "s/", "s0");  // '0' follows '/': every "s/..." key
   batch.Delete(cf, learned_head_key);
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  auto st = store_.db().Write(sync, &batch);
-  if (!st.ok())
-    return store_failure(st);
-  return true;
+  return write(batch, true);
 }
 
 result<bool> decision_store::commit_learned(const actors::learned_commit& commit, bool sync) {
@@ -143,12 +144,7 @@ result<bool> decision_store::commit_learned(const actors::learned_commit& commit
   for (const auto& v : commit.versions)
     batch.Put(cf, learned_version_key(v.version), codecs::pack(v));
   batch.Put(cf, learned_head_key, codecs::pack(commit.head));
-  rocksdb::WriteOptions options;
-  options.sync = sync;
-  auto st = store_.db().Write(options, &batch);
-  if (!st.ok())
-    return store_failure(st);
-  return true;
+  return write(batch, sync);
 }
 
 result<std::optional<actors::decision_record>>
@@ -190,12 +186,7 @@ result<bool> decision_store::commit(const actors::outcome_commit& commit) {
   for (const auto& [arm, counts] : commit.arms)
     batch.Put(cf, arm_key_of(arm), codecs::pack(counts));
   batch.Put(cf, version_key, sequence_key(commit.version));
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  auto st = store_.db().Write(sync, &batch);
-  if (!st.ok())
-    return store_failure(st);
-  return true;
+  return write(batch, true);
 }
 
 result<std::uint64_t> decision_store::prune(std::int64_t before_ms) {
@@ -235,9 +226,8 @@ result<std::uint64_t> decision_store::prune(std::int64_t before_ms) {
       return store_failure(it->status());
     if (chunk == 0)
       return pruned;
-    auto st = store_.db().Write(rocksdb::WriteOptions{}, &batch);
-    if (!st.ok())
-      return store_failure(st);
+    if (auto written = write(batch, false); !written)
+      return written.error();
     pruned += chunk;
     if (chunk < prune_chunk)
       return pruned;

@@ -8,6 +8,8 @@
 #include "actors/decision_log.hpp"
 #include "storage/store.hpp"
 
+#include <rocksdb/write_batch.h>
+
 namespace cohort::storage {
 
 /// The feedback loop's records in the `decisions` column family (SPEC 5), by key prefix:
@@ -60,6 +62,8 @@ public:
 
 private:
   result<std::optional<std::string>> get(const std::string& key);
+  /// Writes `batch` (synced when `sync`); fails with the RocksDB reason.
+  result<bool> write(rocksdb::WriteBatch& batch, bool sync);
 
   store& store_;
   /// Orders record()'s latest pointer against prune() removing it, so prune never drops

@@ -12,14 +12,6 @@ using config::feature;
 
 namespace {
 
-config::score_config spec_config() {
-  config::score_config cfg;  // the SPEC section 9 example
-  cfg.weights = {{"time_on_page", 0.4}, {"cart_adds", 0.3}, {"wishlist_visits", 0.2},
-                 {"is_mobile", 0.1}};
-  cfg.caps = {{"time_on_page", 60}, {"cart_adds", 1}, {"wishlist_visits", 3}};
-  return cfg;
-}
-
 double sigmoid(double m) {
   return 1.0 / (1.0 + std::exp(-m));
 }
@@ -29,7 +21,7 @@ double sigmoid(double m) {
 BOOST_AUTO_TEST_SUITE(logistic_model_suite)
 
 BOOST_AUTO_TEST_CASE(it_starts_at_the_tangent_of_the_weighted_score) {
-  auto cfg = spec_config();
+  auto cfg = test::spec_score_config();
   std::vector<std::string> errors;
   auto learned = actors::logistic_model::from_config(cfg, errors);
   auto weighted = actors::score_model::from_config(cfg, errors);
@@ -50,7 +42,7 @@ BOOST_AUTO_TEST_CASE(it_starts_at_the_tangent_of_the_weighted_score) {
 
 BOOST_AUTO_TEST_CASE(the_breakdown_sums_to_the_margin) {
   std::vector<std::string> errors;
-  auto m = actors::logistic_model::from_config(spec_config(), errors);
+  auto m = actors::logistic_model::from_config(test::spec_score_config(), errors);
   actors::feature_values f;
   f[feature::time_on_page] = 90;  // capped at 1
   f[feature::cart_adds] = 1;
@@ -77,7 +69,7 @@ BOOST_AUTO_TEST_CASE(config_errors_are_named_like_the_weighted_models) {
 
 BOOST_AUTO_TEST_CASE(inputs_are_read_from_feature_slots_like_the_weighted_model) {
   std::vector<std::string> errors;
-  auto m = actors::logistic_model::from_config(spec_config(), errors);
+  auto m = actors::logistic_model::from_config(test::spec_score_config(), errors);
   actors::feature_values f;
   f[feature::time_on_page] = 15;
   f[feature::cart_adds] = 3;

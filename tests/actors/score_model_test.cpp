@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "actors/score_model.hpp"
+#include "synthetic_examples.hpp"
 
 using namespace cohort;
 using config::feature;
@@ -10,10 +11,7 @@ using config::feature;
 namespace {
 
 actors::score_model spec_model() {
-  config::score_config cfg;  // the SPEC section 9 example
-  cfg.weights = {{"time_on_page", 0.4}, {"cart_adds", 0.3}, {"wishlist_visits", 0.2},
-                 {"is_mobile", 0.1}};
-  cfg.caps = {{"time_on_page", 60}, {"cart_adds", 1}, {"wishlist_visits", 3}};
+  const auto cfg = test::spec_score_config();
   std::vector<std::string> errors;
   auto m = actors::score_model::from_config(cfg, errors);
   BOOST_REQUIRE(errors.empty());

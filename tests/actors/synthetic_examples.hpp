@@ -8,6 +8,15 @@
 
 namespace cohort::test {
 
+/// The score section of SPEC section 9's example config.
+inline config::score_config spec_score_config() {
+  config::score_config cfg;
+  cfg.weights = {{"time_on_page", 0.4}, {"cart_adds", 0.3}, {"wishlist_visits", 0.2},
+                 {"is_mobile", 0.1}};
+  cfg.caps = {{"time_on_page", 60}, {"cart_adds", 1}, {"wishlist_visits", 3}};
+  return cfg;
+}
+
 /// A two-input logistic model (scroll_depth and click_density, both read clipped to
 /// [0, 1]) with the given weights: the "truth" synthetic labels are drawn from, or a
 /// learner's start.
