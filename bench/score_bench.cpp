@@ -130,10 +130,13 @@ int main(int argc, char** argv) {
   config::score_config tree;
   tree.model = "tree";
   tree.tree = std::make_shared<const config::tree_ensemble>(std::move(*ensemble));
+  config::score_config learned = weighted;
+  learned.model = "learned";
   std::vector<std::string> errors;
   const auto weighted_model = actors::score_model::from_config(weighted, errors);
   const auto tree_model = actors::score_model::from_config(tree, errors);
-  if (!weighted_model || !tree_model) {
+  const auto learned_model = actors::score_model::from_config(learned, errors);
+  if (!weighted_model || !tree_model || !learned_model) {
     std::cerr << "score model refused\n";
     return 1;
   }
@@ -141,6 +144,8 @@ int main(int argc, char** argv) {
             << " feature vectors)\n";
   std::cout << "  weighted (4 factors):               "
             << ns_per_event(*weighted_model, inputs, events, false) << '\n';
+  std::cout << "  learned (4 inputs, current version): "
+            << ns_per_event(*learned_model, inputs, events, false) << '\n';
   std::cout << "  tree (" << trees << " trees, depth " << depth << "):           "
             << ns_per_event(*tree_model, inputs, events, false) << '\n';
   std::cout << "  tree with breakdown (profile view): "
