@@ -32,10 +32,13 @@ struct outcome_commit {
 };
 
 /// The learned score's progress, written after the outcomes it trained on: the versions
-/// promoted since the last write and the trainer's head (learned_trainer).
+/// promoted since the last write, the trainer's head and its held-out examples
+/// (learned_trainer).
 struct learned_commit {
   std::vector<learned_version> versions;
   learned_head head;
+  std::vector<held_out_example> held_out;  ///< Added or relabeled since the last write.
+  std::uint64_t held_out_from = 0;         ///< Held-out examples below this seq are gone.
 };
 
 /// The durable side of the feedback loop the learner writes through: decisions kept for

@@ -16,8 +16,11 @@ learned_trainer::learned_trainer(logistic_model initial, learning_params params,
 
 std::optional<learned_trainer> learned_trainer::restore(const logistic_model& initial,
                                                         learning_params params,
-                                                        std::vector<learned_version> versions,
-                                                        const learned_head& head) {
+                                                        learned_saved saved) {
+  if (!saved.head)
+    return std::nullopt;
+  const auto& head = *saved.head;
+  auto& versions = saved.versions;
   std::vector<std::string> names;
   for (const auto& in : initial.inputs())
     names.push_back(in.name);
@@ -39,7 +42,31 @@ std::optional<learned_trainer> learned_trainer::restore(const logistic_model& in
   t.current_ = t.with(t.versions_[current]);
   t.candidate_ = logistic_model{initial.inputs(), head.candidate_weights, head.candidate_bias};
   t.since_check_ = head.since_check;
+  t.next_seq_ = head.next_held_out;
+  for (auto& e : saved.held_out) {
+    // Consecutive seqs of the right width, or the store holds something else.
+    if (e.x.size() != names.size()
+        || (!t.holdout_.empty() && e.seq != t.holdout_.back().seq + 1) || e.seq >= t.next_seq_)
+      return std::nullopt;
+    t.holdout_.push_back(std::move(e));
+  }
+  while (t.holdout_.size() > params.holdout_capacity)
+    t.holdout_.pop_front();
   return t;
+}
+
+std::vector<held_out_example> learned_trainer::unsaved_held_out() const {
+  std::vector<held_out_example> out;
+  if (holdout_.empty())
+    return out;
+  const auto first = holdout_.front().seq;
+  for (auto seq : unsaved_)
+    out.push_back(holdout_[static_cast<std::size_t>(seq - first)]);
+  return out;
+}
+
+std::uint64_t learned_trainer::held_out_from() const {
+  return holdout_.empty() ? next_seq_ : holdout_.front().seq;
 }
 
 learned_head learned_trainer::head() const {
@@ -50,6 +77,7 @@ learned_head learned_trainer::head() const {
   h.candidate_weights = candidate_.weights();
   h.candidate_bias = candidate_.bias();
   h.since_check = since_check_;
+  h.next_held_out = next_seq_;
   return h;
 }
 
@@ -62,11 +90,15 @@ bool learned_trainer::held_out(std::string_view decision_id) const {
 bool learned_trainer::add(std::string_view decision_id, labeled_example example,
                           std::int64_t now_ms) {
   if (held_out(decision_id)) {
-    holdout_.push_back(std::move(example));
-    holdout_ids_.push_back(stable_hash(decision_id));
+    held_out_example kept;
+    static_cast<labeled_example&>(kept) = std::move(example);
+    kept.seq = next_seq_++;
+    kept.decision = stable_hash(decision_id);
+    unsaved_.insert(kept.seq);
+    holdout_.push_back(std::move(kept));
     if (holdout_.size() > params_.holdout_capacity) {
+      unsaved_.erase(holdout_.front().seq);
       holdout_.pop_front();
-      holdout_ids_.pop_front();
     }
     return false;
   }
@@ -89,9 +121,10 @@ bool learned_trainer::add(std::string_view decision_id, labeled_example example,
 void learned_trainer::relabel(std::string_view decision_id, const std::vector<double>& x) {
   if (held_out(decision_id)) {
     const auto hash = stable_hash(decision_id);
-    for (std::size_t i = holdout_ids_.size(); i-- > 0;)
-      if (holdout_ids_[i] == hash) {
+    for (std::size_t i = holdout_.size(); i-- > 0;)
+      if (holdout_[i].decision == hash) {
         holdout_[i].label = 1;
+        unsaved_.insert(holdout_[i].seq);
         return;
       }
     return;  // Fell out of the ring: nothing left to correct.

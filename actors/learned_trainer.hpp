@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,16 +32,34 @@ struct learned_version {
   MSGPACK_DEFINE(version, weights, bias, holdout_log_loss, promoted_ms)
 };
 
-/// What of a trainer outlives a restart besides its versions (stored one by one): the
-/// inputs it reads, which version is current and the candidate's progress. The held-out
-/// ring is not kept; it refills from new outcomes before the next promotion check.
+/// What of a trainer outlives a restart besides its versions and held-out examples
+/// (stored one by one): the inputs it reads, which version is current and the candidate's
+/// progress.
 struct learned_head {
   std::vector<std::string> inputs;  ///< Input names, to tell a changed score.weights.
   std::uint64_t current = 1;        ///< The current version's number.
   std::vector<double> candidate_weights;
   double candidate_bias = 0;
   std::uint64_t since_check = 0;
-  MSGPACK_DEFINE(inputs, current, candidate_weights, candidate_bias, since_check)
+  std::uint64_t next_held_out = 0;  ///< The seq the next held-out example gets.
+  MSGPACK_DEFINE(inputs, current, candidate_weights, candidate_bias, since_check, next_held_out)
+};
+
+/// One example of the held-out slice as it is kept: its place in the slice's history
+/// (`seq`, which numbers them for storage) and its decision (stable_hash of the id, to
+/// relabel it when a reward comes late).
+struct held_out_example : labeled_example {
+  std::uint64_t seq = 0;
+  std::uint64_t decision = 0;
+  MSGPACK_DEFINE(MSGPACK_BASE(labeled_example), seq, decision)
+};
+
+/// What a trainer left in its store: versions and held-out examples oldest first, and the
+/// head (none when nothing was stored).
+struct learned_saved {
+  std::vector<learned_version> versions;
+  std::optional<learned_head> head;
+  std::vector<held_out_example> held_out;
 };
 
 /// The promotion rule of the learned score (issue 17), as a plain value the learner
@@ -57,16 +76,22 @@ public:
   learned_trainer(logistic_model initial, learning_params params, std::int64_t now_ms,
                   std::uint64_t first_version = 1);
 
-  /// The trainer that `versions` (oldest first) and `head` describe, reading the inputs
-  /// of `initial`; nullopt when they do not fit it: other inputs (score.weights changed),
-  /// no versions, or a current version that is not among them.
+  /// The trainer that `saved` describes, reading the inputs of `initial`; nullopt when
+  /// it does not fit: no head, other inputs (score.weights changed), no versions, or a
+  /// current version that is not among them. The held-out examples come back too, so a
+  /// restarted node promotes exactly as one that kept running (cluster replicas agree).
   static std::optional<learned_trainer> restore(const logistic_model& initial,
-                                                learning_params params,
-                                                std::vector<learned_version> versions,
-                                                const learned_head& head);
+                                                learning_params params, learned_saved saved);
 
-  /// What restore() needs besides the versions.
+  /// What restore() needs besides the versions and held-out examples.
   learned_head head() const;
+
+  /// The held-out examples added or relabeled since mark_saved(), and the seq below which
+  /// none is kept any more: what the next progress write stores and deletes.
+  std::vector<held_out_example> unsaved_held_out() const;
+  std::uint64_t held_out_from() const;
+  /// The progress write succeeded: nothing is unsaved.
+  void mark_saved() { unsaved_.clear(); }
 
   /// Takes one example of decision `decision_id`; true when it promoted a new version.
   bool add(std::string_view decision_id, labeled_example example, std::int64_t now_ms);
@@ -106,8 +131,9 @@ private:
   logistic_model candidate_;
   std::vector<learned_version> versions_;
   std::size_t current_index_ = 0;
-  std::deque<labeled_example> holdout_;
-  std::deque<std::uint64_t> holdout_ids_;  ///< Decision id hashes, beside holdout_.
+  std::deque<held_out_example> holdout_;  ///< Oldest first, consecutive seqs.
+  std::uint64_t next_seq_ = 0;
+  std::set<std::uint64_t> unsaved_;  ///< Seqs added or relabeled since mark_saved().
   std::uint64_t since_check_ = 0;
 };
 

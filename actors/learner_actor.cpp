@@ -195,11 +195,14 @@ result<bool> save_learned(learned_start& learned, decision_log& log) {
   commit.versions.assign(t.versions().begin() + static_cast<std::ptrdiff_t>(learned.stored_versions),
                          t.versions().end());
   commit.head = t.head();
+  commit.held_out = t.unsaved_held_out();
+  commit.held_out_from = t.held_out_from();
   const auto served = learned.board->get()->version;
   const bool moved = served != t.current_version().version;
   if (auto written = log.commit_learned(commit, moved || !commit.versions.empty()); !written)
     return written.error();
   learned.stored_versions = t.versions().size();
+  learned.trainer.mark_saved();
   if (moved)
     learned.board->set(
       std::make_shared<const learned_score>(learned_score{t.current(), t.current_version().version}));

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <msgpack.hpp>
+
 #include "actors/score_model.hpp"
 #include "actors/shared_board.hpp"
 #include "config/config.hpp"
@@ -18,6 +20,7 @@ namespace cohort::actors {
 struct labeled_example {
   std::vector<double> x;
   double label = 0;
+  MSGPACK_DEFINE(x, label)
 };
 
 /// The `learned` score model's math (issue 17): a logistic regression

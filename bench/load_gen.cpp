@@ -72,6 +72,7 @@ struct options {
   std::size_t push_users = 0;
   double push_rate = 200;  // probe events/s
   bool verify = false;
+  bool per_user = false;  // each request carries one user's events (browser-shaped)
   std::string user_prefix = "u";
 };
 
@@ -79,7 +80,7 @@ const char* usage_text =
   "usage: cohort-load [--url http://HOST:PORT] [--connections N] [--batch B] [--users U]\n"
   "                   [--rate EVENTS_PER_S] [--duration S] [--warmup S] [--write-key K]\n"
   "                   [--mix PAGE,PRODUCT,CART] [--replay PATH[,PATH]] [--speedup X]\n"
-  "                   [--push-users N] [--push-rate EVENTS_PER_S] [--verify]\n"
+  "                   [--push-users N] [--push-rate EVENTS_PER_S] [--verify] [--per-user]\n"
   "  --rate 0 (default) sends as fast as acks come back; otherwise open-loop pacing.\n"
   "  --mix    relative weights of page views, product views and cart adds (50,40,10).\n"
   "  --replay YOOCHOOSE click files (SessionId TAB ItemId TAB Time), replayed in time\n"
@@ -87,6 +88,8 @@ const char* usage_text =
   "           seconds per second (0 = as fast as possible). Ends when the files are sent.\n"
   "  --push-users N  also subscribe to N users over /v1/stream and send them events that\n"
   "           flip their segment (needs bench/cohort-bench.yaml's rules), at --push-rate.\n"
+  "  --per-user  browser-shaped: each request carries --batch events of one user (what a\n"
+  "           page's SDK sends), not events of --batch random users.\n"
   "  --verify after the run, poll each user's profile until its `events` equals the\n"
   "           events acknowledged for it (small --users only); exit 1 on a mismatch.\n";
 
@@ -187,14 +190,21 @@ class batch_writer {
   batch_writer(run_state& st, std::size_t conn)
       : st_(st), conn_(conn), events_(st.opt.users, st.opt.mix, conn * 7919 + 1) {}
 
-  /// A synthetic batch of `opt.batch` events of uniformly random users.
+  /// A synthetic batch of `opt.batch` events of uniformly random users, or (per_user) of
+  /// one random user.
   outgoing synthetic(time_point due) {
     outgoing out;
     out.due = due;
     const std::string ts = iso8601(wall_ms());
     begin(out.body);
+    std::optional<std::uint64_t> user;
     for (std::size_t i = 0; i < st_.opt.batch; ++i) {
-      const auto e = events_.next();
+      auto e = events_.next();
+      if (st_.opt.per_user) {
+        user = user.value_or(e.user);
+        e.user = *user;
+        e.item = e.user % 997;
+      }
       if (st_.opt.verify)
         out.users.push_back(static_cast<std::uint32_t>(e.user));
       if (i > 0)
@@ -615,6 +625,10 @@ std::optional<options> parse_options(int argc, char** argv) {
     }
     if (flag == "--verify") {
       o.verify = true;
+      continue;
+    }
+    if (flag == "--per-user") {
+      o.per_user = true;
       continue;
     }
     if (i + 1 >= argc) {

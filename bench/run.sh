@@ -26,6 +26,8 @@
 # offered; 0 = as fast as acks come back), --duration S (30), --warmup S (5), --users U
 # (100000), --connections N (32), --batch B (100, also baseline 2's pipeline depth),
 # --push-users N (50), --push-rate R (200), --no-baselines, --no-memory, --results-dir DIR,
+# --no-workloads (skip the YOOCHOOSE replay and the browser-shaped run), --shared-data DIR
+# (../shared/data, where the YOOCHOOSE files are),
 # --no-build, --jobs J (2). Baselines need redis-server, node and npm (scripts/setup.sh); the plot
 # needs gnuplot (skipped with a note when missing).
 set -euo pipefail
@@ -48,6 +50,9 @@ memory_events=5
 memory_rate=50000
 results=
 jobs=2
+workloads=1
+browser_connections=256
+shared_data=$repo/../shared/data
 pid=
 redis_pid=
 node_pid=
@@ -76,6 +81,8 @@ while [ $# -gt 0 ]; do
     --no-build) do_build=0 ;;
     --no-baselines) baselines=0 ;;
     --no-memory) memory_users= ;;
+    --no-workloads) workloads=0 ;;
+    --shared-data) shared_data=$2; shift ;;
     --memory-users) memory_users=$2; shift ;;
     --memory-events) memory_events=$2; shift ;;
     --results-dir) results=$2; shift ;;
@@ -322,6 +329,34 @@ format_memory() {
     }' "$work/memory.tsv"
 }
 
+# Workloads a real site has, beside the random-user runs (issue 18): the YOOCHOOSE sessions
+# of ../shared/data replayed as fast as acks come back (a session's clicks arrive close
+# together: per-user locality), and browser-shaped traffic (each request one user's few
+# events, as an SDK sends them, over many connections).
+bench_workloads() {
+  local r files
+  files=$(ls "$shared_data"/yoochoose-clicks-*.txt 2>/dev/null | paste -sd, -)
+  if [ -n "$files" ]; then
+    "$load" --url "http://127.0.0.1:$port" --replay "$files" --speedup 0 --connections "$connections" \
+      --batch "$batch" --warmup 0 --duration 600 > "$work/yoochoose.out" \
+      || die "cohort-load failed replaying YOOCHOOSE: $(tail -5 "$work/yoochoose.out")"
+    r=$(grep '^RESULT ' "$work/yoochoose.out")
+    add_row "Cohort: YOOCHOOSE replay" max "$(field "$r" achieved)" "$(field "$r" ack_p50_ms)" \
+      "$(field "$r" ack_p99_ms)" "$(field "$r" ack_p999_ms)" - - "$(field "$r" non200)" - -
+    settle
+  else
+    echo "  no YOOCHOOSE files in $shared_data: replay skipped" >&2
+  fi
+  "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$browser_connections" \
+    --batch 3 --per-user --duration "$duration" --warmup "$warmup" > "$work/browser.out" \
+    || die "cohort-load failed with browser-shaped traffic: $(tail -5 "$work/browser.out")"
+  r=$(grep '^RESULT ' "$work/browser.out")
+  add_row "Cohort: browser-shaped, 3 events/request" max "$(field "$r" achieved)" \
+    "$(field "$r" ack_p50_ms)" "$(field "$r" ack_p99_ms)" "$(field "$r" ack_p999_ms)" - - \
+    "$(field "$r" non200)" - -
+  settle
+}
+
 # Baseline 1: as many events as the max-rate run acknowledged (at least 1M), same users.
 baseline_caf() {
   local events=${max_acked:-1000000} r
@@ -383,7 +418,7 @@ format_rows() {
         split(row[i], f, "\t")
         ack = f[4] == "-" ? "-" : sprintf("%s / %s / %s", num(f[4], 1), num(f[5], 1), num(f[6], 1))
         push = f[7] == "-" ? "-" : sprintf("%s / %s", num(f[7], 1), num(f[8], 1))
-        ratio = (f[1] != "Cohort" && f[2] == "max" && cmax > 0 && f[3] > 0) ? sprintf("%.3g", cmax / f[3]) : "-"
+        ratio = (f[1] ~ /^baseline/ && f[2] == "max" && cmax > 0 && f[3] > 0) ? sprintf("%.3g", cmax / f[3]) : "-"
         if (fmt == "md")
           printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], num(f[3], 0), ack, push, f[9], f[10], f[11], ratio
         else
@@ -400,6 +435,7 @@ push: probe event written -> its segment_change received on /v1/stream. RSS: coh
 baseline 1: bare CAF 0.17 (scheduler sharing) delivering as many events as Cohort's max run acknowledged (at least 1M) to $users per-user actors from one sender; no HTTP, JSON, storage or rules.
 baseline 2: redis-server (no persistence) running bench/baseline/cohort_update.lua per event, fed the same event stream by cohort-baseline-redis: $connections connections, pipelines of $batch EVALSHA; latency = whole pipeline, closed loop.
 baseline 3: bench/baseline/node_service (one Node.js process, ioredis, one pipeline of that script per request) behind cohort-load over HTTP at the same settings as Cohort.
+Cohort: YOOCHOOSE replay: the ../shared/data click files as product views of their sessions, sent as fast as acks come back ($connections connections, batch $batch); Cohort: browser-shaped: every request 3 events of one random user over $browser_connections connections.
 Cohort / this: Cohort's max-rate events/s divided by the baseline's. Every process (cohortd, the clients, redis-server, node) shares this machine's cores.
 EOF
 }
@@ -460,6 +496,7 @@ main() {
   max_acked=
   start_node
   for rate in $loads; do bench_load "$rate"; done
+  [ "$workloads" = 0 ] || bench_workloads
   stop_node
   if [ "$baselines" = 1 ]; then
     baseline_caf

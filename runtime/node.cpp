@@ -232,8 +232,8 @@ struct node::impl {
     return true;
   }
 
-  /// The learned score (score.model: learned) as its store left it: its versions, the
-  /// current one published to the model's board. Versions learned over other inputs than
+  /// The learned score (score.model: learned) as its store left it: its versions and
+  /// held-out examples, the current version published to the model's board. Versions learned over other inputs than
   /// score.weights now names are forgotten, said on stderr, and learning starts again
   /// from the config, numbered after them. No learned score: nullopt.
   result<std::optional<actors::learned_start>> restore_learned(decision_store& decisions) {
@@ -244,24 +244,22 @@ struct node::impl {
     auto stored = decisions.load_learned();
     if (!stored)
       return stored.error();
-    auto& [versions, head] = *stored;
+    const auto newest = stored->versions.empty() ? 0 : stored->versions.back().version;
     actors::learning_params params;
     static_cast<config::learning_config&>(params) = cfg.score.learning;
     const auto& initial = board->get()->model;
-    std::optional<actors::learned_trainer> trainer;
-    if (head)
-      trainer = actors::learned_trainer::restore(initial, params, versions, *head);
-    const std::size_t stored_count = trainer ? versions.size() : 0;
+    auto trainer = actors::learned_trainer::restore(initial, params, std::move(*stored));
+    // A restored trainer's versions are all stored; a new one's first is not yet.
+    const std::size_t stored_count = trainer ? trainer->versions().size() : 0;
     if (!trainer) {
-      const std::uint64_t first = versions.empty() ? 1 : versions.back().version + 1;
-      if (!versions.empty()) {
+      if (newest > 0) {
         std::cerr << "cohortd: score.weights changed since the learned score's versions 1.."
-                  << versions.back().version << " were learned; learning starts again at version "
-                  << first << std::endl;
+                  << newest << " were learned; learning starts again at version " << newest + 1
+                  << std::endl;
         if (auto forgotten = decisions.forget_learned(); !forgotten)
           return forgotten.error();
       }
-      trainer.emplace(initial, params, codecs::now_ms(), first);
+      trainer.emplace(initial, params, codecs::now_ms(), newest + 1);
     }
     const auto& current = trainer->current_version();
     board->set(std::make_shared<const actors::learned_score>(

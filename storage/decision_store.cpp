@@ -36,6 +36,7 @@ std::string arm_key_of(const actors::arm_key& arm) {
 const std::string version_key = "v";
 std::string learned_version_key(std::uint64_t version) { return "s/" + sequence_key(version); }
 const std::string learned_head_key = "h";
+std::string held_out_key(std::uint64_t seq) { return "r/" + sequence_key(seq); }
 const std::string position_key = "f";
 
 failure store_failure(const rocksdb::Status& st) {
@@ -112,28 +113,29 @@ result<actors::posteriors> decision_store::load() {
   return out;
 }
 
-result<std::pair<std::vector<actors::learned_version>, std::optional<actors::learned_head>>>
-decision_store::load_learned() {
-  std::vector<actors::learned_version> versions;
+result<actors::learned_saved> decision_store::load_learned() {
+  actors::learned_saved saved;
   std::unique_ptr<rocksdb::Iterator> it{
     store_.db().NewIterator(rocksdb::ReadOptions{}, store_.handle(family::decisions))};
   for (it->Seek("s/"); it->Valid() && it->key().starts_with("s/"); it->Next())
-    versions.push_back(unpacked<actors::learned_version>(it->value()));
+    saved.versions.push_back(unpacked<actors::learned_version>(it->value()));
+  for (it->Seek("r/"); it->Valid() && it->key().starts_with("r/"); it->Next())
+    saved.held_out.push_back(unpacked<actors::held_out_example>(it->value()));
   if (!it->status().ok())
     return store_failure(it->status());
   auto head = get(learned_head_key);
   if (!head)
     return head.error();
-  std::optional<actors::learned_head> h;
   if (*head)
-    h = unpacked<actors::learned_head>(**head);
-  return std::make_pair(std::move(versions), std::move(h));
+    saved.head = unpacked<actors::learned_head>(**head);
+  return saved;
 }
 
 result<bool> decision_store::forget_learned() {
   auto* cf = store_.handle(family::decisions);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(cf, "s/", "s0");  // '0' follows '/': every "s/..." key
+  batch.DeleteRange(cf, "r/", "r0");
   batch.Delete(cf, learned_head_key);
   return write(batch, true);
 }
@@ -143,6 +145,9 @@ result<bool> decision_store::commit_learned(const actors::learned_commit& commit
   rocksdb::WriteBatch batch;
   for (const auto& v : commit.versions)
     batch.Put(cf, learned_version_key(v.version), codecs::pack(v));
+  batch.DeleteRange(cf, "r/", held_out_key(commit.held_out_from));
+  for (const auto& e : commit.held_out)
+    batch.Put(cf, held_out_key(e.seq), codecs::pack(e));
   batch.Put(cf, learned_head_key, codecs::pack(commit.head));
   return write(batch, sync);
 }

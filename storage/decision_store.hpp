@@ -22,6 +22,7 @@ namespace cohort::storage {
 ///   v                           the posterior version (8 bytes BE)
 ///   s/<version, 8 bytes BE>     learned_version: one per version of the learned score
 ///   h                           learned_head: current version and candidate progress
+///   r/<seq, 8 bytes BE>         held_out_example: the learned score's held-out slice
 ///   f                           feedback_position: how far the cluster's feedback log
 ///                               is applied
 /// Decisions are written without fsync (a decision lost in a crash only loses the
@@ -42,13 +43,11 @@ public:
   /// The stored arms and version: what the learner starts from.
   result<actors::posteriors> load();
 
-  /// The learned score's stored versions (oldest first) and head; no head when nothing
-  /// was stored yet.
-  result<std::pair<std::vector<actors::learned_version>, std::optional<actors::learned_head>>>
-  load_learned();
+  /// What the learned score's trainer stored (no head when nothing yet).
+  result<actors::learned_saved> load_learned();
 
-  /// Deletes the learned score's versions and head (synced): they were learned over
-  /// other inputs than the config now names.
+  /// Deletes the learned score's versions, head and held-out examples (synced): they
+  /// were learned over other inputs than the config now names.
   result<bool> forget_learned();
 
   result<std::optional<actors::decision_record>> find(const std::string& id) override;

@@ -136,8 +136,9 @@ BOOST_AUTO_TEST_CASE(a_late_reward_relabels_instead_of_adding_a_second_example) 
   BOOST_TEST(t.candidate().bias() == 0.025, boost::test_tools::tolerance(1e-12));
 }
 
-// A restart restores the versions, which one is current and the candidate's progress;
-// versions learned over other inputs (score.weights changed) are not restored.
+// A restart restores the versions, which one is current, the candidate's progress and the
+// held-out examples (so it promotes as before); versions learned over other inputs
+// (score.weights changed) are not restored.
 BOOST_AUTO_TEST_CASE(restore_takes_back_what_head_and_versions_describe) {
   std::mt19937 rng{5};
   const auto truth = test::two_inputs(4, -3, -0.5);
@@ -145,24 +146,35 @@ BOOST_AUTO_TEST_CASE(restore_takes_back_what_head_and_versions_describe) {
   feed(t, truth, 2000, rng);
   BOOST_TEST_REQUIRE(t.versions().size() > 2u);
   BOOST_TEST_REQUIRE(t.rollback());
+  // What the store holds: every held-out example the trainer ever reported unsaved.
+  const auto saved = [&t](actors::learned_head head) {
+    return actors::learned_saved{t.versions(), head, t.unsaved_held_out()};
+  };
   auto back = actors::learned_trainer::restore(test::two_inputs(0, 0, 0), params(100),
-                                               t.versions(), t.head());
+                                               saved(t.head()));
   BOOST_TEST_REQUIRE(back.has_value());
   BOOST_TEST(back->current_version().version == t.current_version().version);
   BOOST_TEST(back->current().weights() == t.current().weights(), boost::test_tools::per_element());
   BOOST_TEST(back->candidate().weights() == t.candidate().weights(),
              boost::test_tools::per_element());
   BOOST_TEST(back->head().since_check == t.head().since_check);
+  BOOST_TEST(back->held_out_examples() == t.held_out_examples());
+  BOOST_TEST(back->holdout_log_loss(truth) == t.holdout_log_loss(truth));
+  // Both go on alike: the same examples promote the same versions.
+  std::mt19937 again_a{9}, again_b{9};
+  feed(t, truth, 500, again_a, false, 5000);
+  feed(*back, truth, 500, again_b, false, 5000);
+  BOOST_TEST(back->current_version().version == t.current_version().version);
+  BOOST_TEST(back->current().weights() == t.current().weights(), boost::test_tools::per_element());
 
   using config::feature;
   const actors::logistic_model other{{{feature::cart_adds, "cart_adds", 3.0},
                                       {feature::click_density, "click_density", std::nullopt}},
                                      {0, 0}, 0};
-  BOOST_TEST(!actors::learned_trainer::restore(other, params(), t.versions(), t.head()));
+  BOOST_TEST(!actors::learned_trainer::restore(other, params(), saved(t.head())));
   auto head = t.head();
   head.current = 999;  // not among the versions
-  BOOST_TEST(!actors::learned_trainer::restore(test::two_inputs(0, 0, 0), params(),
-                                               t.versions(), head));
+  BOOST_TEST(!actors::learned_trainer::restore(test::two_inputs(0, 0, 0), params(), saved(head)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -72,25 +72,36 @@ BOOST_AUTO_TEST_CASE(records_commits_and_reloads) {
   BOOST_TEST(id_or_none(s.message("m1")) == "d1");
 }
 
-// The learned score's versions are written as they come and reload in order with the
-// head; forgetting them (the config's inputs changed) leaves nothing behind.
+// The learned score's versions and held-out examples are written as they come and
+// reload in order with the head (examples below held_out_from are deleted); forgetting
+// them (the config's inputs changed) leaves nothing behind.
 BOOST_AUTO_TEST_CASE(learned_versions_reload_in_order_and_can_be_forgotten) {
   temp_store_dir dir;
-  const actors::learned_head head{{"cart_adds"}, 2, {0.7}, -0.1, 40};
+  const actors::learned_head head{{"cart_adds"}, 2, {0.7}, -0.1, 40, 3};
+  auto example = [](std::uint64_t seq, double x, double label) {
+    actors::held_out_example e;
+    e.x = {x};
+    e.label = label;
+    e.seq = seq;
+    e.decision = 100 + seq;
+    return e;
+  };
   {
     auto db = storage::store::open(dir.path);
     BOOST_TEST_REQUIRE(static_cast<bool>(db));
     storage::decision_store s{**db};
-    BOOST_TEST(static_cast<bool>(s.commit_learned({{{1, {2.0}, -2, NAN, 10}}, head}, false)));
+    BOOST_TEST(static_cast<bool>(s.commit_learned(
+      {{{1, {2.0}, -2, NAN, 10}}, head, {example(0, 0.1, 0), example(1, 0.2, 0)}, 0}, false)));
     BOOST_TEST(static_cast<bool>(
-      s.commit_learned({{{2, {1.5}, -1, 0.61, 20}, {10, {1.2}, -0.5, 0.55, 30}}, head}, true)));
+      s.commit_learned({{{2, {1.5}, -1, 0.61, 20}, {10, {1.2}, -0.5, 0.55, 30}}, head,
+                        {example(1, 0.2, 1), example(2, 0.3, 0)}, 1}, true)));
   }
   auto db = storage::store::open(dir.path);
   BOOST_TEST_REQUIRE(static_cast<bool>(db));
   storage::decision_store s{**db};
   auto loaded = s.load_learned();
   BOOST_TEST_REQUIRE(static_cast<bool>(loaded));
-  const auto& [versions, h] = *loaded;
+  const auto& [versions, h, held_out] = *loaded;
   BOOST_TEST_REQUIRE(versions.size() == 3u);
   BOOST_TEST(versions[0].version == 1u);
   BOOST_TEST(std::isnan(versions[0].holdout_log_loss));
@@ -99,11 +110,17 @@ BOOST_AUTO_TEST_CASE(learned_versions_reload_in_order_and_can_be_forgotten) {
   BOOST_TEST_REQUIRE(h.has_value());
   BOOST_TEST(h->current == 2u);
   BOOST_TEST(h->since_check == 40u);
+  BOOST_TEST_REQUIRE(held_out.size() == 2u);  // seq 0 fell out; seq 1 was relabeled
+  BOOST_TEST(held_out[0].seq == 1u);
+  BOOST_TEST(held_out[0].label == 1.0);
+  BOOST_TEST(held_out[1].x == (std::vector<double>{0.3}), boost::test_tools::per_element());
+  BOOST_TEST(held_out[1].decision == 102u);
   BOOST_TEST(static_cast<bool>(s.forget_learned()));
   auto forgotten = s.load_learned();
   BOOST_TEST_REQUIRE(static_cast<bool>(forgotten));
-  BOOST_TEST(forgotten->first.empty());
-  BOOST_TEST(!forgotten->second.has_value());
+  BOOST_TEST(forgotten->versions.empty());
+  BOOST_TEST(forgotten->held_out.empty());
+  BOOST_TEST(!forgotten->head.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(prune_removes_old_decisions_and_what_was_counted_for_them) {
