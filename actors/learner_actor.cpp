@@ -68,17 +68,15 @@ public:
     return outcome_verdict{outcome_verdict::counted, *id, ""};
   }
 
-  /// Trains the learned score on what this batch taught it, once its outcomes are written.
-  /// True when that promoted a version.
-  bool train(learned_trainer& trainer) {
-    bool promoted = false;
+  /// Trains the learned score on what this batch taught it, once its outcomes are written
+  /// (save_learned() then writes and publishes what that promoted).
+  void train(learned_trainer& trainer) {
     for (auto& e : examples_) {
       if (e.relabel)
         trainer.relabel(e.decision_id, e.example.x);
       else
-        promoted |= trainer.add(e.decision_id, std::move(e.example), now_ms_);
+        trainer.add(e.decision_id, std::move(e.example), now_ms_);
     }
-    return promoted;
   }
 
   /// What to write: the changed decisions and arms, at the new version.

@@ -27,7 +27,8 @@
 # (100000), --connections N (32), --batch B (100, also baseline 2's pipeline depth),
 # --push-users N (50), --push-rate R (200), --no-baselines, --no-memory, --results-dir DIR,
 # --no-workloads (skip the YOOCHOOSE replay and the browser-shaped run), --shared-data DIR
-# (../shared/data, where the YOOCHOOSE files are),
+# (../shared/data, where the YOOCHOOSE files are), --profile (one more max-rate run under
+# perf: cohortd's self time by stage and the load generator's CPU share, in profile.txt),
 # --no-build, --jobs J (2). Baselines need redis-server, node and npm (scripts/setup.sh); the plot
 # needs gnuplot (skipped with a note when missing).
 set -euo pipefail
@@ -51,6 +52,7 @@ memory_rate=50000
 results=
 jobs=2
 workloads=1
+profile=0
 browser_connections=256
 shared_data=$repo/../shared/data
 pid=
@@ -82,6 +84,7 @@ while [ $# -gt 0 ]; do
     --no-baselines) baselines=0 ;;
     --no-memory) memory_users= ;;
     --no-workloads) workloads=0 ;;
+    --profile) profile=1 ;;
     --shared-data) shared_data=$2; shift ;;
     --memory-users) memory_users=$2; shift ;;
     --memory-events) memory_events=$2; shift ;;
@@ -329,6 +332,34 @@ format_memory() {
     }' "$work/memory.tsv"
 }
 
+# With --profile: one more max-rate run with `perf record` attached to cohortd over the
+# measured window; its self time folded into stages (bench/perf_stages.awk) and the
+# CPU each process used, cohortd beside the load generator, go to profile.txt.
+profile_max() {
+  command -v perf >/dev/null || die "--profile needs perf (linux-perf)"
+  local hz loader before_c before_l after_c after_l
+  hz=$(getconf CLK_TCK)
+  "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$connections" \
+    --batch "$batch" --duration "$duration" --warmup "$warmup" > "$work/profile-load.out" &
+  loader=$!
+  sleep "$warmup"
+  before_c=$(cpu_ticks "$pid"); before_l=$(cpu_ticks "$loader")
+  perf record -F 499 -g -p "$pid" -o "$work/perf.data" -- sleep "$duration" 2> "$work/perf.err" \
+    || die "perf record failed: $(tail -3 "$work/perf.err")"
+  after_c=$(cpu_ticks "$pid"); after_l=$(cpu_ticks "$loader")
+  wait "$loader" || die "cohort-load failed in the profile run: $(tail -5 "$work/profile-load.out")"
+  {
+    echo "cohortd at max under perf: $(grep '^offered' "$work/profile-load.out")"
+    awk -v c=$((after_c - before_c)) -v l=$((after_l - before_l)) -v hz="$hz" -v d="$duration" \
+      'BEGIN { printf "CPU over the %s s window: cohortd %.2f cores, cohort-load %.2f cores (%.0f%% of the two)\n", d, c / hz / d, l / hz / d, 100 * l / (c + l) }'
+    echo "cohortd self time by stage (% of its samples):"
+    perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null \
+      | awk -f "$repo/bench/perf_stages.awk"
+  } > "$work/profile.txt"
+  cat "$work/profile.txt" >&2
+  settle
+}
+
 # Workloads a real site has, beside the random-user runs (issue 18): the YOOCHOOSE sessions
 # of ../shared/data replayed as fast as acks come back (a session's clicks arrive close
 # together: per-user locality), and browser-shaped traffic (each request one user's few
@@ -445,6 +476,7 @@ write_results() {
   local dir=$1 plot_note
   mkdir -p "$dir"
   cp "$work"/*.out "$work/rows.tsv" "$dir/"
+  if [ -s "$work/profile.txt" ]; then cp "$work/profile.txt" "$dir/"; fi
   if [ -s "$work/memory.tsv" ]; then cp "$work/memory.tsv" "$dir/"; fi
   awk -F'\t' '$1 == "Cohort" && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/cohort.dat"
   awk -F'\t' '$1 ~ /^baseline 3/ && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/node.dat"
@@ -476,6 +508,12 @@ write_results() {
       echo
       format_memory md
     fi
+    if [ -s "$work/profile.txt" ]; then
+      echo
+      echo '```'
+      cat "$work/profile.txt"
+      echo '```'
+    fi
     echo
     echo "$plot_note"
   } > "$dir/results.md"
@@ -497,6 +535,7 @@ main() {
   start_node
   for rate in $loads; do bench_load "$rate"; done
   [ "$workloads" = 0 ] || bench_workloads
+  [ "$profile" = 0 ] || profile_max
   stop_node
   if [ "$baselines" = 1 ]; then
     baseline_caf
