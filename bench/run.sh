@@ -339,8 +339,9 @@ profile_max() {
   command -v perf >/dev/null || die "--profile needs perf (linux-perf)"
   local hz loader before_c before_l after_c after_l
   hz=$(getconf CLK_TCK)
+  # The load outlasts the perf window by 2 s, so both processes are measured over it.
   "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$connections" \
-    --batch "$batch" --duration "$duration" --warmup "$warmup" > "$work/profile-load.out" &
+    --batch "$batch" --duration $((duration + 2)) --warmup "$warmup" > "$work/profile-load.out" &
   loader=$!
   sleep "$warmup"
   before_c=$(cpu_ticks "$pid"); before_l=$(cpu_ticks "$loader")
