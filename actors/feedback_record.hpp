@@ -34,6 +34,9 @@ struct feedback_record {
   std::string request;               ///< outcomes, rollback: the id its node waits for
   std::vector<outcome_item> items;   ///< outcomes
   std::int64_t at_ms = 0;            ///< outcomes, rollback: when its node took them
+  /// rollback: the version it rolls back from. Applied only while that version is current,
+  /// so applying the record again (a retried batch, a replay after a crash) is a no-op.
+  std::uint64_t from_version = 0;
 };
 
 /// Where a node's learner stands in the feedback log: the next offset to apply and the

@@ -242,14 +242,26 @@ result<std::vector<outcome_verdict>> apply_outcomes(learner_data& data, const le
 }
 
 /// Makes the learned score's previous version current, durably; nothing changes when
-/// there is none (`changed` false) or the write fails (the error).
-result<learned_status> apply_rollback(learner_data& data, const learner_env& env) {
+/// there is none, when `from` (a cluster's rollback record) is no longer the current
+/// version (`changed` false, the reason in `refused`), or when the write fails (the error).
+result<learned_status> apply_rollback(learner_data& data, const learner_env& env,
+                                      std::optional<std::uint64_t> from) {
   auto& learned = data.learned;
   if (!learned)
     return learned_status{};
+  const auto current = learned->trainer.current_version().version;
+  if (from && *from != current) {
+    auto s = status_of(*learned);
+    s.refused = "version " + std::to_string(current) + " was current when the rollback of version "
+                + std::to_string(*from) + " was applied: nothing was rolled back";
+    return s;
+  }
   auto before = learned->trainer;
-  if (!learned->trainer.rollback())
-    return status_of(*learned);
+  if (!learned->trainer.rollback()) {
+    auto s = status_of(*learned);
+    s.refused = "version " + std::to_string(current) + " is the first: there is no earlier version";
+    return s;
+  }
   if (auto saved = save_learned(*learned, *env.log); !saved) {
     learned->trainer = std::move(before);
     return saved.error();
@@ -321,7 +333,7 @@ result<bool> apply_record(learner_data& data, const learner_env& env, const feed
       return true;
     }
     case kind::rollback: {
-      auto status = apply_rollback(data, env);
+      auto status = apply_rollback(data, env, r.from_version);
       if (!status)
         return status.error();
       settle(data, r.request, status);
@@ -354,9 +366,11 @@ caf::behavior learner_actor(caf::stateful_actor<learner_data>* self, learner_env
       return learned ? status_of(*learned) : learned_status{};
     },
     [=](rollback_atom) -> caf::result<learned_status> {
-      if (clustered)
-        return submit(self, env, {feedback_record::kind::rollback, {}, {}, {}, 0});
-      return answer(apply_rollback(self->state, env));
+      const auto& learned = self->state.learned;
+      if (!clustered || !learned)
+        return answer(apply_rollback(self->state, env, std::nullopt));
+      return submit(self, env, {feedback_record::kind::rollback, {}, {}, {}, 0,
+                                learned->trainer.current_version().version});
     },
     [=](feedback_atom, const std::vector<feedback_record>& records,
         std::int64_t next_offset) -> caf::result<bool> {

@@ -43,7 +43,7 @@ typename Inspector::result_type inspect(Inspector& f, decision_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feedback_record& x) {
   return f(caf::meta::type_name("cohort.feedback_record"), x.what, x.decision, x.request,
-           x.items, x.at_ms);
+           x.items, x.at_ms, x.from_version);
 }
 
 template <class Inspector>
@@ -55,6 +55,7 @@ typename Inspector::result_type inspect(Inspector& f, outcome_verdict& x) {
 struct learned_status {
   bool learning = false;  ///< score.model was learned when the node started.
   bool changed = false;   ///< A rollback made an older version current.
+  std::string refused;    ///< Why a rollback changed nothing.
   std::vector<std::string> inputs;
   std::vector<learned_version> versions;  ///< Oldest first.
   std::uint64_t current = 0;              ///< The current version's number.
@@ -73,7 +74,8 @@ typename Inspector::result_type inspect(Inspector& f, learned_version& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, learned_status& x) {
-  return f(caf::meta::type_name("cohort.learned_status"), x.learning, x.changed, x.inputs,
+  return f(caf::meta::type_name("cohort.learned_status"), x.learning, x.changed, x.refused,
+           x.inputs,
            x.versions, x.current, x.candidate_weights, x.candidate_bias, x.held_out,
            x.current_loss, x.candidate_loss);
 }
@@ -136,8 +138,9 @@ struct learner_data {
 /// retried with the next batch; the outcomes stay counted.
 ///  - (models_atom) -> learned_status
 ///  - (rollback_atom) -> learned_status: the previous version becomes current (written
-///    synced, then published); `changed` is false at the first version. A failed write
-///    answers an error and changes nothing.
+///    synced, then published); `changed` is false, with the reason in `refused`, at the
+///    first version (or, in a cluster, when another version became current before the
+///    rollback was applied). A failed write answers an error and changes nothing.
 /// Every `prune_interval` it drops decisions older than the attribution window.
 /// Blocks on disk writes: spawn it detached.
 caf::behavior learner_actor(caf::stateful_actor<learner_data>* self, learner_env env,

@@ -56,8 +56,7 @@ void ask_learner(services& svc, respond_fn respond, Atom atom) {
         respond(error_response(404, "score.model was not 'learned' when this node started: "
                                     "there is no learned score"));
       else if (std::is_same<Atom, actors::rollback_atom>::value && !s->changed)
-        respond(error_response(409, "version " + std::to_string(s->current)
-                                      + " is the first: there is no earlier version"));
+        respond(error_response(409, s->refused));
       else
         respond(json_response(status_json(*s)));
     },

@@ -410,7 +410,8 @@ struct replicas_fixture : test::actor_fixture {
 
   /// Feeds `r` the whole log, as its feedback_reader does, and returns the answers this
   /// released to the requests `r` took, in log order.
-  std::vector<std::vector<outcome_verdict>> apply(replica& r) {
+  std::vector<std::vector<outcome_verdict>> apply(replica& r,
+                                                  actors::learned_status* rolled = nullptr) {
     std::vector<actors::feedback_record> records;
     for (const auto& bytes : feedback)
       records.push_back(*actors::decode_feedback(bytes));
@@ -421,6 +422,10 @@ struct replicas_fixture : test::actor_fixture {
     bool applied = false, more = true;
     while (more)
       self->receive([&](std::vector<outcome_verdict>& v) { answers.push_back(std::move(v)); },
+                    [&](actors::learned_status& s) {
+                      BOOST_REQUIRE(rolled != nullptr);
+                      *rolled = std::move(s);
+                    },
                     [&](bool ok) { applied = ok; },
                     [&](caf::error& e) { BOOST_FAIL("error reply: " << sys.render(e)); },
                     caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
@@ -433,10 +438,11 @@ struct replicas_fixture : test::actor_fixture {
     self->send(r.learner, actors::outcome_atom::value, std::move(items));
     run();
   }
-};
 
-BOOST_FIXTURE_TEST_CASE(every_node_applies_the_feedback_log_alike, replicas_fixture) {
-  std::mt19937 rng{3};
+  /// 400 decisions with an impression each and a conversion for those the truth converts,
+  /// the outcomes taken by either node.
+  void decide_and_convert() {
+    std::mt19937 rng{3};
   const auto truth = test::two_inputs(4, -3, -0.5);
   auto examples = test::draw(truth, 400, rng);
   for (std::size_t i = 0; i < examples.size(); ++i) {
@@ -450,6 +456,18 @@ BOOST_FIXTURE_TEST_CASE(every_node_applies_the_feedback_log_alike, replicas_fixt
       items.push_back(item(d.id, "conversion"));
     take(i % 2 == 0 ? a : b, std::move(items));  // outcomes reach either node
   }
+  }
+
+  std::uint64_t impressions(const replica& r) const {
+    std::uint64_t n = 0;
+    for (const auto& [arm, counts] : r.board->get()->arms)
+      n += counts.impressions;
+    return n;
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(every_node_applies_the_feedback_log_alike, replicas_fixture) {
+  decide_and_convert();
   take(a, {item("c1", "impression")});  // what b took, taken by a again
   const auto answered_a = apply(a);
   BOOST_TEST_REQUIRE(answered_a.size() == 201u);  // a's requests only, once applied
@@ -460,15 +478,36 @@ BOOST_FIXTURE_TEST_CASE(every_node_applies_the_feedback_log_alike, replicas_fixt
   const auto& pb = *b.board->get();
   BOOST_TEST(pa.version == pb.version);
   BOOST_TEST((pa.arms == pb.arms));
-  std::uint64_t impressions = 0;
-  for (const auto& [arm, counts] : pa.arms)
-    impressions += counts.impressions;
-  BOOST_TEST(impressions == 400u);  // the repeated impression counted once, on both
+  BOOST_TEST(impressions(a) == 400u);  // the repeated impression counted once, on both
   BOOST_TEST_REQUIRE(a.scores->get()->version > 1u);  // the score learned ...
   BOOST_TEST(a.scores->get()->version == b.scores->get()->version);  // ... alike on both
   BOOST_TEST(a.scores->get()->model.weights() == b.scores->get()->model.weights(),
              boost::test_tools::per_element());
   BOOST_TEST(a.log->position.next_offset == static_cast<std::int64_t>(feedback.size()));
+}
+
+// The reader applies a batch again after a failure, and a restarted node the records after
+// its last noted position: applying the log twice must change nothing, a rollback included
+// (it names the version it rolls back from).
+BOOST_FIXTURE_TEST_CASE(applying_the_log_again_changes_nothing, replicas_fixture) {
+  decide_and_convert();
+  apply(a);
+  const auto promoted = a.scores->get()->version;
+  BOOST_TEST_REQUIRE(promoted > 1u);
+  self->send(a.learner, actors::rollback_atom::value);
+  run();
+  actors::learned_status rolled;
+  apply(a, &rolled);
+  BOOST_TEST(rolled.changed);
+  BOOST_TEST(rolled.current == promoted - 1);
+  apply(a);  // everything again
+  BOOST_TEST(a.scores->get()->version == promoted - 1);
+  BOOST_TEST(impressions(a) == 400u);
+  apply(b);
+  BOOST_TEST(b.scores->get()->version == promoted - 1);
+  BOOST_TEST((a.board->get()->arms == b.board->get()->arms));
+  BOOST_TEST(a.scores->get()->model.weights() == b.scores->get()->model.weights(),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
