@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
+#include <random>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,8 +25,8 @@ struct directory_entry {
   bool asked = false;          ///< Told to passivate; no answer from it yet.
   bool queued = false;         ///< In a checkpoint round, not asked yet (may passivate).
   bool writing = false;        ///< Its snapshot is in a checkpoint's batch, not yet written.
-  /// Its place in the shard's use order; none while it is told to passivate for the cap.
-  std::optional<std::list<std::string>::iterator> lru_at;
+  bool evicting = false;       ///< Told to passivate for the cap; not a candidate again.
+  std::uint64_t used = 0;      ///< The shard's use clock when last routed to or spawned.
 };
 
 struct snapshot_round;  // directory_actor.cpp: the checkpoint round a shard is running
@@ -38,7 +38,8 @@ struct snapshot_round;  // directory_actor.cpp: the checkpoint round a shard is 
 struct directory_state {
   std::unordered_map<std::string, directory_entry> sessions;
   std::unordered_map<caf::actor_id, std::string> keys;  ///< For down messages.
-  std::list<std::string> lru;  ///< Live keys, least recently used first (session_env::max_live).
+  std::uint64_t clock = 0;  ///< Counts uses: entries' `used` orders them (session_env::max_live).
+  std::minstd_rand sampler;  ///< Where the cap's eviction sample starts.
   std::shared_ptr<const session_env> env;  ///< Shared with its sessions.
   std::shared_ptr<snapshot_round> round;  ///< The snapshot round running now, if any.
   std::uint64_t rounds = 0;               ///< Rounds started (tells a stale resume apart).

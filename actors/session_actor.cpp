@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/publisher_actor.hpp"
+#include "actors/shared_handlers.hpp"
 #include "actors/transfer.hpp"
 #include "codecs/time.hpp"
 
@@ -127,10 +128,10 @@ void receive(session_ptr self, const codecs::event& record, const handover_reply
 
 /// Leaves once the directory forgets this actor: the end of a passivation, and of a
 /// giver whose whole state a merge moved (no write: the receiver deleted its state).
-void retire(session_ptr self, const caf::actor_addr& dir_addr) {
+void retire(session_ptr self) {
   // The directory is held weakly: directory and session referring to each other strongly
   // would keep both alive forever.
-  auto directory = caf::actor_cast<caf::actor>(dir_addr);
+  auto directory = caf::actor_cast<caf::actor>(self->state.directory);
   if (!directory)
     return;
   self->request(directory, caf::infinite, passivate_atom::value, self->state.user->key(),
@@ -145,8 +146,7 @@ void retire(session_ptr self, const caf::actor_addr& dir_addr) {
 /// once the receiver has written it) or the parts of the plan's origins (an unmerge).
 /// Until the receiver confirms its write, this actor writes nothing of its own (it
 /// awaits): a crash in between must find the old states of both on disk, not one new.
-void give(session_ptr self, const codecs::event& record, const caf::actor& receiver_shard,
-          const caf::actor_addr& directory) {
+void give(session_ptr self, const codecs::event& record, const caf::actor& receiver_shard) {
   const auto& env = *self->state.env;
   auto& user = *self->state.user;
   auto plan = plan_of(record);
@@ -178,7 +178,7 @@ void give(session_ptr self, const codecs::event& record, const caf::actor& recei
   }
   auto done = [=, retired = reply.retired] {
     if (retired)
-      retire(self, directory);
+      retire(self);
   };
   self->request(receiver_shard, transfer_timeout, handed_atom::value, record, std::move(reply))
     .await([=](bool) { done(); },
@@ -189,12 +189,14 @@ void give(session_ptr self, const codecs::event& record, const caf::actor& recei
            });
 }
 
+caf::result<caf::message> dispatch(caf::scheduled_actor* actor, caf::message_view& view);
+
 /// The receiving side of a transfer: nothing else is processed (messages wait in the
 /// mailbox, in order) until the giver's state for this record arrives.
 void await_state(session_ptr self, const codecs::event& record) {
   auto resume = [=] {
     self->unbecome();
-    self->set_default_handler(caf::print_and_drop);
+    self->set_default_handler(dispatch);
   };
   self->set_default_handler(caf::skip);
   self->become(
@@ -224,62 +226,75 @@ result<bool> save(session_ptr self) {
 }
 
 /// Writes the state, then leaves once the directory confirms no batch is on its way.
-void passivate(session_ptr self, const caf::actor_addr& dir_addr) {
+void passivate(session_ptr self) {
   if (auto saved = save(self); !saved) {
     // Staying alive keeps the state; the directory asks again after its next sweep.
     std::cerr << "cohortd: cannot passivate " << self->state.user->key() << ": "
               << saved.error().reason << std::endl;
     return;
   }
-  retire(self, dir_addr);
+  retire(self);
+}
+
+/// The session's handlers (see the header for the protocol), tried in turn for each
+/// message: built once for all sessions (shared_handlers.hpp).
+caf::result<caf::message> dispatch(caf::scheduled_actor* actor, caf::message_view& view) {
+  auto self = static_cast<session_ptr>(actor);
+  std::optional<caf::result<caf::message>> out;
+  handle<apply_atom, event_batch>(self, view, out,
+                                  [](session_ptr self, event_batch& batch) { apply(self, batch); });
+  handle<transfer_atom, codecs::event>(self, view, out, [](session_ptr self, codecs::event& record) {
+    ++self->state.batches;  // the directory counts transfers as routed batches
+    // A repeated record of a transfer already received (a producer retry) is dropped:
+    // its state will not come again.
+    auto id = plan_of(record).id;
+    if (id.empty() || !self->state.user->transfer_done(id))
+      await_state(self, record);
+  });
+  // A giver's state nobody awaits: a repeat of one already received.
+  handle<handed_atom, codecs::event, handover_reply>(
+    self, view, out, [](session_ptr, codecs::event&, handover_reply&) { return true; });
+  handle<handover_atom, codecs::event, caf::actor>(
+    self, view, out, [](session_ptr self, codecs::event& record, caf::actor& receiver_shard) {
+      give(self, record, receiver_shard);
+    });
+  handle<profile_atom>(self, view, out, [](session_ptr self) {
+    auto p = self->state.user->combined().view(*self->state.env->model->get());
+    p.profile_id = self->state.user->key();
+    return p;
+  });
+  handle<summary_atom>(self, view, out, [](session_ptr self) {
+    const auto& user = self->state.user->combined();
+    const auto values = user.features(*self->state.env->model->get());
+    return profile_summary{user.segment(), user.score(), user.tags(), user.events(),
+                           user.latest_ms(), self->mailbox().size(),
+                           {values.numbers.begin(), values.numbers.end()}};
+  });
+  handle<snapshot_atom>(self, view, out, [](session_ptr self) {
+    // The directory writes many sessions' bytes in one batch (one write per session
+    // made checkpoints of 100k users take seconds).
+    auto& user = *self->state.user;
+    return user.dirty() ? user.snapshot() : std::string{};
+  });
+  handle<unsaved_atom>(self, view, out,
+                       [](session_ptr self) { self->state.user->mark_unsaved(); });
+  handle<passivate_atom>(self, view, out, [](session_ptr self) { passivate(self); });
+  if (out)
+    return std::move(*out);
+  return caf::print_and_drop(actor, view);
 }
 
 } // namespace
 
 caf::behavior session_actor(session_ptr self, std::shared_ptr<const session_env> env,
                             caf::actor_addr directory, profile_state initial) {
-  // The handlers reach the shard's environment through the state: a copy captured by
-  // each cost every actor 354 bytes.
+  // Nothing per actor but the state: the environment is the shard's, the handlers are
+  // everyone's (a behavior of lambdas cost each live session ~0.5 KiB).
   self->state.env = std::move(env);
+  self->state.directory = std::move(directory);
   self->state.user.emplace(std::move(initial));
-  return {
-    [=](apply_atom, event_batch& batch) { apply(self, batch); },
-    [=](transfer_atom, const codecs::event& record) {
-      ++self->state.batches;  // the directory counts transfers as routed batches
-      // A repeated record of a transfer already received (a producer retry) is dropped:
-      // its state will not come again.
-      auto id = plan_of(record).id;
-      if (id.empty() || !self->state.user->transfer_done(id))
-        await_state(self, record);
-    },
-    [=](handed_atom, const codecs::event&, const handover_reply&) {
-      // A giver's state nobody awaits: a repeat of one already received.
-      return true;
-    },
-    [=](handover_atom, const codecs::event& record, const caf::actor& receiver_shard) {
-      give(self, record, receiver_shard, directory);
-    },
-    [=](profile_atom) -> profile {
-      auto p = self->state.user->combined().view(*self->state.env->model->get());
-      p.profile_id = self->state.user->key();
-      return p;
-    },
-    [=](summary_atom) {
-      const auto& user = self->state.user->combined();
-      const auto values = user.features(*self->state.env->model->get());
-      return profile_summary{user.segment(), user.score(), user.tags(), user.events(),
-                             user.latest_ms(), self->mailbox().size(),
-                             {values.numbers.begin(), values.numbers.end()}};
-    },
-    [=](snapshot_atom) {
-      // The directory writes many sessions' bytes in one batch (one write per session
-      // made checkpoints of 100k users take seconds).
-      auto& user = *self->state.user;
-      return user.dirty() ? user.snapshot() : std::string{};
-    },
-    [=](unsaved_atom) { self->state.user->mark_unsaved(); },
-    [=](passivate_atom) { passivate(self, directory); },
-  };
+  self->set_default_handler(dispatch);
+  return shared_behavior();
 }
 
 } // namespace cohort::actors

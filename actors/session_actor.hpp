@@ -43,6 +43,7 @@ struct session_env {
 /// The actor state wrapper: CAF default-constructs it, the behavior fills it.
 struct session_actor_state {
   std::shared_ptr<const session_env> env;  ///< Shared by the sessions of a shard.
+  caf::actor_addr directory;  ///< Its shard, held weakly (each refers to the other).
   std::optional<profile_state> user;
   std::uint64_t batches = 0;  ///< Apply batches received: the directory's hand-over check.
   /// A cluster's giver that handed its whole state to this profile: events still routed

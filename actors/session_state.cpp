@@ -50,7 +50,6 @@ std::vector<std::string> difference(const std::vector<std::string>& a,
 
 session_state::session_state(std::string user_key, const session_limits& limits)
   : user_key_(std::move(user_key)),
-    limits_(limits),
     dedup_(limits.dedup_window_ms, limits.dedup_max_ids),
     sessions_(limits.gap_ms, limits.allowed_lateness_ms),
     recent_(limits.recent_events) {

@@ -133,7 +133,6 @@ private:
   std::vector<double> window_values(const config::rule_set& rules) const;
 
   std::string user_key_;
-  session_limits limits_;
   dedup_window dedup_;
   sessionizer sessions_;
   window_counts windows_;

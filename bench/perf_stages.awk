@@ -18,7 +18,7 @@ BEGIN {
   pattern[5] = "boost::beast|boost::asio|cohort::http::"
   pattern[6] = "simdjson|cohort::codecs::"
   pattern[7] = "validat|dedup|cohort::api::"
-  pattern[8] = "identity|locator|sequencer"
+  pattern[8] = "identity_graph|actors::locator|sequencer"  # not "allocator"
   pattern[9] = "ingest|directory|route"
   pattern[10] = "session|window|feature|recent_events|small_map|counts"
   pattern[11] = "rule|expression|evaluate|score"

@@ -356,6 +356,9 @@ profile_max() {
     echo "cohortd self time by stage (% of its samples):"
     perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null \
       | awk -f "$repo/bench/perf_stages.awk"
+    echo "cohortd's 30 hottest symbols (self %):"
+    perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null \
+      | awk '/^ *[0-9.]+%/ && n++ < 30 { print }'
   } > "$work/profile.txt"
   cat "$work/profile.txt" >&2
   settle

@@ -3,6 +3,8 @@
 // held is lost: a passivated user comes back from its snapshot on its next event.
 #include "directory_fixture.hpp"
 
+#include <algorithm>
+
 #include "actors/messages.hpp"
 #include "actors/profile.hpp"
 #include "event_fixture.hpp"
@@ -68,6 +70,41 @@ BOOST_AUTO_TEST_CASE(the_least_recently_used_session_goes_first) {
   live = ask<std::vector<std::string>>(directory, actors::list_atom::value, std::string(),
                                        std::string(), std::uint32_t{10});
   BOOST_TEST(live == (std::vector<std::string>{"a", "b", "d"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// A shard larger than the eviction sample (16): the cap compares a sample, not all.
+struct large_capped_directory : capped_directory {
+  static constexpr std::size_t cap = 64;
+  large_capped_directory() {
+    self->send_exit(directory, caf::exit_reason::user_shutdown);
+    directory = spawn_directory(caf::infinite, cap);
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(live_cap_sampled_suite, large_capped_directory)
+
+BOOST_AUTO_TEST_CASE(a_large_shard_stays_at_its_cap_and_keeps_its_most_recent_users) {
+  std::uint64_t seq = 0;
+  for (int u = 0; u < 500; ++u)
+    route("u" + std::to_string(u), ++seq);
+  auto s = stats();
+  BOOST_TEST(s.live == cap);
+  BOOST_TEST(s.evictions == 500u - cap);
+  // The one evicted is the oldest of 16 sampled users, so never one of the 15 most
+  // recently used.
+  auto live = ask<std::vector<std::string>>(directory, actors::list_atom::value, std::string(),
+                                            std::string(), std::uint32_t{1000});
+  for (int u = 485; u < 500; ++u)
+    BOOST_TEST(std::count(live.begin(), live.end(), "u" + std::to_string(u)) == 1,
+               "u" << u << " was evicted");
+  auto p = ask<actors::profile>(directory, actors::profile_atom::value, std::string("u0"));
+  BOOST_TEST(p.events == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
