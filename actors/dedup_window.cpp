@@ -13,7 +13,7 @@ dedup_window::dedup_window(std::int64_t window_ms, std::size_t max_ids)
 
 bool dedup_window::contains(std::uint64_t id) const {
   if (size() > index_from)
-    return ids_.count(id) != 0;
+    return ids_.get()->count(id) != 0;
   return std::any_of(order_.begin() + static_cast<std::ptrdiff_t>(head_), order_.end(),
                      [id](const entry& e) { return e.id == id; });
 }
@@ -26,7 +26,7 @@ void dedup_window::expire(std::int64_t now_ms) {
   while (head_ < order_.size()
          && (latest_ms_ - order_[head_].seen_ms >= window_ms_ || size() >= max_ids_)) {
     if (indexed)
-      ids_.erase(order_[head_].id);
+      ids_.get()->erase(order_[head_].id);
     ++head_;
   }
   // Expired entries go in bulk, so that dropping one costs O(1) amortized.
@@ -35,14 +35,14 @@ void dedup_window::expire(std::int64_t now_ms) {
     head_ = 0;
   }
   if (indexed && size() <= index_from)
-    std::unordered_set<std::uint64_t>{}.swap(ids_);  // frees the buckets too
+    ids_.reset();
 }
 
 void dedup_window::rebuild_index() {
-  std::unordered_set<std::uint64_t>{}.swap(ids_);
+  ids_.reset();
   if (size() > index_from)
     for (auto i = head_; i < order_.size(); ++i)
-      ids_.insert(order_[i].id);
+      ids_.make().insert(order_[i].id);
 }
 
 void dedup_window::msgpack_unpack(const msgpack::object& obj) {
@@ -87,7 +87,7 @@ bool dedup_window::insert(std::string_view id, std::int64_t now_ms) {
   if (size() == index_from + 1)
     rebuild_index();
   else if (size() > index_from)
-    ids_.insert(h);
+    ids_.get()->insert(h);
   return true;
 }
 

@@ -8,6 +8,8 @@
 
 #include <msgpack.hpp>
 
+#include "actors/boxed.hpp"
+
 namespace cohort::actors {
 
 /// Remembers message ids seen within a time window so that a retried message (same
@@ -62,7 +64,7 @@ private:
   std::int64_t latest_ms_ = INT64_MIN;
   std::vector<entry> order_;  ///< Arrival order; entries before head_ are expired.
   std::size_t head_ = 0;
-  std::unordered_set<std::uint64_t> ids_;  ///< The live ids, when size() > index_from.
+  boxed<std::unordered_set<std::uint64_t>> ids_;  ///< The live ids, when size() > index_from.
 };
 
 } // namespace cohort::actors

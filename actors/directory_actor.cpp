@@ -197,7 +197,9 @@ void write_slice(directory_ptr self, snapshot_round& round) {
       if (written)
         entry->clean_at = std::max(entry->clean_at, m.routed);
     }
-    if (!written)
+    if (written)
+      self->send(m.session, saved_atom::value);  // its recent events may go (session_actor)
+    else
       self->send(m.session, unsaved_atom::value);
   }
   round.writes.clear();

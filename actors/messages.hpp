@@ -27,6 +27,7 @@ using list_atom = caf::atom_constant<caf::atom("list")>;  ///< live user keys of
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;    ///< write dirty state.
 using resume_atom = caf::atom_constant<caf::atom("resume")>;  ///< paused work goes on.
 using unsaved_atom = caf::atom_constant<caf::atom("unsaved")>;  ///< a snapshot was not written.
+using saved_atom = caf::atom_constant<caf::atom("saved")>;  ///< a snapshot was written.
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;  ///< idle session leaves.
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpnt")>;  ///< snapshot + truncate.
 using replay_atom = caf::atom_constant<caf::atom("replay")>;        ///< logged events, again.

@@ -36,8 +36,8 @@ result<profile_state> profile_state::restore(std::string key, const session_limi
       return failure{500, "snapshot of " + key + " has malformed parts"};
     for (std::uint32_t i = 0; i < parts.via.map.size; ++i) {
       auto origin = parts.via.map.ptr[i].key.as<std::string>();
-      p.parts_.emplace(origin, session_state::from_object(origin, limits,
-                                                          parts.via.map.ptr[i].val));
+      p.parts_.make().emplace(origin, session_state::from_object(origin, limits,
+                                                                 parts.via.map.ptr[i].val));
     }
   } catch (const msgpack::type_error& e) {
     return failure{500, "snapshot of " + key + " is unreadable: " + e.what()};
@@ -48,7 +48,7 @@ result<profile_state> profile_state::restore(std::string key, const session_limi
 }
 
 std::string profile_state::snapshot() {
-  if (parts_.empty() && home_ == key())
+  if (!merged() && home_ == key())
     return combined_.snapshot();
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk{buf};
@@ -56,8 +56,9 @@ std::string profile_state::snapshot() {
   pk.pack(std::string(parts_format));
   pk.pack(home_);
   pk.pack(combined_);
-  pk.pack_map(static_cast<std::uint32_t>(parts_.size()));
-  for (const auto& [origin, part] : parts_) {
+  const auto& parts = parts_.make();
+  pk.pack_map(static_cast<std::uint32_t>(parts.size()));
+  for (const auto& [origin, part] : parts) {
     pk.pack(origin);
     pk.pack(part);
   }
@@ -68,14 +69,14 @@ std::string profile_state::snapshot() {
 session_state::outcome profile_state::apply(const codecs::event& ev, const engine_model& model,
                                             std::vector<change_event>& changes) {
   const auto& origin = ev.origin_key();
-  if (parts_.empty() && origin == home_)
+  if (!merged() && origin == home_)
     return combined_.apply(ev, model, changes);
-  if (parts_.empty())
-    parts_.emplace(home_, combined_.rekeyed(home_));
+  if (!merged())
+    parts_.make().emplace(home_, combined_.rekeyed(home_));
   auto outcome = combined_.apply(ev, model, changes);
   if (outcome == session_state::outcome::replayed)
     return outcome;
-  auto part = parts_.try_emplace(origin, origin, limits_).first;
+  auto part = parts_.make().try_emplace(origin, origin, limits_).first;
   if (outcome == session_state::outcome::applied) {
     std::vector<change_event> ignored;  // a part's own segment is never published
     part->second.apply(ev, model, ignored);
@@ -86,16 +87,16 @@ session_state::outcome profile_state::apply(const codecs::event& ev, const engin
 }
 
 std::map<std::string, session_state> profile_state::parts() const {
-  if (!parts_.empty())
-    return parts_;
+  if (merged())
+    return *parts_.get();
   return {{home_, combined_.rekeyed(home_)}};
 }
 
 std::vector<std::string> profile_state::origins() const {
-  if (parts_.empty())
+  if (!merged())
     return {home_};
   std::vector<std::string> out;
-  for (const auto& entry : parts_)
+  for (const auto& entry : *parts_.get())
     out.push_back(entry.first);
   return out;
 }
@@ -113,9 +114,9 @@ void profile_state::rebuild(std::map<std::string, session_state> parts,
   combined_.reevaluate(cause, model, changes);
   if (parts.size() == 1) {
     home_ = parts.begin()->first;
-    parts_.clear();
+    parts_.reset();
   } else {
-    parts_ = std::move(parts);
+    parts_.make() = std::move(parts);
   }
 }
 

@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "actors/boxed.hpp"
 #include "actors/session_state.hpp"
 
 namespace cohort::actors {
@@ -43,6 +45,27 @@ public:
   /// The whole state as msgpack bytes; marks it clean.
   std::string snapshot();
 
+  /// Recent raw events (recent_events.hpp): a profile of one part lets them go once its
+  /// snapshot is written, and reads them back from it when they are wanted.
+  /// The mark to release() with, taken with snapshot(); none for a merged profile.
+  std::optional<std::uint64_t> recent_mark() const {
+    return merged() ? std::nullopt : std::optional<std::uint64_t>{combined_.recent().mark()};
+  }
+  /// Lets the recent events go when none came since `mark` (see recent_events::release).
+  void release_recent(std::uint64_t mark) {
+    if (!merged())
+      combined_.recent().release(mark);
+  }
+  /// True when recent events were let go: complete_recent() before snapshot(), absorb(),
+  /// extract() or a view.
+  bool recent_partial() const { return combined_.recent().partial(); }
+  /// True when applying `ev` turns this profile into parts (its origin is another's).
+  bool splits_on(const codecs::event& ev) const { return !merged() && ev.origin_key() != home_; }
+  /// Takes back the recent events let go, from `stored` (restored from the snapshot).
+  void complete_recent(const profile_state& stored) {
+    combined_.recent().complete(stored.combined_.recent());
+  }
+
   bool dirty() const { return combined_.dirty(); }
   /// The last snapshot() was not written after all: dirty() until the next one.
   void mark_unsaved() { combined_.mark_unsaved(); }
@@ -75,7 +98,10 @@ private:
   session_limits limits_;
   session_state combined_;
   std::string home_;  ///< The origin of combined_ while parts_ is empty.
-  std::map<std::string, session_state> parts_;
+  /// True when other profiles were merged into this one (it holds parts).
+  bool merged() const { return parts_.get() != nullptr && !parts_.get()->empty(); }
+
+  boxed<std::map<std::string, session_state>> parts_;  ///< Empty until a merge.
 };
 
 } // namespace cohort::actors

@@ -25,6 +25,29 @@ void recent_events::push(const codecs::event& ev) {
   if (items_.size() == capacity_)
     drop_oldest();
   encode(ev);
+  if (items_.size() == capacity_)
+    partial_ = false;  // the newest `capacity` are all here: the released ones are older
+}
+
+void recent_events::release(std::uint64_t mark) {
+  if (mark != pushed_ || items_.empty())
+    return;  // events came since the snapshot was taken: held until the next one
+  std::vector<item>{}.swap(items_);
+  std::vector<char>{}.swap(bytes_);
+  partial_ = true;
+}
+
+void recent_events::complete(const recent_events& stored) {
+  if (!partial_)
+    return;
+  partial_ = false;
+  // Merged into the stored list, so that of events with equal times the older go first.
+  recent_events whole = stored;
+  whole.capacity_ = capacity_;
+  whole.absorb(*this);
+  const auto pushed = pushed_ + 1;
+  *this = std::move(whole);
+  pushed_ = pushed;
 }
 
 void recent_events::encode(const codecs::event& ev) {
@@ -32,6 +55,7 @@ void recent_events::encode(const codecs::event& ev) {
   buffer_stream stream{bytes_};
   msgpack::pack(stream, ev);
   items_.push_back({ev.timestamp_ms, static_cast<std::uint32_t>(bytes_.size() - before)});
+  ++pushed_;
 }
 
 void recent_events::drop_oldest() {
@@ -45,6 +69,10 @@ void recent_events::append(std::int64_t timestamp_ms, const char* data, std::siz
 }
 
 void recent_events::absorb(const recent_events& other) {
+  if (partial_ || other.partial_)
+    throw std::logic_error("recent events merged while released: complete() them first");
+  // A new count: a mark taken before the merge no longer matches.
+  const auto pushed = pushed_ + 1 + other.items_.size();
   recent_events merged{capacity_};
   std::size_t i = 0, j = 0, at_i = 0, at_j = 0;
   auto take = [&merged](const recent_events& from, std::size_t& k, std::size_t& at) {
@@ -63,6 +91,7 @@ void recent_events::absorb(const recent_events& other) {
   while (merged.items_.size() > capacity_)
     merged.drop_oldest();
   *this = std::move(merged);
+  pushed_ = pushed;
 }
 
 std::vector<codecs::event> recent_events::decoded() const {

@@ -50,19 +50,42 @@ void publish_all(session_ptr self, std::vector<change_event>& changes) {
   publish(self, changes);
 }
 
+/// Reads back the recent events let go after the last written snapshot, so that the
+/// state is whole before it is written, merged, split or shown. When the snapshot cannot
+/// be read (reported), the list goes on with the events held: a later snapshot loses the
+/// older ones, never the state.
+void complete_recent(session_ptr self) {
+  auto& user = *self->state.user;
+  if (!user.recent_partial())
+    return;
+  const auto& env = *self->state.env;
+  auto stored = env.store->get_snapshot(user.key());
+  auto restored = !stored ? result<profile_state>{stored.error()}
+                  : *stored ? profile_state::restore(user.key(), env.limits, **stored)
+                            : result<profile_state>{profile_state{user.key(), env.limits}};
+  if (!restored) {
+    std::cerr << "cohortd: recent events of " << user.key()
+              << " not read back: " << restored.error().reason << std::endl;
+    restored = profile_state{user.key(), env.limits};
+  }
+  user.complete_recent(*restored);
+}
+
 void apply(session_ptr self, event_batch& batch) {
   const auto& env = *self->state.env;
-  if (!self->state.moved_to.empty() && env.forwarder) {
+  if (self->state.moved_to.get() != nullptr && env.forwarder) {
     // Given away in a merge: a front whose identity replica lagged routed these here.
     ++self->state.batches;
     env.flow->release(static_cast<std::int64_t>(batch.size()));
-    self->send(env.forwarder, forward_atom::value, self->state.moved_to, std::move(batch));
+    self->send(env.forwarder, forward_atom::value, *self->state.moved_to.get(), std::move(batch));
     return;
   }
   auto model = env.model->get();
   auto& user = *self->state.user;
   std::vector<change_event> changes;
   for (const auto& ev : batch) {
+    if (user.recent_partial() && user.splits_on(ev))
+      complete_recent(self);  // its recent events are copied into the parts
     auto outcome = user.apply(ev, *model, changes);
     if (outcome == session_state::outcome::late)
       self->send(env.dead_letters, dead_letter_atom::value, late_reason(ev, env.limits), ev);
@@ -96,6 +119,8 @@ change_event identity_change(const profile_state& user, const transfer_plan& pla
 /// a replay), then writes this state and the giver's in one atomic write.
 void receive(session_ptr self, const codecs::event& record, const handover_reply& reply) {
   const auto& env = *self->state.env;
+  complete_recent(self);
+  self->state.recent_mark = 0;
   auto& user = *self->state.user;
   auto plan = plan_of(record);
   std::vector<change_event> changes;
@@ -148,6 +173,8 @@ void retire(session_ptr self) {
 /// awaits): a crash in between must find the old states of both on disk, not one new.
 void give(session_ptr self, const codecs::event& record, const caf::actor& receiver_shard) {
   const auto& env = *self->state.env;
+  complete_recent(self);
+  self->state.recent_mark = 0;
   auto& user = *self->state.user;
   auto plan = plan_of(record);
   handover_reply reply;
@@ -165,7 +192,7 @@ void give(session_ptr self, const codecs::event& record, const caf::actor& recei
     // A checkpoint before it leaves must not write this empty state over what the
     // transfer writes for it (a deletion, or a cluster's forward stub).
     self->state.user->mark_saved();
-    self->state.moved_to = plan.receiver;
+    self->state.moved_to.make() = plan.receiver;
   } else if (!done_before) {
     std::vector<change_event> changes;
     auto out = user.extract(plan.origins, plan.receiver, record, *env.model->get(), changes);
@@ -222,6 +249,7 @@ result<bool> save(session_ptr self) {
   auto& user = *self->state.user;
   if (!user.dirty())
     return true;
+  complete_recent(self);
   return self->state.env->store->put_snapshot(user.key(), user.snapshot());
 }
 
@@ -259,6 +287,7 @@ caf::result<caf::message> dispatch(caf::scheduled_actor* actor, caf::message_vie
       give(self, record, receiver_shard);
     });
   handle<profile_atom>(self, view, out, [](session_ptr self) {
+    complete_recent(self);  // held until the next snapshot is written
     auto p = self->state.user->combined().view(*self->state.env->model->get());
     p.profile_id = self->state.user->key();
     return p;
@@ -274,10 +303,20 @@ caf::result<caf::message> dispatch(caf::scheduled_actor* actor, caf::message_vie
     // The directory writes many sessions' bytes in one batch (one write per session
     // made checkpoints of 100k users take seconds).
     auto& user = *self->state.user;
-    return user.dirty() ? user.snapshot() : std::string{};
+    if (!user.dirty())
+      return std::string{};
+    complete_recent(self);
+    self->state.recent_mark = user.recent_mark().value_or(0);
+    return user.snapshot();
   });
-  handle<unsaved_atom>(self, view, out,
-                       [](session_ptr self) { self->state.user->mark_unsaved(); });
+  handle<unsaved_atom>(self, view, out, [](session_ptr self) {
+    self->state.recent_mark = 0;
+    self->state.user->mark_unsaved();
+  });
+  handle<saved_atom>(self, view, out, [](session_ptr self) {
+    if (auto mark = std::exchange(self->state.recent_mark, 0); mark != 0)
+      self->state.user->release_recent(mark);
+  });
   handle<passivate_atom>(self, view, out, [](session_ptr self) { passivate(self); });
   if (out)
     return std::move(*out);

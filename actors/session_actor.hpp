@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/boxed.hpp"
 #include "actors/change_outbox.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/journal.hpp"
@@ -46,9 +47,12 @@ struct session_actor_state {
   caf::actor_addr directory;  ///< Its shard, held weakly (each refers to the other).
   std::optional<profile_state> user;
   std::uint64_t batches = 0;  ///< Apply batches received: the directory's hand-over check.
+  /// Taken with the snapshot bytes last handed to the directory: once they are written,
+  /// the recent events they hold can go (profile_state::release_recent). 0: none.
+  std::uint64_t recent_mark = 0;
   /// A cluster's giver that handed its whole state to this profile: events still routed
   /// here until it leaves go to the forwarder (docs/cluster.md, merges across partitions).
-  std::string moved_to;
+  boxed<std::string> moved_to;
   static inline const char* name = "cohort.session";
 };
 
@@ -71,6 +75,8 @@ struct session_actor_state {
 ///  - (snapshot_atom)                                 -> string: the state's snapshot bytes
 ///    for the asker to write (empty when nothing changed since the last one)
 ///  - (unsaved_atom)                                  -> void: those bytes were not written
+///  - (saved_atom)                                    -> void: they were: recent events held
+///    only in memory since then are let go (read back from the snapshot when wanted)
 ///  - (passivate_atom)                                -> void: idle; write state and go
 caf::behavior session_actor(caf::stateful_actor<session_actor_state>* self,
                             std::shared_ptr<const session_env> env, caf::actor_addr directory,

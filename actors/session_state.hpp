@@ -120,6 +120,10 @@ public:
   /// True when events were applied since the last snapshot(), or none was taken.
   bool dirty() const { return dirty_; }
 
+  /// The latest raw events, for the owner that lets them go between snapshots.
+  recent_events& recent() { return recent_; }
+  const recent_events& recent() const { return recent_; }
+
   /// The log positions of the events this state reflects.
   const log_positions& positions() const { return positions_; }
 

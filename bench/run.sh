@@ -18,9 +18,11 @@
 #
 # Then memory: for each of --memory-users (default "100000 1000000"), a fresh cohortd gets
 # --memory-events (5) events per user on average, at 50,000 events/s over that many users,
-# and once idle its RSS growth over the idle node is divided by its live session actors
+# and once idle for a checkpoint interval and a half (snapshots written, recent events let
+# go) its RSS growth over the idle node is divided by its live session actors
 # (each actor with its state, directory entry and share of RocksDB's memtables and of
-# allocator overhead); whole-process RSS per actor is shown beside it.
+# allocator overhead); whole-process RSS per actor, and the growth read right after the
+# load (before a checkpoint), are shown beside it.
 #
 # Other flags: --build-dir DIR (default build), --loads "5000 10000 20000 50000 0" (events/s
 # offered; 0 = as fast as acks come back), --duration S (30), --warmup S (5), --users U
@@ -49,6 +51,7 @@ baselines=1
 memory_users="100000 1000000"
 memory_events=5
 memory_rate=50000
+checkpoint_wait=45
 results=
 jobs=2
 workloads=1
@@ -287,9 +290,11 @@ bench_load() {
 }
 
 # Memory at $1 live users: a fresh node fed memory_events per user over $1 users; once
-# idle, the RSS it grew by, per live session actor. Adds a line to memory.tsv.
+# idle, the RSS it grew by, per live session actor, as a node holds its users between
+# checkpoints (read after a checkpoint interval and a half: snapshots written, recent
+# events let go), and beside it as read right after the load. Adds a line to memory.tsv.
 bench_memory() {
-  local n=$1 secs rss0 rss1 live result
+  local n=$1 secs rss0 rss1 rss_loaded live result
   secs=$(awk -v n="$n" -v e="$memory_events" -v r="$memory_rate" 'BEGIN { printf "%.1f", n * e / r }')
   rm -rf "$work/data"
   start_node
@@ -300,6 +305,9 @@ bench_memory() {
     || die "cohort-load failed in the memory run over $n users: $(tail -5 "$work/memory-$n.out")"
   result=$(grep '^RESULT ' "$work/memory-$n.out")
   settle
+  rss_loaded=$(rss_kb "$pid")
+  sleep "$checkpoint_wait"  # bench/cohort-bench.yaml: checkpoint_interval 30s
+  settle
   rss1=$(rss_kb "$pid")
   live=$(metric cohort_actors_live)
   live=${live%.*}
@@ -307,7 +315,7 @@ bench_memory() {
   [ "${live:-0}" -gt 0 ] || die "no live actors after the memory run over $n users"
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$live" "$(field "$result" acked)" \
     "$((rss0 / 1024))" "$((rss1 / 1024))" \
-    "$(awk -v a="$rss0" -v b="$rss1" -v l="$live" 'BEGIN { printf "%.2f\t%.2f", (b - a) / l, b / l }')" \
+    "$(awk -v a="$rss0" -v b="$rss1" -v c="$rss_loaded" -v l="$live" 'BEGIN { printf "%.2f\t%.2f\t%.2f", (b - a) / l, b / l, (c - a) / l }')" \
     >> "$work/memory.tsv"
   echo "  memory: $n users, $live live actors, RSS $((rss0 / 1024)) -> $((rss1 / 1024)) MiB" >&2
 }
@@ -318,17 +326,17 @@ format_memory() {
   awk -F'\t' -v fmt="$1" '
     BEGIN {
       if (fmt == "md") {
-        print "| users | live actors | events applied | events/actor | RSS idle -> loaded MiB | KiB per actor (growth) | KiB per actor (whole process) |"
-        print "|---:|---:|---:|---:|---|---:|---:|"
+        print "| users | live actors | events applied | events/actor | RSS idle -> loaded MiB | KiB per actor (growth) | KiB per actor (whole process) | growth before a checkpoint |"
+        print "|---:|---:|---:|---:|---|---:|---:|---:|"
       } else {
-        printf "%-9s | %-11s | %-14s | %-12s | %-22s | %-22s | %s\n", "users", "live actors", "events applied", "events/actor", "RSS idle -> loaded MiB", "KiB per actor (growth)", "KiB per actor (whole process)"
+        printf "%-9s | %-11s | %-14s | %-12s | %-22s | %-22s | %-29s | %s\n", "users", "live actors", "events applied", "events/actor", "RSS idle -> loaded MiB", "KiB per actor (growth)", "KiB per actor (whole process)", "growth before a checkpoint"
       }
     }
     {
       if (fmt == "md")
-        printf "| %s | %s | %s | %.1f | %s -> %s | %s | %s |\n", $1, $2, $3, $3 / $2, $4, $5, $6, $7
+        printf "| %s | %s | %s | %.1f | %s -> %s | %s | %s | %s |\n", $1, $2, $3, $3 / $2, $4, $5, $6, $7, $8
       else
-        printf "%9s | %11s | %14s | %12.1f | %9s -> %-9s | %22s | %s\n", $1, $2, $3, $3 / $2, $4, $5, $6, $7
+        printf "%9s | %11s | %14s | %12.1f | %9s -> %-9s | %22s | %29s | %s\n", $1, $2, $3, $3 / $2, $4, $5, $6, $7, $8
     }' "$work/memory.tsv"
 }
 
@@ -508,7 +516,7 @@ write_results() {
     notes | sed 's/^/- /'
     if [ -s "$work/memory.tsv" ]; then
       echo
-      echo "Memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle):"
+      echo "Memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle for a checkpoint interval and a half):"
       echo
       format_memory md
     fi
@@ -560,7 +568,7 @@ main() {
   notes
   echo
   if [ -s "$work/memory.tsv" ]; then
-    echo "memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle):"
+    echo "memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle for a checkpoint interval and a half):"
     format_memory text
     echo
   fi

@@ -54,6 +54,7 @@ public:
 
   result<std::optional<std::string>> get_snapshot(const std::string& key) override {
     std::lock_guard<std::mutex> guard{mutex_};
+    ++snapshot_reads;
     auto it = snapshots.find(key);
     if (it == snapshots.end())
       return std::optional<std::string>{};
@@ -73,6 +74,7 @@ public:
   std::map<std::string, std::string> positions;  ///< Source positions written with appends.
   std::uint64_t checkpointed = 0;
   std::size_t snapshot_writes = 0;
+  std::size_t snapshot_reads = 0;
   bool fail_appends = false;
   bool fail_snapshots = false;
 

@@ -108,3 +108,42 @@ BOOST_AUTO_TEST_CASE(absorbing_interleaves_by_event_time_and_keeps_the_newest) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(events_let_go_after_a_written_snapshot_come_back_whole_and_in_order) {
+  recent_events live{4};
+  for (int i = 0; i < 3; ++i)
+    live.push(make_event(i, 1000));  // equal times: the order pushed is kept
+  auto stored = live;                // what the written snapshot holds
+  live.release(live.mark());
+  BOOST_TEST(live.partial());
+  BOOST_TEST(live.size() == 0u);
+  BOOST_CHECK_THROW(packed(live), std::logic_error);  // a snapshot would lose them
+  live.push(make_event(3, 1000));
+  live.complete(stored);
+  BOOST_TEST(!live.partial());
+  BOOST_TEST(ids(live) == (std::vector<std::string>{"message-0", "message-1", "message-2",
+                                                    "message-3"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_event_after_the_snapshot_keeps_the_events_held) {
+  recent_events live{4};
+  live.push(make_event(0, 1000));
+  auto mark = live.mark();
+  live.push(make_event(1, 2000));  // not in the snapshot taken at `mark`
+  live.release(mark);
+  BOOST_TEST(!live.partial());
+  BOOST_TEST(live.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_list_after_a_release_needs_nothing_back) {
+  recent_events live{2};
+  live.push(make_event(0, 1000));
+  live.release(live.mark());
+  live.push(make_event(1, 2000));
+  BOOST_TEST(live.partial());
+  live.push(make_event(2, 3000));  // the two newest are both held
+  BOOST_TEST(!live.partial());
+  BOOST_TEST(ids(live) == (std::vector<std::string>{"message-1", "message-2"}),
+             boost::test_tools::per_element());
+}

@@ -173,6 +173,45 @@ BOOST_AUTO_TEST_CASE(a_failed_checkpoint_write_keeps_the_log_and_the_users_dirty
   BOOST_TEST(store->snapshots.count("jade") == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(recent_events_let_go_after_a_checkpoint_are_read_back_whole) {
+  auto recent_ids = [this](const std::string& user) {
+    std::vector<std::string> out;
+    for (const auto& ev : profile_of(user).recent)
+      out.push_back(ev.message_id);
+    return out;
+  };
+  send({test::event_of("rita", "1", "click"), test::event_of("rita", "2", "click")});
+  ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
+  // The written snapshot holds them: the live actor let them go, and reads them back once.
+  auto reads = store->snapshot_reads;
+  BOOST_TEST(recent_ids("rita") == (std::vector<std::string>{"1", "2"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(store->snapshot_reads == reads + 1);
+  BOOST_TEST(recent_ids("rita").size() == 2u);
+  BOOST_TEST(store->snapshot_reads == reads + 1, "held again until the next snapshot");
+  // A new event, a checkpoint: let go again, all three read back.
+  send({test::event_of("rita", "3", "click")});
+  ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
+  BOOST_TEST(recent_ids("rita") == (std::vector<std::string>{"1", "2", "3"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(store->snapshot_reads == reads + 2);
+  // Let go once more; an event after that joins them in order without a read, and the
+  // next snapshot holds all four.
+  send({test::event_of("rita", "4", "click")});
+  ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
+  send({test::event_of("rita", "5", "click")});
+  ask<std::uint64_t>(ingest, actors::checkpoint_atom::value);
+  BOOST_TEST(store->snapshot_reads == reads + 3, "completed before its snapshot");
+  auto restored = actors::profile_state::restore("rita", actors::session_limits{},
+                                                 store->snapshots.at("rita"));
+  BOOST_REQUIRE(static_cast<bool>(restored));
+  std::vector<std::string> stored;
+  for (const auto& ev : restored->combined().view(*test::spec_model()).recent)
+    stored.push_back(ev.message_id);
+  BOOST_TEST(stored == (std::vector<std::string>{"1", "2", "3", "4", "5"}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_snapshot_round_asked_during_another_runs_after_it) {
   // An asker that timed out may ask again before the earlier round wrote its sessions:
   // the later round waits for it, so it never vouches for bytes not yet written.
