@@ -12,8 +12,8 @@ dedup_window::dedup_window(std::int64_t window_ms, std::size_t max_ids)
 }
 
 bool dedup_window::contains(std::uint64_t id) const {
-  if (size() > index_from)
-    return ids_.get()->count(id) != 0;
+  if (auto index = ids_.get())
+    return index->contains(id);
   return std::any_of(order_.begin() + static_cast<std::ptrdiff_t>(head_), order_.end(),
                      [id](const entry& e) { return e.id == id; });
 }
@@ -22,11 +22,11 @@ void dedup_window::expire(std::int64_t now_ms) {
   // Arrival times may step backwards (clock adjustments, replays): expire against the
   // latest time seen so that an entry is never kept past its window.
   latest_ms_ = std::max(latest_ms_, now_ms);
-  bool indexed = size() > index_from;
+  auto index = ids_.get();
   while (head_ < order_.size()
          && (latest_ms_ - order_[head_].seen_ms >= window_ms_ || size() >= max_ids_)) {
-    if (indexed)
-      ids_.get()->erase(order_[head_].id);
+    if (index)
+      index->erase(order_[head_].id);
     ++head_;
   }
   // Expired entries go in bulk, so that dropping one costs O(1) amortized.
@@ -34,7 +34,7 @@ void dedup_window::expire(std::int64_t now_ms) {
     order_.erase(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }
-  if (indexed && size() <= index_from)
+  if (index && size() <= index_from / 2)
     ids_.reset();
 }
 
@@ -66,9 +66,9 @@ void dedup_window::absorb(const dedup_window& other) {
   std::merge(a, a_end, b, b_end, std::back_inserter(merged),
              [](const entry& x, const entry& y) { return x.seen_ms < y.seen_ms; });
   // Both sides may have seen one id (a message carrying both identities).
-  std::unordered_set<std::uint64_t> seen;
+  flat_id_set seen;
   merged.erase(std::remove_if(merged.begin(), merged.end(),
-                              [&](const entry& e) { return !seen.insert(e.id).second; }),
+                              [&](const entry& e) { return !seen.insert(e.id); }),
                merged.end());
   order_ = std::move(merged);
   head_ = 0;
@@ -84,10 +84,10 @@ bool dedup_window::insert(std::string_view id, std::int64_t now_ms) {
   if (contains(h))
     return false;
   order_.push_back({now_ms, h});
-  if (size() == index_from + 1)
-    rebuild_index();
+  if (auto index = ids_.get())
+    index->insert(h);
   else if (size() > index_from)
-    ids_.get()->insert(h);
+    rebuild_index();
   return true;
 }
 

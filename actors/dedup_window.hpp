@@ -3,12 +3,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include <msgpack.hpp>
 
 #include "actors/boxed.hpp"
+#include "actors/flat_id_set.hpp"
 
 namespace cohort::actors {
 
@@ -51,8 +51,11 @@ private:
     std::uint64_t id;
     MSGPACK_DEFINE(seen_ms, id)
   };
-  /// Most users remember a few dozen ids: scanning them beats a hash set's memory (~40
-  /// bytes per id) and allocations; the set is built past this many.
+  /// Up to this many ids, a check scans them: contiguous memory the CPU prefetches,
+  /// faster than two dependent cache misses into an index (cohort-dedup-bench: ~280 ns
+  /// against ~400 with 4 to 60 ids, users visited at random). Past it, a flat index of
+  /// the ids (16 to 32 bytes per id) is built; it is dropped below half of this, so that a
+  /// user hovering near the threshold does not rebuild it on every event.
   static constexpr std::size_t index_from = 64;
 
   bool contains(std::uint64_t id) const;
@@ -64,7 +67,7 @@ private:
   std::int64_t latest_ms_ = INT64_MIN;
   std::vector<entry> order_;  ///< Arrival order; entries before head_ are expired.
   std::size_t head_ = 0;
-  boxed<std::unordered_set<std::uint64_t>> ids_;  ///< The live ids, when size() > index_from.
+  boxed<flat_id_set> ids_;  ///< The live ids, once size() passed index_from.
 };
 
 } // namespace cohort::actors
