@@ -9,6 +9,25 @@ namespace {
 // Marks the multi-part snapshot format; a plain session_state starts with an array.
 constexpr const char* parts_format = "cohort.profile.v1";
 
+/// True for the multi-part format; a plain session_state otherwise.
+bool multi_part(const msgpack::object& obj) {
+  return obj.type == msgpack::type::ARRAY && obj.via.array.size == 4
+         && obj.via.array.ptr[0].type == msgpack::type::STR;
+}
+
+/// Reads `bytes` and calls `read(object)`; a malformed snapshot of `key` is an error.
+template <class T, class Read>
+result<T> read_snapshot(const std::string& key, const std::string& bytes, Read read) {
+  try {
+    auto handle = msgpack::unpack(bytes.data(), bytes.size());
+    return read(handle.get());
+  } catch (const msgpack::type_error& e) {
+    return failure{500, "snapshot of " + key + " is unreadable: " + e.what()};
+  } catch (const msgpack::unpack_error& e) {
+    return failure{500, "snapshot of " + key + " is unreadable: " + e.what()};
+  }
+}
+
 } // namespace
 
 profile_state::profile_state(std::string key, const session_limits& limits)
@@ -17,13 +36,10 @@ profile_state::profile_state(std::string key, const session_limits& limits)
 
 result<profile_state> profile_state::restore(std::string key, const session_limits& limits,
                                              const std::string& bytes) {
-  profile_state p{key, limits};
-  try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
-    const auto& obj = handle.get();
-    bool multi = obj.type == msgpack::type::ARRAY && obj.via.array.size == 4
-                 && obj.via.array.ptr[0].type == msgpack::type::STR;
-    if (!multi) {
+  return read_snapshot<profile_state>(key, bytes, [&](const msgpack::object& obj)
+                                                      -> result<profile_state> {
+    profile_state p{key, limits};
+    if (!multi_part(obj)) {
       p.combined_ = session_state::from_object(key, limits, obj);
       return p;
     }
@@ -39,12 +55,18 @@ result<profile_state> profile_state::restore(std::string key, const session_limi
       p.parts_.make().emplace(origin, session_state::from_object(origin, limits,
                                                                  parts.via.map.ptr[i].val));
     }
-  } catch (const msgpack::type_error& e) {
-    return failure{500, "snapshot of " + key + " is unreadable: " + e.what()};
-  } catch (const msgpack::unpack_error& e) {
-    return failure{500, "snapshot of " + key + " is unreadable: " + e.what()};
-  }
-  return p;
+    return p;
+  });
+}
+
+result<recent_events> profile_state::stored_recent(const std::string& key,
+                                                   const session_limits& limits,
+                                                   const std::string& bytes) {
+  return read_snapshot<recent_events>(key, bytes, [&](const msgpack::object& obj)
+                                                      -> result<recent_events> {
+    return session_state::recent_from_object(limits, multi_part(obj) ? obj.via.array.ptr[2]
+                                                                     : obj);
+  });
 }
 
 std::string profile_state::snapshot() {
@@ -56,7 +78,8 @@ std::string profile_state::snapshot() {
   pk.pack(std::string(parts_format));
   pk.pack(home_);
   pk.pack(combined_);
-  const auto& parts = parts_.make();
+  static const std::map<std::string, session_state> unmerged;  // home_ != key(), one part
+  const auto& parts = parts_.get() != nullptr ? *parts_.get() : unmerged;
   pk.pack_map(static_cast<std::uint32_t>(parts.size()));
   for (const auto& [origin, part] : parts) {
     pk.pack(origin);

@@ -47,10 +47,9 @@ public:
 
   /// Recent raw events (recent_events.hpp): a profile of one part lets them go once its
   /// snapshot is written, and reads them back from it when they are wanted.
-  /// The mark to release() with, taken with snapshot(); none for a merged profile.
-  std::optional<std::uint64_t> recent_mark() const {
-    return merged() ? std::nullopt : std::optional<std::uint64_t>{combined_.recent().mark()};
-  }
+  /// The mark to release() with, taken with snapshot(); 0 (nothing to release) for a
+  /// merged profile or one that never held an event.
+  std::uint64_t recent_mark() const { return merged() ? 0 : combined_.recent().mark(); }
   /// Lets the recent events go when none came since `mark` (see recent_events::release).
   void release_recent(std::uint64_t mark) {
     if (!merged())
@@ -61,10 +60,12 @@ public:
   bool recent_partial() const { return combined_.recent().partial(); }
   /// True when applying `ev` turns this profile into parts (its origin is another's).
   bool splits_on(const codecs::event& ev) const { return !merged() && ev.origin_key() != home_; }
-  /// Takes back the recent events let go, from `stored` (restored from the snapshot).
-  void complete_recent(const profile_state& stored) {
-    combined_.recent().complete(stored.combined_.recent());
-  }
+  /// Takes back the recent events let go, from `stored` (stored_recent()).
+  void complete_recent(recent_events stored) { combined_.recent().complete(std::move(stored)); }
+  /// The recent events of a snapshot() of `key`, read alone; fails on unreadable bytes.
+  static result<recent_events> stored_recent(const std::string& key,
+                                             const session_limits& limits,
+                                             const std::string& bytes);
 
   bool dirty() const { return combined_.dirty(); }
   /// The last snapshot() was not written after all: dirty() until the next one.

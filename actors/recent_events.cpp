@@ -37,16 +37,15 @@ void recent_events::release(std::uint64_t mark) {
   partial_ = true;
 }
 
-void recent_events::complete(const recent_events& stored) {
+void recent_events::complete(recent_events stored) {
   if (!partial_)
     return;
   partial_ = false;
   // Merged into the stored list, so that of events with equal times the older go first.
-  recent_events whole = stored;
-  whole.capacity_ = capacity_;
-  whole.absorb(*this);
+  stored.capacity_ = capacity_;
+  stored.absorb(*this);
   const auto pushed = pushed_ + 1;
-  *this = std::move(whole);
+  *this = std::move(stored);
   pushed_ = pushed;
 }
 

@@ -38,7 +38,7 @@ public:
 
   std::size_t size() const { return items_.size(); }
 
-  /// Changes with every event pushed or merged: a mark for release().
+  /// Changes with every event pushed or merged: a mark for release(); 0 before any.
   std::uint64_t mark() const { return pushed_; }
 
   /// Frees the events when none came since `mark` (taken with the snapshot that was
@@ -49,7 +49,7 @@ public:
   bool partial() const { return partial_; }
 
   /// Puts back the released events, from `stored` (the list the snapshot held).
-  void complete(const recent_events& stored);
+  void complete(recent_events stored);
 
   /// Packs an array of events: the format of the std::deque<codecs::event> this replaced,
   /// so earlier snapshots still read.

@@ -60,15 +60,15 @@ void complete_recent(session_ptr self) {
     return;
   const auto& env = *self->state.env;
   auto stored = env.store->get_snapshot(user.key());
-  auto restored = !stored ? result<profile_state>{stored.error()}
-                  : *stored ? profile_state::restore(user.key(), env.limits, **stored)
-                            : result<profile_state>{profile_state{user.key(), env.limits}};
+  auto restored = !stored   ? result<recent_events>{stored.error()}
+                  : *stored ? profile_state::stored_recent(user.key(), env.limits, **stored)
+                            : result<recent_events>{recent_events{env.limits.recent_events}};
   if (!restored) {
     std::cerr << "cohortd: recent events of " << user.key()
               << " not read back: " << restored.error().reason << std::endl;
-    restored = profile_state{user.key(), env.limits};
+    restored = recent_events{env.limits.recent_events};
   }
-  user.complete_recent(*restored);
+  user.complete_recent(std::move(*restored));
 }
 
 void apply(session_ptr self, event_batch& batch) {
@@ -306,7 +306,7 @@ caf::result<caf::message> dispatch(caf::scheduled_actor* actor, caf::message_vie
     if (!user.dirty())
       return std::string{};
     complete_recent(self);
-    self->state.recent_mark = user.recent_mark().value_or(0);
+    self->state.recent_mark = user.recent_mark();
     return user.snapshot();
   });
   handle<unsaved_atom>(self, view, out, [](session_ptr self) {

@@ -78,6 +78,16 @@ session_state session_state::from_object(std::string user_key, const session_lim
   return s;
 }
 
+recent_events session_state::recent_from_object(const session_limits& limits,
+                                                const msgpack::object& obj) {
+  constexpr std::uint32_t recent_field = 4;  // its place in MSGPACK_DEFINE
+  if (obj.type != msgpack::type::ARRAY || obj.via.array.size <= recent_field)
+    throw msgpack::type_error();
+  recent_events recent{limits.recent_events};
+  obj.via.array.ptr[recent_field].convert(recent);
+  return recent;
+}
+
 session_state session_state::rekeyed(std::string user_key) const {
   auto copy = *this;
   copy.user_key_ = std::move(user_key);

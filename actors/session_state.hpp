@@ -46,6 +46,11 @@ public:
   static session_state from_object(std::string user_key, const session_limits& limits,
                                    const msgpack::object& obj);
 
+  /// Only the recent events of such an object: what a session that let them go reads
+  /// back, without rebuilding the rest. Throws msgpack::type_error on a malformed object.
+  static recent_events recent_from_object(const session_limits& limits,
+                                          const msgpack::object& obj);
+
   /// What apply() did with an event. `replayed`: its log position (partition, seq) is
   /// already in the state (a replay after restart or failover), so it is skipped: exactly
   /// once across crashes.
@@ -162,6 +167,7 @@ private:
   bool dirty_ = true;  // not persisted: a restored state is clean
 
 public:
+  // recent_ stays the fifth field: recent_from_object() reads it alone.
   MSGPACK_DEFINE(dedup_, sessions_, windows_, counts_, recent_, identities_, device_, source_,
                  events_, duplicates_, late_, first_seen_ms_, updated_ms_, score_, tags_,
                  segment_, legacy_seq_, positions_, change_seq_, done_transfers_)

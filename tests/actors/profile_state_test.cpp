@@ -316,6 +316,33 @@ BOOST_AUTO_TEST_CASE(a_single_part_snapshot_is_a_plain_session_state) {
 BOOST_AUTO_TEST_CASE(unreadable_snapshot_bytes_are_a_failure_not_a_crash) {
   auto bad = profile_state::restore("U", limits, std::string("\x94\xa5junk!", 7));
   BOOST_TEST(!bad);
+  BOOST_TEST(!profile_state::stored_recent("U", limits, std::string("\x94\xa5junk!", 7)));
+}
+
+BOOST_AUTO_TEST_CASE(the_recent_events_read_alone_are_those_a_restore_gives) {
+  // What a session that let its recent events go reads back, in both snapshot formats.
+  auto ids = [](const actors::recent_events& r) {
+    std::vector<std::string> out;
+    for (const auto& ev : r.decoded())
+      out.push_back(ev.message_id);
+    return out;
+  };
+  apply(u, event_of("U", "u1", "product_view", 0, "/p1"));
+  apply(u, event_of("U", "u2", "click", 10 * second));
+  auto plain = u.snapshot();
+  apply(a, event_of("A", "a1", "page_view", 5 * second, "/"));
+  u.absorb(a, cause_at(20 * second), *model, changes);
+  auto parts = u.snapshot();
+  for (const auto& [bytes, expected] :
+       {std::pair{plain, std::vector<std::string>{"u1", "u2"}},
+        std::pair{parts, std::vector<std::string>{"u1", "a1", "u2"}}}) {
+    auto alone = profile_state::stored_recent("U", limits, bytes);
+    BOOST_REQUIRE_MESSAGE(alone, (alone ? "" : alone.error().reason));
+    auto whole = profile_state::restore("U", limits, bytes);
+    BOOST_REQUIRE(whole);
+    BOOST_TEST(ids(*alone) == expected);
+    BOOST_TEST(ids(*alone) == ids(whole->combined().recent()));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
