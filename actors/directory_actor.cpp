@@ -21,9 +21,9 @@ void touch(directory_state& st, directory_entry& entry) {
 }
 
 /// Forgets the key's entry (passivated or down).
-void forget(directory_state& st, std::unordered_map<std::string, directory_entry>::iterator it) {
-  st.keys.erase(it->second.session.id());
-  st.sessions.erase(it);
+void forget(directory_state& st, const std::string& key, const directory_entry& entry) {
+  st.keys.erase(entry.session.id());
+  st.sessions.erase(key);
 }
 
 /// Entries compared when the cap picks one to evict. Exact LRU order cost every live
@@ -33,22 +33,22 @@ void forget(directory_state& st, std::unordered_map<std::string, directory_entry
 constexpr std::size_t eviction_sample = 16;
 
 /// The least recently used of up to eviction_sample entries not already evicting, read
-/// bucket by bucket from a random one; nullptr when every entry is evicting.
+/// row by row from a random one; nullptr when every entry is evicting.
 directory_entry* eviction_candidate(directory_state& st) {
-  auto& sessions = st.sessions;
-  const auto buckets = sessions.bucket_count();
+  auto& rows = st.sessions.rows();
+  if (rows.empty())
+    return nullptr;
   directory_entry* oldest = nullptr;
   std::size_t seen = 0;
-  auto b = static_cast<std::size_t>(st.sampler()) % buckets;
-  for (std::size_t walked = 0; walked < buckets && seen < eviction_sample; ++walked) {
-    for (auto it = sessions.begin(b); it != sessions.end(b); ++it) {
-      if (it->second.evicting)
-        continue;
+  auto r = static_cast<std::size_t>(st.sampler()) % rows.size();
+  for (std::size_t walked = 0; walked < rows.size() && seen < eviction_sample; ++walked) {
+    auto& entry = rows[r].value;
+    if (!entry.evicting) {
       ++seen;
-      if (oldest == nullptr || it->second.used < oldest->used)
-        oldest = &it->second;
+      if (oldest == nullptr || entry.used < oldest->used)
+        oldest = &entry;
     }
-    b = (b + 1) % buckets;
+    r = (r + 1) % rows.size();
   }
   return oldest;
 }
@@ -76,9 +76,9 @@ void evict_over_cap(directory_ptr self) {
 directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool create,
                                std::string* moved_to = nullptr) {
   auto& st = self->state;
-  if (auto it = st.sessions.find(key); it != st.sessions.end()) {
-    touch(st, it->second);
-    return &it->second;
+  if (auto* entry = st.sessions.find(key)) {
+    touch(st, *entry);
+    return entry;
   }
   auto stored = st.env->store->get_snapshot(key);
   if (!stored) {
@@ -106,7 +106,7 @@ directory_entry* find_or_spawn(directory_ptr self, const std::string& key, bool 
   self->monitor(session);
   st.keys.emplace(session.id(), key);
   ++st.spawned;
-  auto* entry = &st.sessions[key];
+  auto* entry = &st.sessions.insert(key);
   entry->session = std::move(session);
   touch(st, *entry);
   evict_over_cap(self);
@@ -124,13 +124,13 @@ caf::result<Result> forward_query(directory_ptr self, const std::string& key, At
 }
 
 /// Up to `limit` live keys containing `filter`, sorted, starting after `after` (paging).
-std::vector<std::string> list_keys(const std::unordered_map<std::string, directory_entry>& sessions,
+std::vector<std::string> list_keys(const key_table<directory_entry>& sessions,
                                    const std::string& filter, const std::string& after,
                                    std::uint32_t limit) {
   std::vector<std::string> keys;
-  for (const auto& entry : sessions)
-    if (entry.first > after && entry.first.find(filter) != std::string::npos)
-      keys.push_back(entry.first);
+  for (const auto& row : sessions.rows())
+    if (row.key > after && row.key.find(filter) != std::string::npos)
+      keys.push_back(row.key);
   auto n = std::min<std::size_t>(keys.size(), limit);
   std::partial_sort(keys.begin(), keys.begin() + n, keys.end());
   keys.resize(n);
@@ -177,9 +177,8 @@ constexpr std::size_t background_slice = 64;
 /// The entry of `m`, if it still holds the same actor: one passivated meanwhile and
 /// revived is another actor whose `routed` counts other batches.
 directory_entry* entry_of(directory_ptr self, const snapshot_round::member& m) {
-  auto it = self->state.sessions.find(m.key);
-  return it != self->state.sessions.end() && it->second.session == m.session ? &it->second
-                                                                             : nullptr;
+  auto* entry = self->state.sessions.find(m.key);
+  return entry != nullptr && entry->session == m.session ? entry : nullptr;
 }
 
 /// Writes the collected snapshots; marks their sessions clean, or unsaved on failure.
@@ -291,7 +290,7 @@ void start_round(directory_ptr self, std::vector<caf::typed_response_promise<boo
   round->id = ++st.rounds;
   round->promises = std::move(promises);
   round->spread = spread;
-  for (auto& [key, entry] : st.sessions) {
+  for (auto& [key, entry] : st.sessions.rows()) {
     if (entry.routed == entry.clean_at)
       continue;
     entry.queued = true;
@@ -351,7 +350,7 @@ caf::timespan span_of(caf::duration d) {
 
 /// Tells sessions idle since the previous sweep to passivate, then arms the next sweep.
 void sweep(directory_ptr self) {
-  for (auto& [key, entry] : self->state.sessions) {
+  for (auto& [key, entry] : self->state.sessions.rows()) {
     // Still here a sweep after being asked (its write failed, say): ask again next time.
     if (!entry.touched && !std::exchange(entry.asked, !entry.asked))
       self->send(entry.session, passivate_atom::value);
@@ -376,18 +375,18 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
                 << self->system().render(msg.reason) << std::endl;
     // Not passivated (that forgets the actor first): a round that still counts on its
     // write cannot vouch for its events.
-    if (auto entry = st.sessions.find(it->second);
-        entry != st.sessions.end() && entry->second.queued && st.round != nullptr)
-      st.round->failed = true;
     auto key = std::move(it->second);
     st.keys.erase(it);
-    if (auto entry = st.sessions.find(key); entry != st.sessions.end())
-      forget(st, entry);
+    if (auto* entry = st.sessions.find(key)) {
+      if (entry->queued && st.round != nullptr)
+        st.round->failed = true;
+      st.sessions.erase(key);
+    }
   });
   // Sessions are not linked (one failing user must not take the shard down), so an
   // exiting directory takes them down explicitly.
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    for (const auto& [key, entry] : self->state.sessions)
+    for (const auto& [key, entry] : self->state.sessions.rows())
       self->send_exit(entry.session, msg.reason);
     self->quit(msg.reason);
   });
@@ -444,24 +443,24 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     },
     [=](passivate_atom, const std::string& key, std::uint64_t batches) {
       auto& st = self->state;
-      auto it = st.sessions.find(key);
+      auto* entry = st.sessions.find(key);
       // Only the key's current actor may go. A session asks once per passivate message,
       // and a sweep may send another while an earlier request waits here; once the first
       // was granted and the user revived, a later one must not let go of the new actor
       // (whose `routed` may equal the old actor's count): that actor would live on unknown
       // to the directory, its events missing from the next incarnation and checkpoints.
-      if (it == st.sessions.end()
-          || caf::actor_cast<caf::strong_actor_ptr>(it->second.session) != self->current_sender())
+      if (entry == nullptr
+          || caf::actor_cast<caf::strong_actor_ptr>(entry->session) != self->current_sender())
         return false;
-      if (it->second.routed != batches || it->second.writing) {
+      if (entry->routed != batches || entry->writing) {
         // A batch is on its way, or its snapshot waits in a checkpoint's write (which
         // marked it clean): idle again later, asked again.
-        it->second.asked = false;
-        touch(st, it->second);
+        entry->asked = false;
+        touch(st, *entry);
         return false;
       }
-      self->demonitor(it->second.session);
-      forget(st, it);
+      self->demonitor(entry->session);
+      forget(st, key, *entry);
       ++st.passivated;
       return true;
     },

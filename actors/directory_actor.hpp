@@ -12,6 +12,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/key_table.hpp"
 #include "actors/session_actor.hpp"
 
 namespace cohort::actors {
@@ -36,7 +37,7 @@ struct snapshot_round;  // directory_actor.cpp: the checkpoint round a shard is 
 /// their snapshot when they have one), found, counted, monitored, let go when idle, and
 /// asked to write their state for a checkpoint.
 struct directory_state {
-  std::unordered_map<std::string, directory_entry> sessions;
+  key_table<directory_entry> sessions;
   std::unordered_map<caf::actor_id, std::string> keys;  ///< For down messages.
   std::uint64_t clock = 0;  ///< Counts uses: entries' `used` orders them (session_env::max_live).
   std::minstd_rand sampler;  ///< Where the cap's eviction sample starts.
