@@ -40,9 +40,12 @@ void dedup_window::expire(std::int64_t now_ms) {
 
 void dedup_window::rebuild_index() {
   ids_.reset();
-  if (size() > index_from)
-    for (auto i = head_; i < order_.size(); ++i)
-      ids_.make().insert(order_[i].id);
+  if (size() <= index_from)
+    return;
+  auto& index = ids_.make();
+  index.reserve(size());
+  for (auto i = head_; i < order_.size(); ++i)
+    index.insert(order_[i].id);
 }
 
 void dedup_window::msgpack_unpack(const msgpack::object& obj) {

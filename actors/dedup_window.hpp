@@ -54,8 +54,8 @@ private:
   /// Up to this many ids, a check scans them: contiguous memory the CPU prefetches,
   /// faster than two dependent cache misses into an index (cohort-dedup-bench: ~280 ns
   /// against ~400 with 4 to 60 ids, users visited at random). Past it, a flat index of
-  /// the ids (16 to 32 bytes per id) is built; it is dropped below half of this, so that a
-  /// user hovering near the threshold does not rebuild it on every event.
+  /// the ids (16 to 32 bytes per id) is built; it is dropped at half of this or fewer, so
+  /// that a user hovering near the threshold does not rebuild it on every event.
   static constexpr std::size_t index_from = 64;
 
   bool contains(std::uint64_t id) const;

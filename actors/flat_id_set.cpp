@@ -48,13 +48,22 @@ void flat_id_set::erase(std::uint64_t id) {
   --size_;
 }
 
-void flat_id_set::grow() {
-  std::vector<std::uint64_t> old(slots_.empty() ? 32 : slots_.size() * 2, 0);
+void flat_id_set::reserve(std::size_t n) {
+  std::size_t want = 32;
+  while (want < 2 * n)
+    want *= 2;
+  if (want <= slots_.size())
+    return;
+  std::vector<std::uint64_t> old(want, 0);
   old.swap(slots_);
   size_ = 0;
   for (auto k : old)
     if (k != 0)
       insert(k);
+}
+
+void flat_id_set::grow() {
+  reserve(slots_.size());
 }
 
 } // namespace cohort::actors

@@ -23,6 +23,9 @@ public:
   /// Removes `id` if present (backward-shift deletion keeps probes short, no tombstones).
   void erase(std::uint64_t id);
 
+  /// Makes room for `n` ids without growing again.
+  void reserve(std::size_t n);
+
   /// Ids held.
   std::size_t size() const { return size_; }
 

@@ -1,4 +1,4 @@
-// cohort-dedup-bench: nanoseconds per event of the dedup window, the check every event
+// cohort-dedup-bench: nanoseconds per check of the dedup window, the check every event
 // makes against its user's recent message ids (issue 18), side by side with the obvious
 // design (an std::unordered_set of ids per user and a queue of arrivals). Users are
 // visited at random, as in bench/run.sh's load, so each check touches cold memory. Prints

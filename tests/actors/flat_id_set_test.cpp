@@ -37,6 +37,19 @@ BOOST_AUTO_TEST_CASE(ids_sharing_a_home_slot_stay_findable_after_erasing_any_of_
   BOOST_TEST(s.size() == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(reserving_room_keeps_the_ids_held) {
+  flat_id_set s;
+  for (std::uint64_t id = 2; id < 12; ++id)
+    s.insert(id);
+  s.reserve(200);
+  for (std::uint64_t id = 2; id < 202; ++id)
+    BOOST_TEST(s.insert(id) == (id >= 12), id);
+  for (std::uint64_t id = 2; id < 202; ++id)
+    BOOST_TEST(s.contains(id), id);
+  BOOST_TEST(!s.contains(202));
+  BOOST_TEST(s.size() == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(it_agrees_with_std_set_over_random_inserts_and_erases) {
   // Few distinct ids with low bits alike, so probe runs are long and wrap around.
   std::mt19937_64 rng(5);
