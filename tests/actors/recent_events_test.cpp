@@ -107,6 +107,32 @@ BOOST_AUTO_TEST_CASE(absorbing_interleaves_by_event_time_and_keeps_the_newest) {
                                                  "message-6"}));
 }
 
+BOOST_AUTO_TEST_CASE(pushing_long_past_the_capacity_keeps_exactly_the_newest) {
+  // What is packed, decoded and merged is always the newest 16, however many were
+  // dropped before them.
+  recent_events r{16};
+  std::deque<event> plain;
+  for (int i = 0; i < 200; ++i) {
+    r.push(make_event(i, 10 * i));
+    plain.push_back(make_event(i, 10 * i));
+    if (plain.size() > 16)
+      plain.pop_front();
+    BOOST_TEST_REQUIRE(packed(r) == packed(plain), "after event " << i);
+  }
+  BOOST_TEST(ids(r).front() == "message-184");
+
+  recent_events other{16};
+  for (int i = 0; i < 17; ++i)  // one dropped
+    other.push(make_event(1000 + i, 10 * 184 + 5 + 10 * i));
+  r.absorb(other);
+  // By time, newest 16: r's 193..199 (at 1930..1990) between other's 1008..1016 (1925..2005).
+  BOOST_TEST(ids(r) == (std::vector<std::string>{
+                         "message-1008", "message-193", "message-1009", "message-194",
+                         "message-1010", "message-195", "message-1011", "message-196",
+                         "message-1012", "message-197", "message-1013", "message-198",
+                         "message-1014", "message-199", "message-1015", "message-1016"}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(events_let_go_after_a_written_snapshot_come_back_whole_and_in_order) {
