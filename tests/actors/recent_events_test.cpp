@@ -133,6 +133,28 @@ BOOST_AUTO_TEST_CASE(pushing_long_past_the_capacity_keeps_exactly_the_newest) {
                          "message-1014", "message-199", "message-1015", "message-1016"}));
 }
 
+BOOST_AUTO_TEST_CASE(events_of_varied_sizes_wrap_around_and_read_back_whole) {
+  // Encodings of different sizes come and go: packed, decoded and copied, the list is
+  // the newest 7 after every push.
+  recent_events r{7};
+  std::deque<event> plain;
+  for (int i = 0; i < 300; ++i) {
+    auto ev = make_event(i, 10 * i);
+    ev.properties.push_back({"note", value::of_string(std::string(i * 7 % 90, 'x'))});
+    r.push(ev);
+    plain.push_back(ev);
+    if (plain.size() > 7)
+      plain.pop_front();
+    BOOST_TEST_REQUIRE(packed(r) == packed(plain), "after event " << i);
+    std::vector<std::string> expected;
+    for (const auto& e : plain)
+      expected.push_back(e.message_id);
+    BOOST_TEST_REQUIRE(ids(r) == expected, "after event " << i);
+    const auto copy = r;
+    BOOST_TEST_REQUIRE(packed(copy) == packed(plain), "copy after event " << i);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(events_let_go_after_a_written_snapshot_come_back_whole_and_in_order) {
