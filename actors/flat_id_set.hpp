@@ -36,9 +36,9 @@ private:
     static std::size_t hash(std::uint64_t k) { return static_cast<std::size_t>(k); }
   };
   static std::uint64_t key(std::uint64_t id) { return id == 0 ? 1 : id; }
-  /// The slot holding `k`, or the empty one where it would go.
-  std::size_t slot_of(std::uint64_t k) const {
-    return slots_.find(k, [k](std::uint64_t held) { return held == k; });
+  /// Matches the slot holding `k`.
+  static auto holds(std::uint64_t k) {
+    return [k](std::uint64_t held) { return held == k; };
   }
 
   open_slots<std::uint64_t, id_traits> slots_;

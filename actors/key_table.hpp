@@ -30,17 +30,16 @@ public:
 
   /// The value of `key`, nullptr when absent.
   V* find(const std::string& key) {
-    if (slots_.capacity() == 0)
-      return nullptr;
-    const auto& found = slots_[slot_of(key, hash_of(key))];
-    return found.row == 0 ? nullptr : &rows_[found.row - 1].value;
+    const auto hash = hash_of(key);
+    const auto at = slots_.find(hash, holds(key, hash));
+    return at ? &rows_[slots_[*at].row - 1].value : nullptr;
   }
 
   /// A new, default-constructed value for `key`, which must be absent.
   V& insert(std::string key) {
     slots_.reserve(rows_.size() + 1);
     const auto hash = hash_of(key);
-    const auto at = slot_of(key, hash);
+    const auto at = slots_.probe(hash, holds(key, hash));
     rows_.push_back(row{std::move(key), V{}});
     slots_.place(at, slot{hash, static_cast<std::uint32_t>(rows_.size())});
     return rows_.back().value;
@@ -48,18 +47,17 @@ public:
 
   /// Removes `key`; false when it was absent.
   bool erase(const std::string& key) {
-    if (slots_.capacity() == 0)
+    const auto hash = hash_of(key);
+    const auto at = slots_.find(hash, holds(key, hash));
+    if (!at)
       return false;
-    const auto at = slot_of(key, hash_of(key));
-    const auto index = slots_[at].row;
-    if (index == 0)
-      return false;
-    slots_.remove(at);
+    const auto index = slots_[*at].row;
+    slots_.remove(*at);
     if (index != rows_.size()) {
       // The last row fills the hole: its slot now points there.
       auto& last = rows_.back();
       const auto last_index = static_cast<std::uint32_t>(rows_.size());
-      slots_[slots_.find(hash_of(last.key), [last_index](const slot& s) {
+      slots_[slots_.probe(hash_of(last.key), [last_index](const slot& s) {
         return s.row == last_index;
       })].row = index;
       rows_[index - 1] = std::move(last);
@@ -90,11 +88,11 @@ private:
     return static_cast<std::uint32_t>(std::hash<std::string>{}(key));
   }
 
-  /// The slot holding `key`, or the empty slot where it would go.
-  std::size_t slot_of(const std::string& key, std::uint32_t hash) const {
-    return slots_.find(hash, [&](const slot& s) {
+  /// Matches the slot of `key`'s row; `hash` is hash_of(key).
+  auto holds(const std::string& key, std::uint32_t hash) const {
+    return [this, &key, hash](const slot& s) {
       return s.hash == hash && rows_[s.row - 1].key == key;
-    });
+    };
   }
 
   open_slots<slot, slot_traits> slots_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 namespace cohort::actors {
@@ -19,23 +20,32 @@ public:
   /// Entries held.
   std::size_t size() const { return size_; }
 
-  /// Slots allocated: 0 until the first reserve(), when find() must not be called.
-  std::size_t capacity() const { return slots_.size(); }
-
   Slot& operator[](std::size_t at) { return slots_[at]; }
   const Slot& operator[](std::size_t at) const { return slots_[at]; }
 
-  /// The first slot of `hash`'s run for which `match(slot)` holds, or else the empty slot
-  /// that ends the run: where such an entry goes.
+  /// The slot of `hash`'s run holding an entry for which `match(slot)` holds; none when
+  /// there is no such entry, also before the first reserve().
   template <class Match>
-  std::size_t find(std::size_t hash, Match&& match) const {
+  std::optional<std::size_t> find(std::size_t hash, Match&& match) const {
+    if (slots_.empty())
+      return std::nullopt;
+    auto at = probe(hash, match);
+    if (Traits::empty(slots_[at]))
+      return std::nullopt;
+    return at;
+  }
+
+  /// The first slot of `hash`'s run for which `match(slot)` holds, or else the empty slot
+  /// that ends the run: where such an entry goes. Only after a reserve().
+  template <class Match>
+  std::size_t probe(std::size_t hash, Match&& match) const {
     auto at = hash & mask();
     while (!Traits::empty(slots_[at]) && !match(slots_[at]))
       at = (at + 1) & mask();
     return at;
   }
 
-  /// Puts `entry` into `at`, an empty slot find() returned after the last reserve().
+  /// Puts `entry` into `at`, an empty slot probe() returned after the last reserve().
   void place(std::size_t at, const Slot& entry) {
     slots_[at] = entry;
     ++size_;
