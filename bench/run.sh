@@ -31,7 +31,9 @@
 # --no-workloads (skip the YOOCHOOSE replay and the browser-shaped run), --shared-data DIR
 # (../shared/data, where the YOOCHOOSE files are), --profile (one more max-rate run under
 # perf: cohortd's self time by stage and the load generator's CPU share, in profile.txt),
-# --no-build, --jobs J (2). Baselines need redis-server, node and npm (scripts/setup.sh); the plot
+# --allocations (one more node with build/bench/libcohort-alloc-count.so preloaded: heap
+# allocations and bytes per acknowledged event by thread, checkpoints off, in
+# allocations.txt), --no-build, --jobs J (2). Baselines need redis-server, node and npm (scripts/setup.sh); the plot
 # needs gnuplot (skipped with a note when missing).
 set -euo pipefail
 
@@ -56,6 +58,7 @@ results=
 jobs=2
 workloads=1
 profile=0
+allocations=0
 browser_connections=256
 shared_data=$repo/../shared/data
 pid=
@@ -88,6 +91,7 @@ while [ $# -gt 0 ]; do
     --no-memory) memory_users= ;;
     --no-workloads) workloads=0 ;;
     --profile) profile=1 ;;
+    --allocations) allocations=1 ;;
     --shared-data) shared_data=$2; shift ;;
     --memory-users) memory_users=$2; shift ;;
     --memory-events) memory_events=$2; shift ;;
@@ -124,6 +128,7 @@ build_binaries() {
   [ -f "$build/CMakeCache.txt" ] || cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   local targets=(cohortd cohort-load cohort-baseline-caf)
   [ "$smoke" = 1 ] || targets+=(cohort-baseline-redis)
+  [ "$allocations" = 0 ] || targets+=(cohort-alloc-count)
   cmake --build "$build" -j"$jobs" --target "${targets[@]}"
 }
 
@@ -132,9 +137,11 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # A /metrics value; empty when cohortd does not answer within 15 s (busy after an overload).
 metric() { { curl -s --max-time 15 "http://127.0.0.1:$port/metrics" || true; } | awk -v m="$1" '$1 == m { print $2 }'; }
 
-# Starts cohortd on a fresh data dir; sets pid and port once /readyz answers 200.
+# Starts cohortd on a fresh data dir with config $1 (default $config) and the environment
+# node_env adds; sets pid and port once /readyz answers 200.
+node_env=()
 start_node() {
-  "$cohortd" --config "$config" --listen 127.0.0.1:0 --data "$work/data" >"$work/cohortd.out" 2>"$work/cohortd.err" &
+  env "${node_env[@]}" "$cohortd" --config "${1:-$config}" --listen 127.0.0.1:0 --data "$work/data" >"$work/cohortd.out" 2>"$work/cohortd.err" &
   pid=$!
   port=
   local _ line
@@ -372,6 +379,55 @@ profile_max() {
   settle
 }
 
+# With --allocations: heap allocations per acknowledged event, by thread (issue 18). A fresh
+# cohortd with libcohort-alloc-count.so preloaded and checkpoints off (a checkpoint's
+# snapshot writes are not per event) first gets 400k events over the users so that their
+# session actors are live, then is counted, idle to idle, over one run at 20k events/s.
+bench_allocations() {
+  local lib=$build/bench/libcohort-alloc-count.so counts=$work/alloc-counts result acked _
+  [ -f "$lib" ] || die "missing $lib (build first)"
+  sed 's/^\( *checkpoint_interval:\).*/\1 1h/' "$config" > "$work/alloc.yaml"
+  rm -rf "$work/data"
+  : > "$counts"
+  node_env=(LD_PRELOAD="$lib" COHORT_ALLOC_COUNT_FILE="$counts")
+  start_node "$work/alloc.yaml"
+  node_env=()
+  "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$connections" \
+    --batch "$batch" --rate 20000 --duration 20 --warmup 0 > "$work/alloc-warmup.out" \
+    || die "cohort-load failed warming up the counted node: $(tail -5 "$work/alloc-warmup.out")"
+  settle
+  kill -USR2 "$pid"
+  "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$connections" \
+    --batch "$batch" --rate 20000 --duration 20 --warmup 0 > "$work/alloc-load.out" \
+    || die "cohort-load failed on the counted node: $(tail -5 "$work/alloc-load.out")"
+  settle
+  kill -USR2 "$pid"
+  for _ in $(seq 500); do
+    [ "$(grep -c '^end$' "$counts")" -ge 2 ] && break
+    sleep 0.02
+  done
+  [ "$(grep -c '^end$' "$counts")" -ge 2 ] || die "no allocation counts from cohortd after 10 s"
+  stop_node
+  result=$(grep '^RESULT ' "$work/alloc-load.out")
+  acked=$(field "$result" acked)
+  [ "${acked:-0}" -gt 0 ] || die "no events acknowledged in the counted run"
+  # Per thread: the second dump minus the first; then summed by thread name.
+  awk -v acked="$acked" '
+    /^end$/ { dump++; next }
+    dump == 0 { a0[$1] = $3; b0[$1] = $4; next }
+    dump == 1 { name[$1] = $2; a1[$1] = $3; b1[$1] = $4 }
+    END {
+      printf "heap allocations per acknowledged event, %d events at 20,000 events/s (checkpoints off), by thread:\n", acked
+      printf "%-16s %12s %12s\n", "thread", "allocations", "bytes"
+      for (t in a1) { da[name[t]] += a1[t] - a0[t]; db[name[t]] += b1[t] - b0[t] }
+      for (n in da) { ta += da[n]; tb += db[n]
+        printf "%-16s %12.2f %12.0f\n", n, da[n] / acked, db[n] / acked }
+      printf "%-16s %12.2f %12.0f\n", "total", ta / acked, tb / acked
+      print "cohort.http: HTTP read, parse, decode, validate; caf.actor: detached actors (ingest: identity, log write, routing); caf.multiplexer: CAF 0.17.6 names its scheduler workers so (directory shards, sessions, publisher); rocksdb: its flush and compaction threads"
+    }' "$counts" > "$work/allocations.txt"
+  cat "$work/allocations.txt" >&2
+}
+
 # Workloads a real site has, beside the random-user runs (issue 18): the YOOCHOOSE sessions
 # of ../shared/data replayed as fast as acks come back (a session's clicks arrive close
 # together: per-user locality), and browser-shaped traffic (each request one user's few
@@ -489,6 +545,7 @@ write_results() {
   mkdir -p "$dir"
   cp "$work"/*.out "$work/rows.tsv" "$dir/"
   if [ -s "$work/profile.txt" ]; then cp "$work/profile.txt" "$dir/"; fi
+  if [ -s "$work/allocations.txt" ]; then cp "$work/allocations.txt" "$dir/"; fi
   if [ -s "$work/memory.tsv" ]; then cp "$work/memory.tsv" "$dir/"; fi
   awk -F'\t' '$1 == "Cohort" && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/cohort.dat"
   awk -F'\t' '$1 ~ /^baseline 3/ && $2 != "max" { print $2, $3, $4, $5, $6 }' "$work/rows.tsv" > "$dir/node.dat"
@@ -520,12 +577,15 @@ write_results() {
       echo
       format_memory md
     fi
-    if [ -s "$work/profile.txt" ]; then
-      echo
-      echo '```'
-      cat "$work/profile.txt"
-      echo '```'
-    fi
+    local extra
+    for extra in profile.txt allocations.txt; do
+      if [ -s "$work/$extra" ]; then
+        echo
+        echo '```'
+        cat "$work/$extra"
+        echo '```'
+      fi
+    done
     echo
     echo "$plot_note"
   } > "$dir/results.md"
@@ -549,6 +609,7 @@ main() {
   [ "$workloads" = 0 ] || bench_workloads
   [ "$profile" = 0 ] || profile_max
   stop_node
+  [ "$allocations" = 0 ] || bench_allocations
   if [ "$baselines" = 1 ]; then
     baseline_caf
     baselines_redis

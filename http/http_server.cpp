@@ -1,5 +1,7 @@
 #include "http/http_server.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -182,7 +184,11 @@ result<unsigned short> http_server::start() {
   impl_->port = acc.local_endpoint().port();
   impl_->accept();
   for (int i = 0; i < std::max(1, impl_->opts.threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      // Named for top -H, perf and bench/run.sh --allocations, beside CAF's and RocksDB's.
+      pthread_setname_np(pthread_self(), "cohort.http");
+      impl_->ioc.run();
+    });
   return impl_->port;
 }
 
