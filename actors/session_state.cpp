@@ -9,12 +9,15 @@ namespace {
 
 using config::feature;
 
-/// Rules read the user's features, windowed counts and tags through this view.
+/// Rules read the user's features, windowed counts and tags through this view. A windowed
+/// count is computed when a rule reads it: most rules read none, and nothing is allocated
+/// per event.
 class feature_input : public config::eval_input {
 public:
-  feature_input(const feature_values& f, const std::vector<double>& windows,
+  feature_input(const feature_values& f, const window_counts& windows,
+                const std::vector<config::window_spec>& specs, std::int64_t latest_ms,
                 const std::vector<std::string>& tags)
-    : f_(f), windows_(windows), tags_(tags) {
+    : f_(f), windows_(windows), specs_(specs), latest_ms_(latest_ms), tags_(tags) {
   }
   double number(feature slot) const override { return f_[slot]; }
   std::string_view text(feature slot) const override {
@@ -26,14 +29,18 @@ public:
       return f_.source;
     return {};
   }
-  double window_count(std::size_t i) const override { return windows_[i]; }
+  double window_count(std::size_t i) const override {
+    return windows_.count(specs_[i], latest_ms_);
+  }
   bool has_tag(std::string_view tag) const override {
     return std::find(tags_.begin(), tags_.end(), tag) != tags_.end();
   }
 
 private:
   const feature_values& f_;
-  const std::vector<double>& windows_;
+  const window_counts& windows_;
+  const std::vector<config::window_spec>& specs_;
+  std::int64_t latest_ms_;
   const std::vector<std::string>& tags_;
 };
 
@@ -210,14 +217,6 @@ void session_state::record(const codecs::event& ev) {
   recent_.push(ev);
 }
 
-std::vector<double> session_state::window_values(const config::rule_set& rules) const {
-  std::vector<double> out;
-  out.reserve(rules.windows().size());
-  for (const auto& w : rules.windows())
-    out.push_back(windows_.count(w, sessions_.latest_ms()));
-  return out;
-}
-
 feature_values session_state::features(const engine_model& model) const {
   feature_values f;
   if (sessions_.empty())
@@ -251,10 +250,11 @@ void session_state::evaluate(const codecs::event& cause, const engine_model& mod
                              std::vector<change_event>& changes) {
   auto f = features(model);
   score_ = f[feature::score];
-  auto windows = window_values(*model.rules);
+  const auto& rules = *model.rules;
+  const auto latest = sessions_.latest_ms();
   std::vector<std::string> no_tags;
-  auto tags = model.rules->tags(feature_input{f, windows, no_tags});
-  const auto& segment = model.rules->segment(feature_input{f, windows, tags});
+  auto tags = rules.tags(feature_input{f, windows_, rules.windows(), latest, no_tags});
+  const auto& segment = rules.segment(feature_input{f, windows_, rules.windows(), latest, tags});
   if (segment == segment_ && tags == tags_)
     return;  // most events: nothing to tell subscribers, nothing to build
   change_event base;

@@ -139,7 +139,6 @@ private:
   void record(const codecs::event& ev);
   void evaluate(const codecs::event& cause, const engine_model& model,
                 std::vector<change_event>& changes);
-  std::vector<double> window_values(const config::rule_set& rules) const;
 
   std::string user_key_;
   dedup_window dedup_;

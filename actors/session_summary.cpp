@@ -8,25 +8,41 @@ namespace cohort::actors {
 session_summary session_summary::of(const codecs::event& ev, const event_facts& facts) {
   session_summary s;
   s.start_ms = s.end_ms = ev.timestamp_ms;
-  s.events = 1;
-  if (facts.view) {
-    s.views = 1;
-    s.first_view_ms = s.last_view_ms = ev.timestamp_ms;
-    s.paths.push_back(facts.path_hash);
-  }
-  s.product_views = ev.type == "product_view";
-  s.cart_adds = ev.type == "add_to_cart";
-  s.wishlist_adds = ev.type == "wishlist_add";
-  s.purchases = ev.type == "purchase";
-  s.clicks = ev.type == "click";
-  if (facts.duration_s) {
-    s.duration_sum_s = *facts.duration_s;
-    s.duration_samples = 1;
-  }
-  s.max_scroll = facts.scroll_depth.value_or(0);
-  s.device = facts.device;
-  s.source = facts.source;
+  s.count(ev, facts, true);
   return s;
+}
+
+void session_summary::add(const codecs::event& ev, const event_facts& facts) {
+  const bool later = ev.timestamp_ms >= start_ms;
+  start_ms = std::min(start_ms, ev.timestamp_ms);
+  end_ms = std::max(end_ms, ev.timestamp_ms);
+  count(ev, facts, later);
+}
+
+void session_summary::count(const codecs::event& ev, const event_facts& facts, bool later) {
+  const auto t = ev.timestamp_ms;
+  const auto scroll = facts.scroll_depth.value_or(0);
+  max_scroll = events == 0 ? scroll : std::max(max_scroll, scroll);
+  ++events;
+  if (facts.view) {
+    first_view_ms = views > 0 ? std::min(first_view_ms, t) : t;
+    last_view_ms = views > 0 ? std::max(last_view_ms, t) : t;
+    ++views;
+    merge_path(facts.path_hash);
+  }
+  product_views += ev.type == "product_view";
+  cart_adds += ev.type == "add_to_cart";
+  wishlist_adds += ev.type == "wishlist_add";
+  purchases += ev.type == "purchase";
+  clicks += ev.type == "click";
+  if (facts.duration_s) {
+    duration_sum_s += *facts.duration_s;
+    ++duration_samples;
+  }
+  if (!facts.device.empty() && (later || device.empty()))
+    device = facts.device;
+  if (!facts.source.empty() && (!later || source.empty()))
+    source = facts.source;
 }
 
 void session_summary::merge(const session_summary& o) {
@@ -55,18 +71,21 @@ void session_summary::merge(const session_summary& o) {
     source = o.source;
 }
 
+void session_summary::merge_path(std::uint64_t hash) {
+  // Inserted in place, no new vector; the same result as a union with {hash}.
+  auto at = std::lower_bound(paths.begin(), paths.end(), hash);
+  if (at != paths.end() && *at == hash)
+    return;
+  if (paths.size() < max_paths || at != paths.end()) {
+    paths.insert(at, hash);
+    if (paths.size() > max_paths)
+      paths.pop_back();
+  }
+}
+
 void session_summary::merge_paths(const std::vector<std::uint64_t>& other) {
   if (other.size() == 1) {
-    // One event's path (the per-event case): inserted in place, no new vector.
-    // Same result as the union below: the lowest max_paths hashes.
-    auto at = std::lower_bound(paths.begin(), paths.end(), other.front());
-    if (at != paths.end() && *at == other.front())
-      return;
-    if (paths.size() < max_paths || at != paths.end()) {
-      paths.insert(at, other.front());
-      if (paths.size() > max_paths)
-        paths.pop_back();
-    }
+    merge_path(other.front());
     return;
   }
   std::vector<std::uint64_t> all;

@@ -39,11 +39,17 @@ struct session_summary {
   /// A session holding just `ev`.
   static session_summary of(const codecs::event& ev, const event_facts& facts);
 
+  /// Adds `ev` into this session in place: the same as merge(of(ev, facts)), without
+  /// building (and allocating) a one-event session per event.
+  void add(const codecs::event& ev, const event_facts& facts);
+
   /// Adds `other` (a session adjacent in time) into this one.
   void merge(const session_summary& other);
 
   /// Unites `other` (sorted distinct hashes) into paths, keeping the max_paths lowest.
   void merge_paths(const std::vector<std::uint64_t>& other);
+  /// The same for one hash.
+  void merge_path(std::uint64_t hash);
 
   // Feature definitions of SPEC 9 over this session.
   double page_depth() const { return static_cast<double>(paths.size()); }
@@ -52,6 +58,11 @@ struct session_summary {
   double click_density() const;
   double conversion_rate() const;
   bool bounced() const { return views == 1; }
+
+private:
+  /// Adds one event's counters; `later`: it is not before the session's start (the
+  /// device follows later events, the source earlier ones).
+  void count(const codecs::event& ev, const event_facts& facts, bool later);
 };
 
 } // namespace cohort::actors

@@ -19,7 +19,6 @@ sessionizer::placement sessionizer::add(const codecs::event& ev, const event_fac
   auto t = ev.timestamp_ms;
   if (is_late(t))
     return placement::late;
-  auto joined = session_summary::of(ev, facts);
   // Sessions within `gap` of t on either side merge with it (Flink session-window
   // semantics: the windows [start, end + gap) overlap).
   auto first = std::find_if(open_.begin(), open_.end(),
@@ -29,8 +28,9 @@ sessionizer::placement sessionizer::add(const codecs::event& ev, const event_fac
   if (last - first == 1) {
     // The common case, one session reached: extended in place. It cannot reach another,
     // which would have to lie within `gap` of t too.
-    first->merge(joined);
+    first->add(ev, facts);
   } else {
+    auto joined = session_summary::of(ev, facts);
     for (auto it = first; it != last; ++it)
       joined.merge(*it);
     auto pos = open_.erase(first, last);

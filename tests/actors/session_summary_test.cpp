@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <random>
+
 #include "actors/session_summary.hpp"
 
 using namespace cohort;
@@ -111,6 +113,48 @@ BOOST_AUTO_TEST_CASE(source_comes_from_campaign_or_referrer) {
   codecs::event ref = make("page_view", 0);
   ref.context.push_back({"page.referrer", value::of_string("https://www.google.com/search?q=x")});
   BOOST_TEST(actors::facts_of(ref).source == "google.com");
+}
+
+// sessionizer extends a session in place with add(); a session built so must be the one
+// merging one-event sessions builds, field for field, whatever the events' order and shape.
+BOOST_AUTO_TEST_CASE(adding_an_event_in_place_equals_merging_its_one_event_session) {
+  std::mt19937 rng(18);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const char* types[] = {"page_view", "product_view", "click", "add_to_cart", "purchase",
+                         "wishlist_add", "search"};
+  const char* devices[] = {"ios", "desktop", "tablet"};
+  const char* sources[] = {"newsletter", "ads", "partner"};
+  auto random_event = [&] {
+    auto ev = make(types[pick(7)], 1000 * pick(600));  // out of order, repeated times
+    if (pick(2) == 0)
+      ev.properties.push_back({"path", value::of_string("/p" + std::to_string(pick(40)))});
+    if (pick(3) == 0)
+      ev.properties.push_back({"duration", value::of_number(pick(90))});
+    if (pick(3) == 0)
+      ev.properties.push_back({"scroll_depth", value::of_number(pick(200) - 50)});  // < 0 too
+    if (pick(3) == 0)
+      ev.context.push_back({"device.type", value::of_string(devices[pick(3)])});
+    if (pick(3) == 0)
+      ev.context.push_back({"campaign.source", value::of_string(sources[pick(3)])});
+    return ev;
+  };
+  auto packed = [](const session_summary& s) {
+    msgpack::sbuffer out;
+    msgpack::pack(out, s);
+    return std::string(out.data(), out.size());
+  };
+  for (int round = 0; round < 200; ++round) {
+    auto first = random_event();
+    auto merged = session_summary::of(first, actors::facts_of(first));
+    auto added = merged;
+    for (int i = 0, n = 1 + pick(30); i < n; ++i) {
+      auto ev = random_event();
+      auto facts = actors::facts_of(ev);
+      merged.merge(session_summary::of(ev, facts));
+      added.add(ev, facts);
+      BOOST_REQUIRE(packed(added) == packed(merged));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
