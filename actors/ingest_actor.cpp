@@ -3,11 +3,12 @@
 #include <functional>
 #include <iostream>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 
 #include <caf/all.hpp>
 
 #include "actors/checkpoint.hpp"
+#include "actors/key_table.hpp"
 #include "actors/messages.hpp"
 #include "actors/transfer.hpp"
 #include "codecs/time.hpp"
@@ -19,34 +20,68 @@ namespace {
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using ingest_ptr = caf::stateful_actor<ingest_state>*;
 
+/// Sends each profile's events of batch[first, last) (no transfer records among them), in
+/// order, to its directory shard: one message per shard. Grouped through a table of views
+/// into the events' own keys, so that a profile costs one allocation (its events' vector,
+/// and its key when longer than a short string), not a map node as well.
+void route_events(const router& route, ingest_ptr self, event_batch& batch, std::size_t first,
+                  std::size_t last) {
+  if (first == last)
+    return;
+  // First every event's profile, while the events (which the views point into) stay put.
+  key_table<std::uint32_t, std::string_view> index;
+  std::vector<keyed_batch> profiles;
+  profiles.reserve(last - first);
+  std::vector<std::uint32_t> profile_of(last - first);
+  for (auto i = first; i < last; ++i) {
+    const auto& key = batch[i].route_key();
+    auto* at = index.find(key);
+    if (at == nullptr) {
+      at = &index.insert(key);
+      *at = static_cast<std::uint32_t>(profiles.size());
+      profiles.push_back({key, {}});
+    }
+    profile_of[i - first] = *at;
+  }
+  for (auto i = first; i < last; ++i)
+    profiles[profile_of[i - first]].events.push_back(std::move(batch[i]));
+  // Each shard's list sized before it is filled: grown profile by profile, every shard's
+  // list would be reallocated a few times per commit.
+  const auto& shards = route.shards();
+  std::vector<std::uint32_t> shard_of(profiles.size());
+  std::vector<shard_batch> per_shard(shards.size());
+  std::vector<std::size_t> sizes(shards.size());
+  for (std::size_t p = 0; p < profiles.size(); ++p)
+    ++sizes[shard_of[p] = static_cast<std::uint32_t>(route.index_for(profiles[p].key))];
+  for (std::size_t s = 0; s < shards.size(); ++s)
+    per_shard[s].reserve(sizes[s]);
+  for (std::size_t p = 0; p < profiles.size(); ++p)
+    per_shard[shard_of[p]].push_back(std::move(profiles[p]));
+  for (std::size_t s = 0; s < shards.size(); ++s)
+    if (!per_shard[s].empty())
+      self->send(shards[s], route_atom::value, std::move(per_shard[s]));
+}
+
 /// Sends each profile's events, in order, to its directory shard. A transfer record goes
 /// to both sides after every event before it and before every event after it, so that
 /// the giver has applied what came before and the receiver waits for the state before
 /// applying more. Each actor meets transfers in log order and a giver never waits to be
 /// asked, so transfers in both directions (a merge, then its unmerge) cannot deadlock.
 void route_all(const router& route, ingest_ptr self, event_batch& batch) {
-  std::unordered_map<std::string, event_batch> per_user;
-  auto flush = [&] {
-    std::unordered_map<const caf::actor*, shard_batch> per_shard;
-    for (auto& [key, events] : per_user)
-      per_shard[&route.shard_for(key)].push_back({key, std::move(events)});
-    for (auto& [shard, batches] : per_shard)
-      self->send(*shard, route_atom::value, std::move(batches));
-    per_user.clear();
-  };
-  for (auto& ev : batch) {
-    if (is_transfer(ev)) {
-      flush();
-      // The receiver is told first, so the state the giver sends it always arrives after.
-      const auto& receiver_shard = route.shard_for(ev.user_id);
-      self->send(receiver_shard, transfer_atom::value, ev);
-      self->send(route.shard_for(ev.previous_id), handover_atom::value, std::move(ev),
-                 receiver_shard);
+  std::size_t run = 0;  // the first event not yet routed
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& ev = batch[i];
+    if (!is_transfer(ev))
       continue;
-    }
-    per_user[ev.route_key()].push_back(std::move(ev));
+    route_events(route, self, batch, run, i);
+    run = i + 1;
+    // The receiver is told first, so the state the giver sends it always arrives after.
+    const auto& receiver_shard = route.shard_for(ev.user_id);
+    self->send(receiver_shard, transfer_atom::value, ev);
+    self->send(route.shard_for(ev.previous_id), handover_atom::value, std::move(ev),
+               receiver_shard);
   }
-  flush();
+  route_events(route, self, batch, run, batch.size());
 }
 
 /// Resolves every event's profile, stamping it, with the transfer records of the merges

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,25 +19,26 @@ namespace cohort::actors {
 /// small flat array of (hash, row) slots (open_slots) and then touches one row. Rows are
 /// one vector, in no particular order: erase moves the last row into the hole. Inserting
 /// or erasing invalidates pointers to rows; never fails (allocation failure throws, as
-/// std containers do).
-template <class V>
+/// std containers do). Keys are held as Key: std::string, or std::string_view where the
+/// table lives no longer than the strings it points into (a group commit's routing).
+template <class V, class Key = std::string>
 class key_table {
 public:
   /// One key and its value.
   struct row {
-    std::string key;
+    Key key;
     V value;
   };
 
   /// The value of `key`, nullptr when absent.
-  V* find(const std::string& key) {
+  V* find(std::string_view key) {
     const auto hash = hash_of(key);
     const auto at = slots_.find(hash, holds(key, hash));
     return at ? &rows_[slots_[*at].row - 1].value : nullptr;
   }
 
   /// A new, default-constructed value for `key`, which must be absent.
-  V& insert(std::string key) {
+  V& insert(Key key) {
     slots_.reserve(rows_.size() + 1);
     const auto hash = hash_of(key);
     const auto at = slots_.probe(hash, holds(key, hash));
@@ -46,7 +48,7 @@ public:
   }
 
   /// Removes `key`; false when it was absent.
-  bool erase(const std::string& key) {
+  bool erase(std::string_view key) {
     const auto hash = hash_of(key);
     const auto at = slots_.find(hash, holds(key, hash));
     if (!at)
@@ -84,13 +86,13 @@ private:
     static std::size_t hash(const slot& s) { return s.hash; }
   };
 
-  static std::uint32_t hash_of(const std::string& key) {
-    return static_cast<std::uint32_t>(std::hash<std::string>{}(key));
+  static std::uint32_t hash_of(std::string_view key) {
+    return static_cast<std::uint32_t>(std::hash<std::string_view>{}(key));
   }
 
   /// Matches the slot of `key`'s row; `hash` is hash_of(key).
-  auto holds(const std::string& key, std::uint32_t hash) const {
-    return [this, &key, hash](const slot& s) {
+  auto holds(std::string_view key, std::uint32_t hash) const {
+    return [this, key, hash](const slot& s) {
       return s.hash == hash && rows_[s.row - 1].key == key;
     };
   }

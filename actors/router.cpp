@@ -12,7 +12,11 @@ router::router(std::vector<caf::actor> shards) : shards_(std::move(shards)) {
 }
 
 const caf::actor& router::shard_for(std::string_view user_key) const {
-  return shards_[stable_hash(user_key) % shards_.size()];
+  return shards_[index_for(user_key)];
+}
+
+std::size_t router::index_for(std::string_view user_key) const {
+  return stable_hash(user_key) % shards_.size();
 }
 
 } // namespace cohort::actors

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,9 @@ public:
 
   /// The shard for `user_key`; stable for the life of the process.
   const caf::actor& shard_for(std::string_view user_key) const;
+
+  /// The index in shards() of shard_for(user_key).
+  std::size_t index_for(std::string_view user_key) const;
 
   const std::vector<caf::actor>& shards() const { return shards_; }
 

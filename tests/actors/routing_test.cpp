@@ -115,6 +115,25 @@ BOOST_AUTO_TEST_CASE(a_user_order_is_kept_within_a_batch) {
     BOOST_TEST(p.recent[i].message_id == std::to_string(i));
 }
 
+// A group commit groups its events by views into the events' own keys: a short key lives
+// inside its event's string, a long one on the heap, and both must hold until the events
+// move on to their shards.
+BOOST_AUTO_TEST_CASE(interleaved_users_each_keep_their_order_whatever_their_key_length) {
+  const std::vector<std::string> users{"e", "f", std::string(40, 'g'),
+                                       "a-user-id-longer-than-fifteen"};
+  actors::event_batch batch;
+  for (int i = 0; i < 6; ++i)
+    for (const auto& user : users)
+      batch.push_back(test::event_of(user, user + "-" + std::to_string(i), "click"));
+  BOOST_TEST(send(batch) == 24u);
+  for (const auto& user : users) {
+    auto p = profile_of(user);
+    BOOST_REQUIRE(p.recent.size() == 6u);
+    for (int i = 0; i < 6; ++i)
+      BOOST_TEST(p.recent[i].message_id == user + "-" + std::to_string(i));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_user_is_an_error_value) {
   auto err = ask_error(route->shard_for("nobody"), actors::profile_atom::value,
                        std::string{"nobody"});
