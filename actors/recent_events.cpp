@@ -6,15 +6,10 @@ namespace cohort::actors {
 
 namespace {
 
-/// A msgpack stream appending to a buffer (sbuffer would allocate 8 KiB per event), which
-/// grows by an eighth rather than doubling.
+/// A msgpack stream appending to a buffer (sbuffer would allocate 8 KiB per event).
 struct buffer_stream {
   std::vector<char>& out;
-  void write(const char* data, std::size_t size) {
-    if (out.size() + size > out.capacity())
-      out.reserve(out.size() + size + out.size() / 8);
-    out.insert(out.end(), data, data + size);
-  }
+  void write(const char* data, std::size_t size) { out.insert(out.end(), data, data + size); }
 };
 
 } // namespace
@@ -50,10 +45,24 @@ void recent_events::complete(recent_events stored) {
 }
 
 void recent_events::encode(const codecs::event& ev) {
-  auto before = bytes_.size();
-  buffer_stream stream{bytes_};
+  // Packed aside first, then appended at once: msgpack writes an event field by field,
+  // and growing the user's buffer as it went reallocated it (copying every held event)
+  // about twice per event. The scratch buffer is the worker thread's, reused.
+  thread_local std::vector<char> scratch;
+  scratch.clear();
+  buffer_stream stream{scratch};
   msgpack::pack(stream, ev);
-  items_.push_back({ev.timestamp_ms, static_cast<std::uint32_t>(bytes_.size() - before)});
+  const auto size = scratch.size();
+  // Grown by an eighth, or room for one more such event, rather than doubled: a user's
+  // buffer stays near its events' size and is reallocated at most every other event.
+  if (bytes_.size() + size > bytes_.capacity())
+    bytes_.reserve(bytes_.size() + size + std::max(bytes_.size() / 8, size));
+  bytes_.insert(bytes_.end(), scratch.begin(), scratch.end());
+  // Room for 8 at once rather than 1, 2, 4, 8; no more, since a user's items are held in
+  // memory until the next checkpoint and most users send few events in between.
+  if (items_.empty())
+    items_.reserve(std::min<std::size_t>(capacity_, 8));
+  items_.push_back({ev.timestamp_ms, static_cast<std::uint32_t>(size)});
   ++pushed_;
 }
 
