@@ -1,5 +1,6 @@
 #include "codecs/flatten.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <type_traits>
@@ -44,6 +45,10 @@ void flatten(simdjson::dom::element e, std::string& prefix, attributes& out) {
   case element_type::OBJECT: {
     // Held in a local: ranging over get_object().value_unsafe() would dangle.
     const simdjson::dom::object obj = e.get_object().value_unsafe();
+    // Room for the object's fields at once (a flat `properties` allocates once, not once
+    // per doubling); growth stays geometric when nested objects add more.
+    if (const auto want = out.size() + obj.size(); want > out.capacity())
+      out.reserve(std::max(want, 2 * out.capacity()));
     for (auto field : obj) {
       const auto old = push_segment(prefix, field.key);
       flatten(field.value, prefix, out);

@@ -57,20 +57,29 @@ field id_field(object msg, std::string_view key, std::string& out) {
   return out.empty() ? field::absent : field::ok;
 }
 
-field string_field(object msg, std::string_view key, std::string& out) {
+// A view into the parsed document: valid while it is.
+field string_view_field(object msg, std::string_view key, std::string_view& out) {
   element e;
   if (!lookup(msg, key, e))
     return field::absent;
-  std::string_view s;
-  if (e.get_string().get(s) != simdjson::SUCCESS)
+  if (e.get_string().get(out) != simdjson::SUCCESS)
     return field::bad;
-  out = std::string(s);
   return out.empty() ? field::absent : field::ok;
 }
 
+field string_field(object msg, std::string_view key, std::string& out) {
+  std::string_view s;
+  const auto f = string_view_field(msg, key, s);
+  if (f == field::ok)
+    out = std::string(s);
+  return f;
+}
+
+// Parsed from the document's own bytes: a timestamp is longer than a short string's
+// inline buffer, and copying it would allocate per event.
 field time_field(object msg, std::string_view key, std::optional<std::int64_t>& out) {
-  std::string text;
-  if (auto f = string_field(msg, key, text); f != field::ok)
+  std::string_view text;
+  if (auto f = string_view_field(msg, key, text); f != field::ok)
     return f;
   out = parse_iso8601(text);
   return out ? field::ok : field::bad;
