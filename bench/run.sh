@@ -385,6 +385,7 @@ profile_max() {
 # session actors are live, then is counted, idle to idle, over one run at 20k events/s.
 bench_allocations() {
   local lib=$build/bench/libcohort-alloc-count.so counts=$work/alloc-counts result acked _
+  local duration=20 warmup=0  # for load_run: 400k events each at 20k events/s
   [ -f "$lib" ] || die "missing $lib (build first)"
   sed 's/^\( *checkpoint_interval:\).*/\1 1h/' "$config" > "$work/alloc.yaml"
   rm -rf "$work/data"
@@ -392,14 +393,10 @@ bench_allocations() {
   node_env=(LD_PRELOAD="$lib" COHORT_ALLOC_COUNT_FILE="$counts")
   start_node "$work/alloc.yaml"
   node_env=()
-  "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$connections" \
-    --batch "$batch" --rate 20000 --duration 20 --warmup 0 > "$work/alloc-warmup.out" \
-    || die "cohort-load failed warming up the counted node: $(tail -5 "$work/alloc-warmup.out")"
+  load_run "http://127.0.0.1:$port" 20000 0 "$work/alloc-warmup.out" > /dev/null
   settle
   kill -USR2 "$pid"
-  "$load" --url "http://127.0.0.1:$port" --users "$users" --connections "$connections" \
-    --batch "$batch" --rate 20000 --duration 20 --warmup 0 > "$work/alloc-load.out" \
-    || die "cohort-load failed on the counted node: $(tail -5 "$work/alloc-load.out")"
+  result=$(load_run "http://127.0.0.1:$port" 20000 0 "$work/alloc-load.out")
   settle
   kill -USR2 "$pid"
   for _ in $(seq 500); do
@@ -408,7 +405,6 @@ bench_allocations() {
   done
   [ "$(grep -c '^end$' "$counts")" -ge 2 ] || die "no allocation counts from cohortd after 10 s"
   stop_node
-  result=$(grep '^RESULT ' "$work/alloc-load.out")
   acked=$(field "$result" acked)
   [ "${acked:-0}" -gt 0 ] || die "no events acknowledged in the counted run"
   # Per thread: the second dump minus the first, summed by thread name, most first.
