@@ -20,43 +20,58 @@ namespace {
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using ingest_ptr = caf::stateful_actor<ingest_state>*;
 
-/// Sends each profile's events of batch[first, last) (no transfer records among them), in
-/// order, to its directory shard: one message per shard. Grouped through a table of views
-/// into the events' own keys, so that a profile costs one allocation (its events' vector,
-/// and its key when longer than a short string), not a map node as well.
-void route_events(const router& route, ingest_ptr self, event_batch& batch, std::size_t first,
-                  std::size_t last) {
-  if (first == last)
-    return;
+/// The profiles of a run of events, in first-seen order, each with its events and shard.
+struct profile_groups {
+  std::vector<keyed_batch> profiles;
+  std::vector<std::uint32_t> shard_of;  ///< per profile
+  std::vector<std::size_t> sizes;       ///< profiles per shard
+};
+
+/// Groups batch[first, last) by profile, moving the events. Grouped through a table of
+/// views into the events' own keys, so that a profile costs one allocation (its events'
+/// vector, and its key when longer than a short string), not a map node as well.
+profile_groups group_by_profile(const router& route, event_batch& batch, std::size_t first,
+                                std::size_t last) {
+  profile_groups out;
+  out.profiles.reserve(last - first);
+  out.shard_of.reserve(last - first);
+  out.sizes.resize(route.shards().size());
   // First every event's profile, while the events (which the views point into) stay put.
   key_table<std::uint32_t, std::string_view> index;
-  std::vector<keyed_batch> profiles;
-  profiles.reserve(last - first);
   std::vector<std::uint32_t> profile_of(last - first);
   for (auto i = first; i < last; ++i) {
     const auto& key = batch[i].route_key();
     auto* at = index.find(key);
     if (at == nullptr) {
       at = &index.insert(key);
-      *at = static_cast<std::uint32_t>(profiles.size());
-      profiles.push_back({key, {}});
+      *at = static_cast<std::uint32_t>(out.profiles.size());
+      out.profiles.push_back({key, {}});
+      auto shard = static_cast<std::uint32_t>(route.index_for(key));
+      out.shard_of.push_back(shard);
+      ++out.sizes[shard];
     }
     profile_of[i - first] = *at;
   }
   for (auto i = first; i < last; ++i)
-    profiles[profile_of[i - first]].events.push_back(std::move(batch[i]));
+    out.profiles[profile_of[i - first]].events.push_back(std::move(batch[i]));
+  return out;
+}
+
+/// Sends each profile's events of batch[first, last) (no transfer records among them), in
+/// order, to its directory shard: one message per shard.
+void route_events(const router& route, ingest_ptr self, event_batch& batch, std::size_t first,
+                  std::size_t last) {
+  if (first == last)
+    return;
+  auto groups = group_by_profile(route, batch, first, last);
   // Each shard's list sized before it is filled: grown profile by profile, every shard's
   // list would be reallocated a few times per commit.
   const auto& shards = route.shards();
-  std::vector<std::uint32_t> shard_of(profiles.size());
   std::vector<shard_batch> per_shard(shards.size());
-  std::vector<std::size_t> sizes(shards.size());
-  for (std::size_t p = 0; p < profiles.size(); ++p)
-    ++sizes[shard_of[p] = static_cast<std::uint32_t>(route.index_for(profiles[p].key))];
   for (std::size_t s = 0; s < shards.size(); ++s)
-    per_shard[s].reserve(sizes[s]);
-  for (std::size_t p = 0; p < profiles.size(); ++p)
-    per_shard[shard_of[p]].push_back(std::move(profiles[p]));
+    per_shard[s].reserve(groups.sizes[s]);
+  for (std::size_t p = 0; p < groups.profiles.size(); ++p)
+    per_shard[groups.shard_of[p]].push_back(std::move(groups.profiles[p]));
   for (std::size_t s = 0; s < shards.size(); ++s)
     if (!per_shard[s].empty())
       self->send(shards[s], route_atom::value, std::move(per_shard[s]));
