@@ -12,8 +12,9 @@
 
 namespace cohort::storage {
 
-/// The journal on RocksDB: the event log in the `events` column family keyed by
-/// big-endian sequence number (msgpack values), snapshots in `snapshots` keyed by user
+/// The journal on RocksDB: the event log in the `events` column family, one msgpack
+/// record per append keyed by its last event's big-endian sequence number (a checkpoint
+/// deletes the records it covers whole), snapshots in `snapshots` keyed by user
 /// key, the checkpoint in `meta`. `fsync` syncs the WAL on every append and checkpoint
 /// (power-loss safe); otherwise a write is in the OS before it returns (crash safe).
 class rocks_journal : public actors::journal {
