@@ -150,7 +150,8 @@ BOOST_AUTO_TEST_CASE(a_log_of_one_record_per_event_still_replays) {
       msgpack::sbuffer buf;
       msgpack::pack(buf, ev);
       auto st = o.db->db().Put(rocksdb::WriteOptions{}, o.db->handle(storage::family::events),
-                               storage::sequence_key(ev.seq), rocksdb::Slice(buf.data(), buf.size()));
+                               storage::sequence_key(ev.seq),
+                               rocksdb::Slice(buf.data(), buf.size()));
       BOOST_TEST_REQUIRE(st.ok());
     }
   }
