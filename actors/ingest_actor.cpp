@@ -99,22 +99,36 @@ void route_all(const router& route, ingest_ptr self, event_batch& batch) {
   route_events(route, self, batch, run, batch.size());
 }
 
+/// Stamps `ev` with the profile and part of it `where` names, when not its own key.
+void stamp(codecs::event& ev, resolution& where) {
+  if (where.profile != ev.user_key())
+    ev.profile_id = std::move(where.profile);
+  if (where.origin != ev.route_key())
+    ev.origin = std::move(where.origin);
+}
+
 /// Resolves every event's profile, stamping it, with the transfer records of the merges
-/// it caused logged just before it.
+/// it caused logged just before it. Without a merge (nearly always) the group is returned
+/// as it is; only a merge rebuilds it, since every event moved costs a copy of its fields.
 event_batch resolve_all(identity_graph& graph, event_batch& group) {
   event_batch out;
-  out.reserve(group.size());
-  for (auto& ev : group) {
+  bool rebuilt = false;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    auto& ev = group[i];
     auto where = graph.resolve(ev);
+    if (!where.merges.empty() && !rebuilt) {
+      rebuilt = true;
+      out.reserve(group.size() + where.merges.size());
+      out.insert(out.end(), std::make_move_iterator(group.begin()),
+                 std::make_move_iterator(group.begin() + static_cast<std::ptrdiff_t>(i)));
+    }
     for (const auto& merge : where.merges)
       out.push_back(transfer_record(merge, ev.received_ms));
-    if (where.profile != ev.user_key())
-      ev.profile_id = std::move(where.profile);
-    if (where.origin != ev.route_key())
-      ev.origin = std::move(where.origin);
-    out.push_back(std::move(ev));
+    stamp(ev, where);
+    if (rebuilt)
+      out.push_back(std::move(ev));
   }
-  return out;
+  return rebuilt ? std::move(out) : std::move(group);
 }
 
 /// After a failed write the graph holds links the store does not: back to the stored one.
@@ -190,8 +204,11 @@ caf::behavior ingest_actor(ingest_ptr self, router route, std::shared_ptr<journa
     auto& st = self->state;
     auto rp = self->make_response_promise<std::uint64_t>();
     st.pending.push_back({rp, batch.size()});
-    st.group.insert(st.group.end(), std::make_move_iterator(batch.begin()),
-                    std::make_move_iterator(batch.end()));
+    if (st.group.empty())  // alone or first: the batch itself, no event moved
+      st.group = std::move(batch);
+    else
+      st.group.insert(st.group.end(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
     if (self->mailbox().empty() || st.group.size() >= options.max_group_events) {
       commit(self, route, *store, *graph, *flow);
     } else if (!st.flush_queued) {
