@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 #include "actors/stable_hash.hpp"
 
 namespace cohort::actors {
+
+// A literal compared as a view: lengths first, and no strlen per compare.
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -48,11 +52,11 @@ bool contains(const std::string& haystack, std::string_view needle) {
 
 std::string device_of(const codecs::event& ev) {
   auto type = lower(text_at(ev.context, "device.type"));
-  if (type == "ios" || type == "android" || type == "mobile" || type == "phone")
+  if (type == "ios"sv || type == "android"sv || type == "mobile"sv || type == "phone"sv)
     return "mobile";
-  if (type == "tablet" || type == "ipad")
+  if (type == "tablet"sv || type == "ipad"sv)
     return "tablet";
-  if (type == "desktop" || type == "pc" || type == "web")
+  if (type == "desktop"sv || type == "pc"sv || type == "web"sv)
     return "desktop";
   auto agent = text_at(ev.context, "userAgent");
   if (agent.empty())
@@ -93,7 +97,7 @@ std::string path_of(const codecs::event& ev) {
     return p;
   if (auto p = text_at(ev.properties, "url"); !p.empty())
     return p;
-  if (ev.type == "product_view")
+  if (ev.type == "product_view"sv)
     if (auto id = text_at(ev.properties, "product_id"); !id.empty())
       return "product:" + id;
   return {};
@@ -103,7 +107,7 @@ std::string path_of(const codecs::event& ev) {
 
 event_facts facts_of(const codecs::event& ev) {
   event_facts f;
-  f.view = ev.type == "page_view" || ev.type == "product_view";
+  f.view = ev.type == "page_view"sv || ev.type == "product_view"sv;
   if (f.view) {
     auto path = path_of(ev);
     // A view without any path still counts as one distinct page (its name stands in).

@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <string_view>
 
 #include "actors/stable_hash.hpp"
 #include "codecs/hex.hpp"
 
 namespace cohort::actors {
+
+// A literal compared as a view: lengths first, and no strlen per compare.
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -52,8 +56,8 @@ std::string field_text(const codecs::event& ev, const std::string& path) {
   auto dot = path.find('.');
   auto head = path.substr(0, dot);
   auto rest = path.substr(dot + 1);
-  const auto& attrs = head == "context" ? ev.context
-                      : head == "traits" ? ev.traits
+  const auto& attrs = head == "context"sv ? ev.context
+                      : head == "traits"sv ? ev.traits
                                          : ev.properties;
   const auto* v = codecs::find(attrs, rest);
   if (v == nullptr)
@@ -83,7 +87,7 @@ std::vector<std::pair<std::string, std::string>> identities_of(const codecs::eve
     out.emplace_back("userId", ev.user_id);
   if (!ev.anonymous_id.empty())
     out.emplace_back("anonymousId", ev.anonymous_id);
-  if (ev.call == "identify") {
+  if (ev.call == "identify"sv) {
     const auto* email = codecs::find(ev.traits, "email");
     if (email != nullptr && email->type == codecs::value::kind::string) {
       auto norm = normalized_email(email->text);
@@ -91,7 +95,7 @@ std::vector<std::pair<std::string, std::string>> identities_of(const codecs::eve
         out.emplace_back("email", "email:" + codecs::hex(stable_hash(norm), 16));
     }
   }
-  if (ev.call == "alias" && !ev.previous_id.empty())
+  if (ev.call == "alias"sv && !ev.previous_id.empty())
     out.emplace_back("previousId", ev.previous_id);
   return out;
 }
@@ -268,12 +272,12 @@ std::set<std::string> identity_graph::user_ids(const std::string& profile,
   std::set<std::string> out;
   auto it = records_.find(profile);
   if (it == records_.end()) {
-    if (kind == "userId")
+    if (kind == "userId"sv)
       out.insert(profile);
     return out;
   }
   for (const auto& x : it->second.identities)
-    if (x.kind == "userId")
+    if (x.kind == "userId"sv)
       out.insert(x.id);
   return out;
 }
@@ -286,7 +290,7 @@ std::optional<std::string> identity_graph::refusal_reason(
     return "the profile would have " + std::to_string(total)
            + " identities, more than identity.max_identities_per_profile ("
            + std::to_string(options_.max_identities_per_profile) + ")";
-  if (link == "alias" || options_.user_id_conflicts != "refuse")
+  if (link == "alias"sv || options_.user_id_conflicts != "refuse"sv)
     return std::nullopt;
   auto ours = user_ids(survivor, survivor_kind);
   auto theirs = user_ids(absorbed, absorbed_kind);
@@ -342,8 +346,8 @@ bool identity_graph::try_merge(const std::string& survivor, const std::string& s
 
 resolution identity_graph::resolve(const codecs::event& ev) {
   // The hot path: an event of one identity that cannot link anything (no evidence keys).
-  bool single = (ev.user_id.empty() || ev.anonymous_id.empty()) && ev.call != "identify"
-                && ev.call != "alias";
+  bool single = (ev.user_id.empty() || ev.anonymous_id.empty()) && ev.call != "identify"sv
+                && ev.call != "alias"sv;
   if (single && options_.keys.empty()) {
     const auto& id = ev.user_key();
     std::shared_lock lock{mutex_};
@@ -358,7 +362,7 @@ resolution identity_graph::resolve(const codecs::event& ev) {
   resolution out;
   const auto& [kind, primary] = ids.front();
   auto target = profile_locked(primary);
-  auto link = ev.call == "alias" ? "alias" : ev.call == "identify" ? "identify" : "event";
+  auto link = ev.call == "alias"sv ? "alias" : ev.call == "identify"sv ? "identify" : "event";
   for (std::size_t i = 1; i < ids.size(); ++i) {
     auto other = profile_locked(ids[i].second);
     if (other != target)

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 
 namespace cohort::actors {
+
+// A literal compared as a view: lengths first, and no strlen per compare.
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -241,7 +245,7 @@ feature_values session_state::features(const engine_model& model) const {
   f[feature::last_seen] = static_cast<double>(sessions_.latest_ms()) / 1000.0;
   f.device = device_;
   f.source = source_.empty() ? "direct" : source_;
-  f[feature::is_mobile] = device_ == "mobile" || device_ == "tablet";
+  f[feature::is_mobile] = device_ == "mobile"sv || device_ == "tablet"sv;
   f[feature::score] = model.score.evaluate(f, nullptr);
   return f;
 }

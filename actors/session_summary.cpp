@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 
 namespace cohort::actors {
+
+// A literal compared as a view: lengths first, and no strlen per compare.
+using namespace std::string_view_literals;
 
 session_summary session_summary::of(const codecs::event& ev, const event_facts& facts) {
   session_summary s;
@@ -30,11 +34,11 @@ void session_summary::count(const codecs::event& ev, const event_facts& facts, b
     ++views;
     merge_path(facts.path_hash);
   }
-  product_views += ev.type == "product_view";
-  cart_adds += ev.type == "add_to_cart";
-  wishlist_adds += ev.type == "wishlist_add";
-  purchases += ev.type == "purchase";
-  clicks += ev.type == "click";
+  product_views += ev.type == "product_view"sv;
+  cart_adds += ev.type == "add_to_cart"sv;
+  wishlist_adds += ev.type == "wishlist_add"sv;
+  purchases += ev.type == "purchase"sv;
+  clicks += ev.type == "click"sv;
   if (facts.duration_s) {
     duration_sum_s += *facts.duration_s;
     ++duration_samples;
