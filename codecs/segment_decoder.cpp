@@ -1,6 +1,9 @@
 #include "codecs/segment_decoder.hpp"
 
+#include <array>
+#include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "codecs/event_types.hpp"
 #include "codecs/flatten.hpp"
@@ -35,17 +38,53 @@ std::optional<segment_call> call_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+// The top-level fields of a Segment payload (a message, or a batch) that Cohort reads.
+enum class key : std::uint8_t {
+  type, user_id, anonymous_id, message_id, event, name, previous_id, group_id, timestamp,
+  original_timestamp, sent_at, properties, traits, context, write_key, batch, count_
+};
+
+constexpr std::array<std::string_view, static_cast<std::size_t>(key::count_)> key_names{
+  "type", "userId", "anonymousId", "messageId", "event", "name", "previousId", "groupId",
+  "timestamp", "originalTimestamp", "sentAt", "properties", "traits", "context", "writeKey",
+  "batch"};
+
+std::string name_of(key k) { return std::string(key_names[static_cast<std::size_t>(k)]); }
+
+/// A payload's fields by key, found in one pass over the object: a lookup per field
+/// scanned its keys once for each. A repeated key keeps its first value, as a lookup does.
+class payload_fields {
+public:
+  explicit payload_fields(object obj) {
+    for (auto [k, v] : obj)
+      for (std::size_t i = 0; i < key_names.size(); ++i)
+        if (!found_[i] && k == key_names[i]) {
+          found_[i] = true;
+          values_[i] = v;
+          break;
+        }
+  }
+  /// Sets `e` to the field's value; false when it is missing or null.
+  bool get(key k, element& e) const {
+    const auto i = static_cast<std::size_t>(k);
+    if (!found_[i] || values_[i].is_null())
+      return false;
+    e = values_[i];
+    return true;
+  }
+
+private:
+  std::array<element, key_names.size()> values_{};
+  std::array<bool, key_names.size()> found_{};
+};
+
 // A field is absent (missing, null or empty), usable, or of a type it cannot have.
 enum class field { absent, ok, bad };
 
-bool lookup(object msg, std::string_view key, element& e) {
-  return msg[key].get(e) == simdjson::SUCCESS && !e.is_null();
-}
-
 // Ids are strings, but some SDKs and hand-written clients send numeric user ids.
-field id_field(object msg, std::string_view key, std::string& out) {
+field id_field(const payload_fields& msg, key k, std::string& out) {
   element e;
-  if (!lookup(msg, key, e))
+  if (!msg.get(k, e))
     return field::absent;
   switch (e.type()) {
   case element_type::STRING: out = std::string(e.get_string().value_unsafe()); break;
@@ -58,18 +97,18 @@ field id_field(object msg, std::string_view key, std::string& out) {
 }
 
 // A view into the parsed document: valid while it is.
-field string_view_field(object msg, std::string_view key, std::string_view& out) {
+field string_view_field(const payload_fields& msg, key k, std::string_view& out) {
   element e;
-  if (!lookup(msg, key, e))
+  if (!msg.get(k, e))
     return field::absent;
   if (e.get_string().get(out) != simdjson::SUCCESS)
     return field::bad;
   return out.empty() ? field::absent : field::ok;
 }
 
-field string_field(object msg, std::string_view key, std::string& out) {
+field string_field(const payload_fields& msg, key k, std::string& out) {
   std::string_view s;
-  const auto f = string_view_field(msg, key, s);
+  const auto f = string_view_field(msg, k, s);
   if (f == field::ok)
     out = std::string(s);
   return f;
@@ -77,17 +116,17 @@ field string_field(object msg, std::string_view key, std::string& out) {
 
 // Parsed from the document's own bytes: a timestamp is longer than a short string's
 // inline buffer, and copying it would allocate per event.
-field time_field(object msg, std::string_view key, std::optional<std::int64_t>& out) {
+field time_field(const payload_fields& msg, key k, std::optional<std::int64_t>& out) {
   std::string_view text;
-  if (auto f = string_view_field(msg, key, text); f != field::ok)
+  if (auto f = string_view_field(msg, k, text); f != field::ok)
     return f;
   out = parse_iso8601(text);
   return out ? field::ok : field::bad;
 }
 
-field object_field(object msg, std::string_view key, attributes& out) {
+field object_field(const payload_fields& msg, key k, attributes& out) {
   element e;
-  if (!lookup(msg, key, e))
+  if (!msg.get(k, e))
     return field::absent;
   if (!e.is_object())
     return field::bad;
@@ -107,14 +146,15 @@ struct batch_defaults {
 std::optional<std::string> decode_message(element e, std::optional<segment_call> endpoint,
                                           const batch_defaults& batch,
                                           const decode_context& ctx, event& ev) {
-  object msg;
-  if (e.get_object().get(msg) != simdjson::SUCCESS)
+  object obj;
+  if (e.get_object().get(obj) != simdjson::SUCCESS)
     return "message must be a JSON object";
   if (batch.check_size) {
     const std::size_t size = simdjson::minify(e).size();
     if (size > ctx.max_message_bytes)
       return "message exceeds " + std::to_string(ctx.max_message_bytes) + " bytes";
   }
+  const payload_fields msg{obj};
 
   // On /v1/<call> the endpoint names the call and a `type` in the body is ignored, as
   // Segment does; in a batch each message's `type` is required.
@@ -123,7 +163,7 @@ std::optional<std::string> decode_message(element e, std::optional<segment_call>
     call = *endpoint;
   } else {
     std::string type;
-    if (string_field(msg, "type", type) == field::absent)
+    if (string_field(msg, key::type, type) == field::absent)
       return "missing type";
     const auto c = call_from_name(type);
     if (!c)
@@ -132,29 +172,29 @@ std::optional<std::string> decode_message(element e, std::optional<segment_call>
   }
   ev.call = call_name(call);
 
-  for (auto [key, dest] : {std::pair{"userId", &ev.user_id},
-                           std::pair{"anonymousId", &ev.anonymous_id},
-                           std::pair{"messageId", &ev.message_id}})
-    if (id_field(msg, key, *dest) == field::bad)
-      return std::string(key) + " must be a string";
+  for (auto [k, dest] : {std::pair{key::user_id, &ev.user_id},
+                         std::pair{key::anonymous_id, &ev.anonymous_id},
+                         std::pair{key::message_id, &ev.message_id}})
+    if (id_field(msg, k, *dest) == field::bad)
+      return name_of(k) + " must be a string";
   if (ev.user_id.empty() && ev.anonymous_id.empty())
     return "missing userId or anonymousId";
 
   const auto& types = *ctx.types;
   switch (call) {
   case segment_call::track:
-    if (string_field(msg, "event", ev.name) != field::ok)
+    if (string_field(msg, key::event, ev.name) != field::ok)
       return "track requires a non-empty event";
     ev.type = types.canonical(ev.name);
     break;
   case segment_call::page:
   case segment_call::screen:
-    if (string_field(msg, "name", ev.name) == field::bad)
+    if (string_field(msg, key::name, ev.name) == field::bad)
       return "name must be a string";
     ev.type = "page_view";
     break;
   case segment_call::alias:
-    switch (id_field(msg, "previousId", ev.previous_id)) {
+    switch (id_field(msg, key::previous_id, ev.previous_id)) {
     case field::absent: return "alias requires previousId";
     case field::bad: return "previousId must be a string";
     case field::ok: break;
@@ -164,7 +204,7 @@ std::optional<std::string> decode_message(element e, std::optional<segment_call>
   case segment_call::group: {
     // The event has no group field; groupId travels as a property of the group call.
     std::string group_id;
-    switch (id_field(msg, "groupId", group_id)) {
+    switch (id_field(msg, key::group_id, group_id)) {
     case field::absent: return "group requires groupId";
     case field::bad: return "groupId must be a string";
     case field::ok: break;
@@ -180,18 +220,18 @@ std::optional<std::string> decode_message(element e, std::optional<segment_call>
   }
 
   std::optional<std::int64_t> timestamp, original, sent_at;
-  for (auto [key, dest] : {std::pair{"timestamp", &timestamp},
-                           std::pair{"originalTimestamp", &original},
-                           std::pair{"sentAt", &sent_at}})
-    if (time_field(msg, key, *dest) == field::bad)
-      return std::string(key) + " is not an ISO 8601 time";
+  for (auto [k, dest] : {std::pair{key::timestamp, &timestamp},
+                         std::pair{key::original_timestamp, &original},
+                         std::pair{key::sent_at, &sent_at}})
+    if (time_field(msg, k, *dest) == field::bad)
+      return name_of(k) + " is not an ISO 8601 time";
   if (!sent_at)
     sent_at = batch.sent_at;
 
-  for (auto [key, dest] : {std::pair{"properties", &ev.properties},
-                           std::pair{"traits", &ev.traits}, std::pair{"context", &ev.context}})
-    if (object_field(msg, key, *dest) == field::bad)
-      return std::string(key) + " must be an object";
+  for (auto [k, dest] : {std::pair{key::properties, &ev.properties},
+                         std::pair{key::traits, &ev.traits}, std::pair{key::context, &ev.context}})
+    if (object_field(msg, k, *dest) == field::bad)
+      return name_of(k) + " must be an object";
   for (const auto& a : batch.context)
     if (!find(ev.context, a.key))
       ev.context.push_back(a);
@@ -244,8 +284,9 @@ result<decoded_batch> decode_segment(std::string_view body, segment_call call,
   if (root.get_object().get(obj) != simdjson::SUCCESS)
     return failure{400, "body must be a JSON object"};
 
+  const payload_fields fields{obj};
   decoded_batch out;
-  string_field(obj, "writeKey", out.write_key);
+  string_field(fields, key::write_key, out.write_key);
   batch_defaults batch;
   // No single message can exceed the limit when the whole body does not.
   batch.check_size = body.size() > c.max_message_bytes;
@@ -255,13 +296,15 @@ result<decoded_batch> decode_segment(std::string_view body, segment_call call,
     return out;
   }
 
+  element batch_field;
   simdjson::dom::array items;
-  if (obj["batch"].get_array().get(items) != simdjson::SUCCESS)
+  if (!fields.get(key::batch, batch_field)
+      || batch_field.get_array().get(items) != simdjson::SUCCESS)
     return failure{400, "batch must be an array"};
   // A broken batch sentAt would skew every message, so the whole request is refused.
-  if (time_field(obj, "sentAt", batch.sent_at) == field::bad)
+  if (time_field(fields, key::sent_at, batch.sent_at) == field::bad)
     return failure{400, "sentAt is not an ISO 8601 time"};
-  if (object_field(obj, "context", batch.context) == field::bad)
+  if (object_field(fields, key::context, batch.context) == field::bad)
     return failure{400, "context must be an object"};
   std::size_t index = 0;
   for (auto item : items)

@@ -240,6 +240,31 @@ BOOST_AUTO_TEST_CASE(whole_body_failures) {
   BOOST_TEST(sent.error().reason == "sentAt is not an ISO 8601 time");
 }
 
+BOOST_AUTO_TEST_CASE(fields_in_any_order_the_first_of_a_repeated_key_and_null_as_absent) {
+  const std::string body = R"({"batch":[
+    {"context":{"ip":"1.2.3.4"},"custom":1,"event":"Product Viewed","userId":null,
+     "anonymousId":"a1","type":"track","event":"Order Completed","messageId":"m1"},
+    {"type":"track","userId":"u2","event":null},
+    {"type":"page","userId":"u3","batch":[],"writeKey":"k","name":null}],
+    "batch":{}, "writeKey":"w1"})";
+  auto r = decode_segment(body, segment_call::batch, ctx());
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->write_key == "w1");
+  BOOST_REQUIRE(r->events.size() == 2u);
+  const auto& first = r->events[0];
+  BOOST_TEST(first.name == "Product Viewed");
+  BOOST_TEST(first.type == "product_view");
+  BOOST_TEST(first.user_id.empty());
+  BOOST_TEST(first.anonymous_id == "a1");
+  BOOST_TEST(first.message_id == "m1");
+  BOOST_TEST(prop(first.context, "ip")->text == "1.2.3.4");
+  BOOST_TEST(r->events[1].user_id == "u3");
+  BOOST_TEST(r->events[1].name.empty());
+  BOOST_REQUIRE(r->rejected.size() == 1u);
+  BOOST_TEST(r->rejected[0].index == 1u);
+  BOOST_TEST(r->rejected[0].reason == "track requires a non-empty event");
+}
+
 BOOST_AUTO_TEST_CASE(custom_aliases_apply) {
   event_types custom;
   custom.add_alias("Bought", "purchase");
