@@ -306,6 +306,8 @@ result<decoded_batch> decode_segment(std::string_view body, segment_call call,
     return failure{400, "sentAt is not an ISO 8601 time"};
   if (object_field(fields, key::context, batch.context) == field::bad)
     return failure{400, "context must be an object"};
+  // Sized first: grown by doubling, the list moved every event a few times over.
+  out.events.reserve(items.size());
   std::size_t index = 0;
   for (auto item : items)
     decode_into(item, index++, std::nullopt, batch, c, out);
