@@ -2,28 +2,17 @@
 // entry, destinations are kept apart.
 #include <boost/test/unit_test.hpp>
 
-#include <filesystem>
-
-#include <unistd.h>
-
+#include "../storage/temp_store_dir.hpp"
 #include "connectors/webhook_queue.hpp"
 
 using namespace cohort;
 using namespace cohort::connectors;
-
-namespace {
-struct temp_store_dir {
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("cohort-webhook-queue-" + std::to_string(::getpid()))).string();
-  temp_store_dir() { std::filesystem::remove_all(path); }
-  ~temp_store_dir() { std::filesystem::remove_all(path); }
-};
-}
+using testing::temp_store_dir;
 
 BOOST_AUTO_TEST_SUITE(webhook_queue_suite)
 
 BOOST_AUTO_TEST_CASE(entries_persist_and_a_repeat_overwrites_its_own_key) {
-  temp_store_dir dir;
+  temp_store_dir dir{"webhook-queue"};
   const auto a = webhook_queue::destination_id("http://127.0.0.1:1/a");
   const auto b = webhook_queue::destination_id("http://127.0.0.1:1/b");
   BOOST_TEST(a != b);

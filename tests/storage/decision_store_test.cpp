@@ -4,23 +4,15 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
-#include <filesystem>
 
-#include <unistd.h>
-
+#include "temp_store_dir.hpp"
 #include "storage/decision_store.hpp"
 
 using namespace cohort;
+using testing::temp_store_dir;
 using actors::decision_record;
 
 namespace {
-
-struct temp_store_dir {
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("cohort-decision-store-" + std::to_string(::getpid()))).string();
-  temp_store_dir() { std::filesystem::remove_all(path); }
-  ~temp_store_dir() { std::filesystem::remove_all(path); }
-};
 
 decision_record decision(std::string id, std::string user, std::int64_t at_ms) {
   return {std::move(id), std::move(user), "promo", "Hot", "A", false, "weighted", 3, at_ms,
@@ -39,7 +31,7 @@ std::string id_or_none(const result<std::optional<std::string>>& r) {
 BOOST_AUTO_TEST_SUITE(decision_store_suite)
 
 BOOST_AUTO_TEST_CASE(records_commits_and_reloads) {
-  temp_store_dir dir;
+  temp_store_dir dir{"decision-store"};
   const actors::arm_key arm{"promo", "Hot", "A", false};
   {
     auto db = storage::store::open(dir.path);
@@ -76,7 +68,7 @@ BOOST_AUTO_TEST_CASE(records_commits_and_reloads) {
 // reload in order with the head (examples below held_out_from are deleted); forgetting
 // them (the config's inputs changed) leaves nothing behind.
 BOOST_AUTO_TEST_CASE(learned_versions_reload_in_order_and_can_be_forgotten) {
-  temp_store_dir dir;
+  temp_store_dir dir{"decision-store"};
   const actors::learned_head head{{"cart_adds"}, 2, {0.7}, -0.1, 40, 3};
   auto example = [](std::uint64_t seq, double x, double label) {
     actors::held_out_example e;
@@ -124,7 +116,7 @@ BOOST_AUTO_TEST_CASE(learned_versions_reload_in_order_and_can_be_forgotten) {
 }
 
 BOOST_AUTO_TEST_CASE(prune_removes_old_decisions_and_what_was_counted_for_them) {
-  temp_store_dir dir;
+  temp_store_dir dir{"decision-store"};
   auto db = storage::store::open(dir.path);
   BOOST_TEST_REQUIRE(static_cast<bool>(db));
   storage::decision_store s{**db};

@@ -4,23 +4,15 @@
 // records held a whole append) still replays.
 #include <boost/test/unit_test.hpp>
 
-#include <filesystem>
-
 #include <msgpack.hpp>
-#include <unistd.h>
 
+#include "temp_store_dir.hpp"
 #include "storage/rocks_journal.hpp"
 
 using namespace cohort;
+using testing::temp_store_dir;
 
 namespace {
-
-struct temp_store_dir {
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("cohort-rocks-journal-" + std::to_string(::getpid()))).string();
-  temp_store_dir() { std::filesystem::remove_all(path); }
-  ~temp_store_dir() { std::filesystem::remove_all(path); }
-};
 
 codecs::event event_of(const std::string& user, const std::string& id) {
   codecs::event ev;
@@ -49,6 +41,14 @@ struct opened {
     db = std::move(*s);
     journal = std::make_unique<storage::rocks_journal>(*db, false);
   }
+  /// Appends events m<first>.. of `user` in one append; the number its last event got.
+  std::uint64_t append(const std::string& user, int first, int n) {
+    auto b = batch_of(user, first, n);
+    auto r = journal->append(b);
+    BOOST_TEST_REQUIRE(static_cast<bool>(r), (r ? "" : r.error().reason));
+    BOOST_TEST(b.back().seq - b.front().seq == static_cast<std::uint64_t>(n - 1));
+    return b.back().seq;
+  }
   /// What replay yields, `chunk` events at a time, as "message id@number".
   std::vector<std::string> replayed(std::size_t chunk = 3) {
     std::vector<std::string> out;
@@ -70,27 +70,20 @@ using ids = std::vector<std::string>;
 BOOST_AUTO_TEST_SUITE(rocks_journal_suite)
 
 BOOST_AUTO_TEST_CASE(appends_replay_in_order_after_a_reopen_and_number_on) {
-  temp_store_dir dir;
+  temp_store_dir dir{"rocks-journal"};
   {
     opened o{dir.path};
-    auto a = batch_of("u1", 1, 4);
-    BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(a)));
-    BOOST_TEST(a.front().seq == 1u);
-    BOOST_TEST(a.back().seq == 4u);
-    auto b = batch_of("u2", 5, 2);
-    BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(b)));
-    BOOST_TEST(b.back().seq == 6u);
+    BOOST_TEST(o.append("u1", 1, 4) == 4u);
+    BOOST_TEST(o.append("u2", 5, 2) == 6u);
   }
   opened o{dir.path};
   BOOST_TEST(o.replayed() == (ids{"m1@1", "m2@2", "m3@3", "m4@4", "m5@5", "m6@6"}),
              boost::test_tools::per_element());
-  auto c = batch_of("u1", 7, 1);
-  BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(c)));
-  BOOST_TEST(c.front().seq == 7u);
+  BOOST_TEST(o.append("u1", 7, 1) == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(replayed_events_keep_their_fields) {
-  temp_store_dir dir;
+  temp_store_dir dir{"rocks-journal"};
   opened o{dir.path};
   auto a = batch_of("u1", 1, 2);
   a[1].anonymous_id = "anon-1";
@@ -108,40 +101,33 @@ BOOST_AUTO_TEST_CASE(replayed_events_keep_their_fields) {
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_inside_an_append_skips_exactly_what_it_covers) {
-  temp_store_dir dir;
+  temp_store_dir dir{"rocks-journal"};
   {
     opened o{dir.path};
-    auto a = batch_of("u1", 1, 3);
-    auto b = batch_of("u2", 4, 3);
-    BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(a)));
-    BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(b)));
+    BOOST_TEST(o.append("u1", 1, 3) == 3u);
+    BOOST_TEST(o.append("u2", 4, 3) == 6u);
     BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->checkpoint(5)));
   }
   opened o{dir.path};
   BOOST_TEST(o.journal->checkpointed() == 5u);
   BOOST_TEST(o.replayed() == (ids{"m6@6"}), boost::test_tools::per_element());
-  auto c = batch_of("u1", 7, 1);
-  BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(c)));
-  BOOST_TEST(c.front().seq == 7u);
+  BOOST_TEST(o.append("u1", 7, 1) == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_at_the_end_leaves_nothing_to_replay_and_numbers_on) {
-  temp_store_dir dir;
+  temp_store_dir dir{"rocks-journal"};
   {
     opened o{dir.path};
-    auto a = batch_of("u1", 1, 3);
-    BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(a)));
+    BOOST_TEST(o.append("u1", 1, 3) == 3u);
     BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->checkpoint(3)));
   }
   opened o{dir.path};
   BOOST_TEST(o.replayed().empty());
-  auto b = batch_of("u1", 4, 1);
-  BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(b)));
-  BOOST_TEST(b.front().seq == 4u);
+  BOOST_TEST(o.append("u1", 4, 1) == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(a_log_of_one_record_per_event_still_replays) {
-  temp_store_dir dir;
+  temp_store_dir dir{"rocks-journal"};
   {
     opened o{dir.path};
     for (int i = 1; i <= 2; ++i) {
@@ -156,15 +142,13 @@ BOOST_AUTO_TEST_CASE(a_log_of_one_record_per_event_still_replays) {
     }
   }
   opened o{dir.path};
-  auto a = batch_of("u1", 3, 2);
-  BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(a)));
-  BOOST_TEST(a.front().seq == 3u);
+  BOOST_TEST(o.append("u1", 3, 2) == 4u);
   BOOST_TEST(o.replayed() == (ids{"old1@1", "old2@2", "m3@3", "m4@4"}),
              boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(an_unreadable_record_fails_the_replay_with_its_number) {
-  temp_store_dir dir;
+  temp_store_dir dir{"rocks-journal"};
   opened o{dir.path};
   auto st = o.db->db().Put(rocksdb::WriteOptions{}, o.db->handle(storage::family::events),
                            storage::sequence_key(9), "\xc1 not msgpack");
