@@ -56,6 +56,17 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(kafka_mock_process_spec)
 
+BOOST_AUTO_TEST_CASE(a_mock_that_ends_on_its_own_reports_its_exit_status) {
+  // The cluster fixture relies on this to say "the broker died" instead of a missing ack.
+  child_process process{{COHORT_KAFKA_MOCK_PATH, "--no-such-flag"}};
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::optional<int> code;
+  while (!(code = process.exited()) && std::chrono::steady_clock::now() < deadline)
+    process.read_line(50ms);  // bounded wait: output or the pipe's end
+  BOOST_TEST(code.value_or(-1) == 2);
+  BOOST_TEST(process.stop(SIGTERM, 1s).value_or(-1) == 2);
+}
+
 BOOST_AUTO_TEST_CASE(cohort_kafka_mock_serves_other_processes_and_takes_fault_commands) {
   child_process process{{COHORT_KAFKA_MOCK_PATH, "--brokers", "3", "--topic-prefix", "it",
                          "--partitions", "6"}};

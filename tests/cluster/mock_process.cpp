@@ -100,18 +100,25 @@ bool child_process::write_line(const std::string& line) {
   return ::write(in_, data.data(), data.size()) == static_cast<ssize_t>(data.size());
 }
 
+std::optional<int> child_process::exited() {
+  if (pid_ <= 0)
+    return exit_code_;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    exit_code_ = exit_code_of(status);
+  }
+  return exit_code_;
+}
+
 std::optional<int> child_process::stop(int signal, std::chrono::milliseconds timeout) {
   if (pid_ <= 0)
-    return std::nullopt;
+    return exit_code_;
   ::kill(pid_, signal);
   const auto deadline = clock::now() + timeout;
   for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      return exit_code_of(status);
-    }
+    if (auto code = exited())
+      return code;
     if (clock::now() >= deadline)
       return std::nullopt;
     // Bounded polling: there is no waitpid with a timeout.

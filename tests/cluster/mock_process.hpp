@@ -26,9 +26,13 @@ public:
   /// Sends `signal`, then waits for the exit until `timeout`: the exit code (128 +
   /// signal when a signal ended it), or nullopt when it is still running.
   std::optional<int> stop(int signal, std::chrono::milliseconds timeout);
+  /// The exit code (as stop() gives it) if the child has ended on its own; nullopt while
+  /// it runs. Does not wait.
+  std::optional<int> exited();
 
 private:
   pid_t pid_ = -1;
+  std::optional<int> exit_code_;  ///< once reaped
   int in_ = -1;   ///< the child's stdin, our end
   int out_ = -1;  ///< the child's stdout, our end
   std::string buffer_;

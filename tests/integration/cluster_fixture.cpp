@@ -52,12 +52,19 @@ cluster_fixture::cluster_fixture(int nodes, int partitions)
 }
 
 cluster_fixture::~cluster_fixture() {
+  // A dead broker fails every node's Kafka calls; say so first, or the failure reads as
+  // cohortd's ("batch never acknowledged").
+  const auto broker_exit = mock_->exited();
+  if (broker_exit)
+    BOOST_ERROR("cohort-kafka-mock died during the test with exit status "
+                << *broker_exit << ": its last words are in the stderr above (librdkafka's mock)");
   if (current_test_failed())
     dump();
   for (auto& n : nodes_) {
     try {
+      // Without a broker a graceful leave cannot finish: do not wait for it.
       if (n->running())
-        n->stop(SIGTERM, std::chrono::seconds(40));
+        n->stop(broker_exit ? SIGKILL : SIGTERM, std::chrono::seconds(40));
     } catch (const std::exception& e) {
       std::cerr << "a node could not be stopped: " << e.what() << "\n";
     }
