@@ -155,8 +155,6 @@ BOOST_AUTO_TEST_CASE(events_of_varied_sizes_wrap_around_and_read_back_whole) {
   }
 }
 
-BOOST_AUTO_TEST_SUITE_END()
-
 BOOST_AUTO_TEST_CASE(events_let_go_after_a_written_snapshot_come_back_whole_and_in_order) {
   recent_events live{4};
   for (int i = 0; i < 3; ++i)
@@ -195,3 +193,5 @@ BOOST_AUTO_TEST_CASE(a_full_list_after_a_release_needs_nothing_back) {
   BOOST_TEST(ids(live) == (std::vector<std::string>{"message-1", "message-2"}),
              boost::test_tools::per_element());
 }
+
+BOOST_AUTO_TEST_SUITE_END()
