@@ -165,7 +165,7 @@ struct snapshot_round {
 
 namespace {
 
-/// Sessions asked at once when urgent. CAF's sharing scheduler runs ready actors first
+/// Sessions asked at once when urgent. The scheduler (worker_pool) runs ready actors first
 /// come, first served: asking 100k sessions at once would put everything else behind
 /// 100k jobs (seconds of stalled acknowledgements); a slice keeps it behind this many.
 constexpr std::size_t urgent_slice = 1024;

@@ -28,6 +28,7 @@
 #include "api/console_api.hpp"
 #include "api/stream_session.hpp"
 #include "runtime/console_assets.hpp"
+#include "runtime/worker_pool.hpp"
 #include "storage/dead_letter_actor.hpp"
 #include "http/http_server.hpp"
 #include "storage/rocks_journal.hpp"
@@ -52,11 +53,9 @@ unsigned worker_count() {
   return std::max(2u, std::thread::hardware_concurrency());
 }
 
-/// The NOTES measured work stealing collapsing under fan-out to many actors on two
-/// cores; the sharing policy does not.
 std::unique_ptr<caf::actor_system_config> actor_config(bool cluster) {
   auto cfg = std::make_unique<caf::actor_system_config>();
-  cfg->set("scheduler.policy", caf::atom("sharing"));
+  worker_pool::install(*cfg);
   cfg->set("scheduler.max-threads", worker_count());
   if (cluster) {
     cluster::configure_remoting(*cfg);
