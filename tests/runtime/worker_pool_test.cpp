@@ -106,11 +106,11 @@ BOOST_AUTO_TEST_CASE(delayed_messages_are_delivered_by_the_pools_clock) {
   caf::scoped_actor self{*pool.sys};
   self->delayed_send(a, 10ms, add_atom::value);
   self->delayed_send(a, 20ms, add_atom::value);
-  // A request sent after both delays, answered once the count shows them.
+  // Polled with a deadline: the timer thread delivers them while the test asks.
   const auto until = std::chrono::steady_clock::now() + deadline;
   int count = 0;
   while (count < 2 && std::chrono::steady_clock::now() < until)
-    count = pool.counts({a})[0].first;  // polled: the delays run on another thread
+    count = pool.counts({a})[0].first;
   BOOST_TEST(count == 2);
 }
 
