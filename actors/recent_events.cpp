@@ -35,20 +35,25 @@ void recent_events::complete(recent_events stored) {
 }
 
 void recent_events::encode(const codecs::event& ev) {
-  // Packed aside first, then appended at once: msgpack writes an event field by field,
-  // and growing the user's buffer as it went reallocated it (copying every held event)
-  // about twice per event. The scratch buffer is the worker thread's, reused; an sbuffer,
-  // whose write is a bounds check and a copy (a vector's range insert was 8 % of cohortd's
-  // instructions, ~38 writes per event).
-  thread_local msgpack::sbuffer scratch;
-  scratch.clear();
-  msgpack::pack(scratch, ev);
-  const auto size = scratch.size();
+  // The bytes the event log packed when it holds the event. Otherwise packed aside first,
+  // then appended at once: msgpack writes an event field by field, and growing the user's
+  // buffer as it went reallocated it (copying every held event) about twice per event.
+  // The scratch buffer is the worker thread's, reused; an sbuffer, whose write is a bounds
+  // check and a copy (a vector's range insert was 8 % of cohortd's instructions, ~38
+  // writes per event).
+  auto encoding = ev.packed.bytes();
+  if (ev.packed.empty()) {
+    thread_local msgpack::sbuffer scratch;
+    scratch.clear();
+    msgpack::pack(scratch, ev);
+    encoding = {scratch.data(), scratch.size()};
+  }
+  const auto size = encoding.size();
   // Grown by an eighth, or room for one more such event, rather than doubled: a user's
   // buffer stays near its events' size and is reallocated at most every other event.
   if (bytes_.size() + size > bytes_.capacity())
     bytes_.reserve(bytes_.size() + size + std::max(bytes_.size() / 8, size));
-  bytes_.insert(bytes_.end(), scratch.data(), scratch.data() + size);
+  bytes_.insert(bytes_.end(), encoding.data(), encoding.data() + size);
   // Room for 8 at once rather than 1, 2, 4, 8; no more, since a user's items are held in
   // memory until the next checkpoint and most users send few events in between.
   if (items_.empty())

@@ -86,6 +86,7 @@ caf::behavior partition_producer(producer_ptr self, std::shared_ptr<state_journa
         ev.profile_id = receiver;
         ev.seq = 0;
         ev.partition = 0;
+        ev.packed = {};
         produce(self, journal, events_topic, partitions,
                 {receiver, encode(log_record{log_record::kind::event, std::move(ev), {}}), 0});
       }

@@ -71,11 +71,21 @@ result<bool> rocks_journal::append(actors::event_batch& events,
     ev.seq = seq++;
   // One record for the whole append, keyed by its last sequence number: a memtable insert
   // per event (a skiplist search each) was a sixth of cohortd's instructions per event.
-  msgpack::sbuffer buf;
+  // The array of events is packed one element at a time, so that each event can be
+  // given its own bytes (codecs::packed_slice).
+  auto record = std::make_shared<msgpack::sbuffer>();
+  std::vector<std::size_t> bounds;  // event i is record[bounds[i], bounds[i + 1])
   if (!events.empty()) {
-    msgpack::pack(buf, events);
+    bounds.reserve(events.size() + 1);
+    msgpack::packer<msgpack::sbuffer> pk{*record};
+    pk.pack_array(static_cast<std::uint32_t>(events.size()));
+    bounds.push_back(record->size());
+    for (const auto& ev : events) {
+      pk.pack(ev);
+      bounds.push_back(record->size());
+    }
     batch.Put(db_.handle(family::events), sequence_key(seq - 1),
-              rocksdb::Slice(buf.data(), buf.size()));
+              rocksdb::Slice(record->data(), record->size()));
   }
   rocksdb::WriteOptions options;
   options.sync = fsync_;
@@ -86,6 +96,9 @@ result<bool> rocks_journal::append(actors::event_batch& events,
     return store_failure("event log append failed", st);
   }
   next_seq_ = seq;
+  std::shared_ptr<const char> bytes{record, record->data()};  // owns the whole record
+  for (std::size_t i = 0; i < events.size(); ++i)
+    events[i].packed = codecs::packed_slice{bytes, bounds[i], bounds[i + 1] - bounds[i]};
   return true;
 }
 

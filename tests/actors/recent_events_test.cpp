@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "actors/recent_events.hpp"
@@ -60,6 +61,22 @@ BOOST_AUTO_TEST_CASE(keeps_the_newest_events_whole_and_in_order) {
     BOOST_TEST((kept[k].properties == expected.properties));
     BOOST_TEST((kept[k].context == expected.context));
   }
+}
+
+BOOST_AUTO_TEST_CASE(an_event_the_log_packed_is_kept_as_the_logs_bytes) {
+  // The log's slice is what is kept, not a second packing of the fields: here the slice
+  // is another event's encoding, so the list shows which of the two was used.
+  auto logged = make_event(7, 7000);
+  auto bytes = packed(logged);
+  auto record = std::make_shared<std::string>("header" + bytes);
+  auto ev = make_event(1, 1000);
+  ev.packed = cohort::codecs::packed_slice{
+    std::shared_ptr<const char>{record, record->data()}, 6, bytes.size()};
+  recent_events r{3};
+  r.push(ev);
+  r.push(make_event(2, 2000));  // no slice: packed here
+  BOOST_TEST(ids(r) == (std::vector<std::string>{"message-7", "message-2"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(capacity_zero_keeps_nothing) {

@@ -4,6 +4,8 @@
 // records held a whole append) still replays.
 #include <boost/test/unit_test.hpp>
 
+#include <string_view>
+
 #include <msgpack.hpp>
 
 #include "temp_store_dir.hpp"
@@ -98,6 +100,23 @@ BOOST_AUTO_TEST_CASE(replayed_events_keep_their_fields) {
   BOOST_TEST_REQUIRE(back[1].properties.size() == 1u);
   BOOST_TEST(back[1].properties[0].key == "url");
   BOOST_TEST(back[1].properties[0].val.text == "/m2");
+}
+
+BOOST_AUTO_TEST_CASE(each_appended_event_holds_its_own_encoding_from_the_record) {
+  temp_store_dir dir{"rocks-journal"};
+  opened o{dir.path};
+  auto a = batch_of("u1", 1, 3);
+  a[1].properties.push_back({"note", codecs::value::of_string(std::string(300, 'x'))});
+  BOOST_TEST_REQUIRE(static_cast<bool>(o.journal->append(a)));
+  for (const auto& ev : a) {
+    // Packed after its number was given: the slice is the event as the log holds it.
+    msgpack::sbuffer alone;
+    msgpack::pack(alone, ev);
+    BOOST_TEST_REQUIRE(!ev.packed.empty());
+    BOOST_TEST(ev.packed.bytes() == std::string_view(alone.data(), alone.size()));
+  }
+  auto decoded = batch_of("u1", 4, 1);
+  BOOST_TEST(decoded.front().packed.empty());  // not logged: nothing to share
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_inside_an_append_skips_exactly_what_it_covers) {
