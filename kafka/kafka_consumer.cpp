@@ -156,16 +156,19 @@ result<bool> kafka_consumer::assign(const std::vector<topic_partition_offset>& p
   if (has_group_)
     return failure{500, "assign is for consumers without a group (a member's partitions come "
                         "from the group)"};
-  auto list = list_of(partitions);
-  if (auto err = rd_kafka_assign(rk_.get(), partitions.empty() ? nullptr : list.get()))
-    return kafka_failure("assign", err);
   // librdkafka 2.0.2 keeps a partition paused through unassign and assign: a new
-  // assignment starts fetching, as its caller expects.
+  // assignment starts fetching, as its caller expects. Resumed before the assignment,
+  // for the reason assigned() gives.
   std::vector<topic_partition> still_paused;
   for (const auto& tpo : partitions)
     if (paused_.count({tpo.topic, tpo.partition}) != 0)
       still_paused.push_back({tpo.topic, tpo.partition});
-  return resume(still_paused);
+  if (auto resumed = resume(still_paused); !resumed)
+    return resumed.error();
+  auto list = list_of(partitions);
+  if (auto err = rd_kafka_assign(rk_.get(), partitions.empty() ? nullptr : list.get()))
+    return kafka_failure("assign", err);
+  return true;
 }
 
 result<std::vector<topic_partition>> kafka_consumer::assignment() const {
@@ -219,7 +222,7 @@ result<bool> kafka_consumer::resume(const std::vector<topic_partition>& partitio
 }
 
 result<bool> kafka_consumer::pause_resume(const std::vector<topic_partition>& partitions,
-                                          bool pause) {
+                                          bool pause, std::vector<topic_partition>* refused) {
   if (closed_)
     return failure{500, "kafka consumer is closed"};
   if (partitions.empty())
@@ -228,16 +231,24 @@ result<bool> kafka_consumer::pause_resume(const std::vector<topic_partition>& pa
   auto err = pause ? rd_kafka_pause_partitions(rk_.get(), list.get())
                    : rd_kafka_resume_partitions(rk_.get(), list.get());
   const char* what = pause ? "pause" : "resume";
-  if (err)
+  if (err) {
+    if (refused != nullptr)
+      *refused = partitions;
     return kafka_failure(what, err);
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    topic_partition tp{list->elems[i].topic, list->elems[i].partition};
+    if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (refused != nullptr)
+        refused->push_back(std::move(tp));
+    } else if (pause) {
+      paused_.insert(std::move(tp));
+    } else {
+      paused_.erase(tp);
+    }
+  }
   if (auto bad = partition_error(what, list.get()))
     return *bad;
-  for (const auto& tp : partitions) {
-    if (pause)
-      paused_.insert(tp);
-    else
-      paused_.erase(tp);
-  }
   return true;
 }
 
@@ -426,6 +437,16 @@ void kafka_consumer::assigned(rd_kafka_topic_partition_list_t* partitions, bool 
     else if (paused_.count(tp) != 0)
       to_resume.push_back(tp);
   }
+  // Paused (or resumed) before the assignment, never after: librdkafka gives each op on
+  // a partition a version and drops one older than the last it served. A pause from
+  // this thread after rd_kafka_assign can take its version after the fetch start that
+  // librdkafka's main thread is issuing yet reach the queue first; the start is then
+  // dropped, the partition never fetches and seek() fails with __STATE for good
+  // (librdkafka #5591). Paused first, the fetcher starts paused and fetches nothing.
+  std::vector<topic_partition> late_pause;
+  std::vector<topic_partition> late_resume;
+  (void)pause_resume(to_pause, true, &late_pause);  // the refused ones are retried below
+  (void)pause_resume(to_resume, false, &late_resume);
   if (cooperative) {
     error_handle error{rd_kafka_incremental_assign(rk_.get(), partitions)};
     if (error) {
@@ -436,13 +457,11 @@ void kafka_consumer::assigned(rd_kafka_topic_partition_list_t* partitions, bool 
     rebalance_errors_.push_back(std::string("assign failed: ") + rd_kafka_err2str(err));
     return;
   }
-  // Before poll() returns: a record fetched meanwhile is dropped by the pause (a new op
-  // version), so none of a paused partition reaches the owner.
-  for (auto* failed : {&to_pause, &to_resume}) {
-    auto outcome = pause_resume(*failed, failed == &to_pause);
-    if (!outcome)
+  // A partition librdkafka did not know before the assignment (no metadata yet) could
+  // not be paused then: paused now, before poll() returns, its fetched records dropped.
+  for (auto* late : {&late_pause, &late_resume})
+    if (auto outcome = pause_resume(*late, late == &late_pause); !outcome)
       rebalance_errors_.push_back(outcome.error().reason);
-  }
 }
 
 void kafka_consumer::revoked(rd_kafka_topic_partition_list_t* partitions, bool cooperative) {

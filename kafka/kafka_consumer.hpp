@@ -74,8 +74,8 @@ struct kafka_message {
 /// inside it, with the eager protocol (range assignor):
 /// - on_assigned runs *before* the assignment takes effect: it may set each
 ///   partition's start offset and mark partitions paused; after it returns the
-///   consumer assigns all of them (a listener cannot refuse a partition), then pauses
-///   the marked ones before any of their records can be returned.
+///   consumer pauses the marked ones, then assigns all of them (a listener cannot
+///   refuse a partition), so a paused partition's fetcher starts paused.
 /// - on_revoked runs while the partitions are still assigned (a final commit works,
 ///   unless `lost`: the session timed out and another member may own them already);
 ///   after it returns they are unassigned.
@@ -131,6 +131,10 @@ public:
   /// keeps a partition's pause through an unassign and a new assignment; on a new
   /// assignment (assign(), or the group's unless the listener asks to keep it paused)
   /// this class resumes a partition it paused.
+  /// Racy in librdkafka 2.0.2 (#5591) on a partition whose fetcher is still starting
+  /// (its committed offset being fetched): the start can be dropped and the partition
+  /// never fetch. Pause at assignment through the listener, and later only partitions
+  /// that have delivered a record or been seek()ed.
   result<bool> pause(const std::vector<topic_partition>& partitions);
   result<bool> resume(const std::vector<topic_partition>& partitions);
 
@@ -195,7 +199,9 @@ private:
   void revoked(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
   /// The next message or event of any kind, EOF included.
   std::optional<kafka_message> next(std::chrono::milliseconds timeout);
-  result<bool> pause_resume(const std::vector<topic_partition>& partitions, bool pause);
+  /// Pauses or resumes `partitions`; those librdkafka refused go to `refused` (if given).
+  result<bool> pause_resume(const std::vector<topic_partition>& partitions, bool pause,
+                            std::vector<topic_partition>* refused = nullptr);
 
   client_handle rk_;
   kafka_options options_;
