@@ -171,12 +171,12 @@ struct normalizer {
       for (const auto& rule : rules) {
         if (!matches(rule, *attrs))
           continue;
-        event ev;
+        // Mapped in its place in the batch: moving an event copies each short field.
+        auto& ev = out.events.emplace_back();
         auto why = apply(rule, std::move(*attrs), ctx, ev);
-        if (!why) {
-          out.events.push_back(std::move(ev));
+        if (!why)
           return;
-        }
+        out.events.pop_back();
         reason = std::move(*why);
         break;
       }

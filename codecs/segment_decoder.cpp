@@ -258,11 +258,12 @@ std::optional<std::string> decode_message(element e, std::optional<segment_call>
 
 void decode_into(element e, std::size_t index, std::optional<segment_call> endpoint,
                  const batch_defaults& batch, const decode_context& ctx, decoded_batch& out) {
-  event ev;
-  if (auto reason = decode_message(e, endpoint, batch, ctx, ev))
+  // Decoded in its place in the batch: moving an event costs a copy of each short field.
+  auto& ev = out.events.emplace_back();
+  if (auto reason = decode_message(e, endpoint, batch, ctx, ev)) {
+    out.events.pop_back();
     out.rejected.push_back({index, std::move(*reason), simdjson::minify(e)});
-  else
-    out.events.push_back(std::move(ev));
+  }
 }
 
 } // namespace
