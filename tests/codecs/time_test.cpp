@@ -47,6 +47,19 @@ BOOST_AUTO_TEST_CASE(rejects_garbage) {
     BOOST_TEST(!parse_iso8601(bad).has_value(), bad);
 }
 
+// The shape every browser SDK sends (toISOString) is read at fixed positions: it gets the
+// same range checks, and a near miss of it still goes through the general reader.
+BOOST_AUTO_TEST_CASE(the_sdk_shape_is_checked_like_any_other) {
+  for (const char* bad : {"2024-13-01T00:00:00.000Z", "2023-02-29T00:00:00.000Z",
+                          "2024-05-01T24:00:00.000Z", "2024-05-01T12:60:00.000Z",
+                          "2024-05-01T12:00:61.000Z", "2024-05-01T12:00:00.1a3Z",
+                          "2024-05-01T12:00:00.123+", "2024-0a-01T12:00:00.123Z"})
+    BOOST_TEST(!parse_iso8601(bad).has_value(), bad);
+  BOOST_TEST(*parse_iso8601("2024-05-01T12:00:60.000Z") == may_first_noon + 60000);  // leap second
+  BOOST_TEST(*parse_iso8601("2024-05-01T12:00:00.123z") == may_first_noon + 123);    // general reader
+  BOOST_TEST(*parse_iso8601("2024-05-01t12:00:00.123Z") == may_first_noon + 123);
+}
+
 BOOST_AUTO_TEST_CASE(format_round_trips) {
   BOOST_TEST(format_iso8601(may_first_noon + 7) == "2024-05-01T12:00:00.007Z");
   BOOST_TEST(format_iso8601(0) == "1970-01-01T00:00:00.000Z");
