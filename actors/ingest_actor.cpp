@@ -41,9 +41,8 @@ profile_groups group_by_profile(const router& route, event_batch& batch, std::si
   std::vector<std::uint32_t> profile_of(last - first);
   for (auto i = first; i < last; ++i) {
     const auto& key = batch[i].route_key();
-    auto* at = index.find(key);
-    if (at == nullptr) {
-      at = &index.insert(key);
+    auto [at, added] = index.find_or_insert(key);
+    if (added) {
       *at = static_cast<std::uint32_t>(out.profiles.size());
       out.profiles.push_back({key, {}});
       auto shard = static_cast<std::uint32_t>(route.index_for(key));

@@ -38,13 +38,19 @@ public:
   }
 
   /// A new, default-constructed value for `key`, which must be absent.
-  V& insert(Key key) {
+  V& insert(Key key) { return *find_or_insert(std::move(key)).first; }
+
+  /// The value of `key` and false when present; else a new, default-constructed value
+  /// and true. One hash and one probe, where find() then insert() take two of each.
+  std::pair<V*, bool> find_or_insert(Key key) {
     slots_.reserve(rows_.size() + 1);
     const auto hash = hash_of(key);
     const auto at = slots_.probe(hash, holds(key, hash));
+    if (!slot_traits::empty(slots_[at]))
+      return {&rows_[slots_[at].row - 1].value, false};
     rows_.push_back(row{std::move(key), V{}});
     slots_.place(at, slot{hash, static_cast<std::uint32_t>(rows_.size())});
-    return rows_.back().value;
+    return {&rows_.back().value, true};
   }
 
   /// Removes `key`; false when it was absent.

@@ -43,6 +43,18 @@ BOOST_AUTO_TEST_CASE(a_key_holds_its_value_until_erased) {
   BOOST_TEST(table.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(find_or_insert_adds_a_key_once_and_then_finds_it) {
+  key_table<int> table;
+  auto [first, added] = table.find_or_insert("anna");
+  BOOST_TEST(added);
+  BOOST_TEST(*first == 0);  // new values are default-constructed
+  *first = 7;
+  auto [again, added_again] = table.find_or_insert("anna");
+  BOOST_TEST(!added_again);
+  BOOST_TEST(*again == 7);
+  BOOST_TEST(table.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(it_agrees_with_std_map_over_random_inserts_and_erases) {
   // 300 keys in a table of at most 1024 slots: long probe runs that wrap around, erases
   // that shift them back, and growth while rows move.
@@ -51,8 +63,14 @@ BOOST_AUTO_TEST_CASE(it_agrees_with_std_map_over_random_inserts_and_erases) {
   std::map<std::string, int> model;
   for (int step = 0; step < 20000; ++step) {
     auto key = "user-" + std::to_string(rng() % 300);
-    if (rng() % 3 == 0) {
+    auto choice = rng() % 6;
+    if (choice < 2) {
       BOOST_TEST(table.erase(key) == (model.erase(key) == 1), "step " << step);
+    } else if (choice == 2) {
+      auto [value, added] = table.find_or_insert(key);
+      BOOST_TEST(added == (model.count(key) == 0), "step " << step);
+      *value = step;
+      model[key] = step;
     } else if (auto* value = table.find(key)) {
       *value = step;
       model[key] = step;
