@@ -318,6 +318,16 @@ caf::result<bool> snapshot_all(directory_ptr self, caf::timespan spread) {
   return promise;
 }
 
+/// Sends a message to `entry`'s session as one more routed batch: the snapshot round
+/// (`routed`) and the idle sweep (`touched`, `asked`) count on these marks.
+template <class... Ts>
+void deliver(directory_ptr self, directory_entry& entry, Ts&&... xs) {
+  ++entry.routed;
+  entry.touched = true;
+  entry.asked = false;
+  self->send(entry.session, std::forward<Ts>(xs)...);
+}
+
 /// Sends `batch` to the key's session actor, spawned or revived on demand.
 void route_one(directory_ptr self, const std::string& key, event_batch&& batch) {
   std::string moved_to;
@@ -335,10 +345,41 @@ void route_one(directory_ptr self, const std::string& key, event_batch&& batch) 
     self->state.env->flow->release(static_cast<std::int64_t>(batch.size()));
     return;
   }
-  ++entry->routed;
-  entry->touched = true;
-  entry->asked = false;
-  self->send(entry->session, apply_atom::value, std::move(batch));
+  deliver(self, *entry, apply_atom::value, std::move(batch));
+}
+
+/// Starts loading the lines of `session` that a send reads first: its control block
+/// (reference counts), its header and its mailbox. A hint; it never fails or faults.
+void prefetch_actor(const caf::actor& session) {
+  auto* actor = caf::actor_cast<caf::abstract_actor*>(session);
+  __builtin_prefetch(caf::actor_cast<caf::actor_control_block*>(session), 1);
+  __builtin_prefetch(actor, 1);
+  __builtin_prefetch(&static_cast<caf::scheduled_actor*>(actor)->mailbox(), 1);
+}
+
+/// Sends each key's events of `batches` to its session. The live sessions are found
+/// first and their actors prefetched, all before the first send: sent one after another,
+/// each send waited for its own cold actor's cache miss (route_one's hottest instruction
+/// at max throughput, 91 % of its samples and 5 % of cohortd's). The keys without a live
+/// session follow, since spawning one moves the entries found; a key's events keep
+/// their order, as a key is either live for all its batches here or for none.
+void route_batches(directory_ptr self, shard_batch& batches) {
+  auto& st = self->state;
+  std::vector<directory_entry*> live(batches.size());
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    live[i] = st.sessions.find(batches[i].key);
+    if (live[i] != nullptr)
+      prefetch_actor(live[i]->session);
+  }
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    if (live[i] == nullptr)
+      continue;
+    touch(st, *live[i]);
+    deliver(self, *live[i], apply_atom::value, std::move(batches[i].events));
+  }
+  for (std::size_t i = 0; i < batches.size(); ++i)
+    if (live[i] == nullptr)
+      route_one(self, batches[i].key, std::move(batches[i].events));
 }
 
 /// `d` as a std::chrono duration (CAF 0.17's duration only adds to time points).
@@ -394,18 +435,12 @@ caf::behavior directory_actor(directory_ptr self, session_env env) {
     [=](route_atom, const std::string& key, event_batch& batch) {
       route_one(self, key, std::move(batch));
     },
-    [=](route_atom, shard_batch& batches) {
-      for (auto& b : batches)
-        route_one(self, b.key, std::move(b.events));
-    },
+    [=](route_atom, shard_batch& batches) { route_batches(self, batches); },
     [=](transfer_atom atom, codecs::event& record) {
       auto* entry = find_or_spawn(self, record.user_id, true);
       if (entry == nullptr)
         return;  // reported; the record stays in the log and is replayed after a fix
-      ++entry->routed;
-      entry->touched = true;
-      entry->asked = false;
-      self->send(entry->session, atom, std::move(record));
+      deliver(self, *entry, atom, std::move(record));
     },
     [=](handover_atom atom, codecs::event& record, caf::actor& receiver_shard) {
       auto plan = plan_of(record);

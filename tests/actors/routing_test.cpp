@@ -134,6 +134,38 @@ BOOST_AUTO_TEST_CASE(interleaved_users_each_keep_their_order_whatever_their_key_
   }
 }
 
+// A shard sends to its live sessions first and spawns the new ones after: a commit that
+// mixes both must still bring every user all of its events, in order, and one actor each.
+BOOST_AUTO_TEST_CASE(a_commit_of_live_and_new_users_reaches_each_of_them_in_order) {
+  send_users("live", 10);
+  actors::event_batch batch;
+  for (int i = 0; i < 3; ++i)
+    for (int u = 0; u < 10; ++u) {
+      for (const auto* prefix : {"live", "new"}) {
+        auto user = prefix + std::to_string(u);
+        batch.push_back(test::event_of(user, user + "-" + std::to_string(i), "click"));
+      }
+    }
+  BOOST_TEST(send(batch) == 60u);
+  for (int u = 0; u < 10; ++u) {
+    auto live = profile_of("live" + std::to_string(u));
+    BOOST_TEST(live.events == 4u);
+    BOOST_REQUIRE(live.recent.size() == 4u);
+    auto fresh = profile_of("new" + std::to_string(u));
+    BOOST_TEST(fresh.events == 3u);
+    BOOST_REQUIRE(fresh.recent.size() == 3u);
+    for (int i = 0; i < 3; ++i) {
+      BOOST_TEST(live.recent[i + 1].message_id == "live" + std::to_string(u) + "-" + std::to_string(i));
+      BOOST_TEST(fresh.recent[i].message_id == "new" + std::to_string(u) + "-" + std::to_string(i));
+    }
+  }
+  std::uint64_t live_actors = 0;
+  for (const auto& shard : route->shards())
+    live_actors += stats_of(shard).live;
+  BOOST_TEST(live_actors == 20u);
+  BOOST_TEST(flow->in_flight() == 0);  // every event applied, none left in a mailbox
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_user_is_an_error_value) {
   auto err = ask_error(route->shard_for("nobody"), actors::profile_atom::value,
                        std::string{"nobody"});
