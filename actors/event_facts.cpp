@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <string_view>
+#include <utility>
 
 #include "actors/stable_hash.hpp"
 
@@ -13,7 +15,12 @@ using namespace std::string_view_literals;
 
 namespace {
 
-std::string text_at(const codecs::attributes& attrs, std::string_view key) {
+// An attribute's text without copying it: a string's own bytes, or a number written into
+// `scratch` (numeric product ids). Empty when missing or of another kind. facts_of reads
+// up to ten keys per event, and analytics.js sends a user agent and page URLs longer than
+// a short string's inline buffer: a copy of each would allocate.
+std::string_view text_at(const codecs::attributes& attrs, std::string_view key,
+                         std::string& scratch) {
   const auto* v = codecs::find(attrs, key);
   if (v == nullptr)
     return {};
@@ -21,7 +28,8 @@ std::string text_at(const codecs::attributes& attrs, std::string_view key) {
     return v->text;
   if (v->type == codecs::value::kind::number) {
     auto n = static_cast<long long>(v->number);
-    return static_cast<double>(n) == v->number ? std::to_string(n) : std::to_string(v->number);
+    scratch = static_cast<double>(n) == v->number ? std::to_string(n) : std::to_string(v->number);
+    return scratch;
   }
   return {};
 }
@@ -41,24 +49,36 @@ std::optional<double> number_at(const codecs::attributes& attrs, std::string_vie
   return std::nullopt;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return out;
 }
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
+bool iequals(std::string_view a, std::string_view lower_b) {
+  return a.size() == lower_b.size() &&
+         std::equal(a.begin(), a.end(), lower_b.begin(),
+                    [](unsigned char x, char y) { return std::tolower(x) == y; });
 }
 
-std::string device_of(const codecs::event& ev) {
-  auto type = lower(text_at(ev.context, "device.type"));
-  if (type == "ios"sv || type == "android"sv || type == "mobile"sv || type == "phone"sv)
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+std::string device_of(const codecs::event& ev, std::string& scratch) {
+  const auto type = text_at(ev.context, "device.type", scratch);
+  auto any_of = [type](std::initializer_list<std::string_view> names) {
+    return std::any_of(names.begin(), names.end(),
+                       [type](std::string_view n) { return iequals(type, n); });
+  };
+  if (any_of({"ios"sv, "android"sv, "mobile"sv, "phone"sv}))
     return "mobile";
-  if (type == "tablet"sv || type == "ipad"sv)
+  if (any_of({"tablet"sv, "ipad"sv}))
     return "tablet";
-  if (type == "desktop"sv || type == "pc"sv || type == "web"sv)
+  if (any_of({"desktop"sv, "pc"sv, "web"sv}))
     return "desktop";
-  auto agent = text_at(ev.context, "userAgent");
+  const auto agent = text_at(ev.context, "userAgent", scratch);
   if (agent.empty())
     return {};
   if (contains(agent, "iPad") || contains(agent, "Tablet"))
@@ -68,55 +88,54 @@ std::string device_of(const codecs::event& ev) {
   return "desktop";
 }
 
-std::string host_of(const std::string& url) {
+std::string host_of(std::string_view url) {
   auto start = url.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  auto end = url.find_first_of("/:?#", start);
-  auto host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (host.rfind("www.", 0) == 0)
-    host.erase(0, 4);
+  start = start == std::string_view::npos ? 0 : start + 3;
+  auto host = url.substr(start);
+  host = host.substr(0, host.find_first_of("/:?#"));
+  if (host.substr(0, 4) == "www."sv)
+    host.remove_prefix(4);
   return lower(host);
 }
 
-std::string source_of(const codecs::event& ev) {
-  if (auto s = text_at(ev.context, "campaign.source"); !s.empty())
+std::string source_of(const codecs::event& ev, std::string& scratch) {
+  if (auto s = text_at(ev.context, "campaign.source", scratch); !s.empty())
     return lower(s);
-  if (auto s = text_at(ev.properties, "utm_source"); !s.empty())
+  if (auto s = text_at(ev.properties, "utm_source", scratch); !s.empty())
     return lower(s);
-  if (auto r = text_at(ev.context, "page.referrer"); !r.empty())
+  if (auto r = text_at(ev.context, "page.referrer", scratch); !r.empty())
     return host_of(r);
-  if (auto r = text_at(ev.properties, "referrer"); !r.empty())
+  if (auto r = text_at(ev.properties, "referrer", scratch); !r.empty())
     return host_of(r);
   return {};
 }
 
-std::string path_of(const codecs::event& ev) {
-  if (auto p = text_at(ev.properties, "path"); !p.empty())
-    return p;
-  if (auto p = text_at(ev.context, "page.path"); !p.empty())
-    return p;
-  if (auto p = text_at(ev.properties, "url"); !p.empty())
-    return p;
+// The hash of the viewed path (see facts_of); a view without any path still counts as one
+// distinct page, its name standing in.
+std::uint64_t path_hash_of(const codecs::event& ev, std::string& scratch) {
+  for (auto [attrs, key] : {std::pair{&ev.properties, "path"sv},
+                            std::pair{&ev.context, "page.path"sv},
+                            std::pair{&ev.properties, "url"sv}})
+    if (auto p = text_at(*attrs, key, scratch); !p.empty())
+      return stable_hash(p) | 1;
   if (ev.type == "product_view"sv)
-    if (auto id = text_at(ev.properties, "product_id"); !id.empty())
-      return "product:" + id;
-  return {};
+    if (auto id = text_at(ev.properties, "product_id", scratch); !id.empty())
+      return stable_hash("product:" + std::string(id)) | 1;
+  return stable_hash("name:" + ev.name) | 1;
 }
 
 } // namespace
 
 event_facts facts_of(const codecs::event& ev) {
   event_facts f;
+  std::string scratch;
   f.view = ev.type == "page_view"sv || ev.type == "product_view"sv;
-  if (f.view) {
-    auto path = path_of(ev);
-    // A view without any path still counts as one distinct page (its name stands in).
-    f.path_hash = stable_hash(path.empty() ? "name:" + ev.name : path) | 1;
-  }
+  if (f.view)
+    f.path_hash = path_hash_of(ev, scratch);
   f.duration_s = number_at(ev.properties, "duration");
   f.scroll_depth = number_at(ev.properties, "scroll_depth");
-  f.device = device_of(ev);
-  f.source = source_of(ev);
+  f.device = device_of(ev, scratch);
+  f.source = source_of(ev, scratch);
   return f;
 }
 

@@ -115,6 +115,42 @@ BOOST_AUTO_TEST_CASE(source_comes_from_campaign_or_referrer) {
   BOOST_TEST(actors::facts_of(ref).source == "google.com");
 }
 
+BOOST_AUTO_TEST_CASE(source_falls_back_to_the_properties_utm_source_then_referrer) {
+  codecs::event utm = make("page_view", 0);
+  utm.properties.push_back({"utm_source", value::of_string("Partner")});
+  BOOST_TEST(actors::facts_of(utm).source == "partner");
+  codecs::event ref = make("page_view", 0);
+  ref.properties.push_back({"referrer", value::of_string("http://News.example.org:8080/a")});
+  BOOST_TEST(actors::facts_of(ref).source == "news.example.org");
+  BOOST_TEST(actors::facts_of(make("page_view", 0)).source == "");
+}
+
+BOOST_AUTO_TEST_CASE(device_type_is_read_whatever_its_case) {
+  codecs::event pad = make("page_view", 0);
+  pad.context.push_back({"device.type", value::of_string("iPad")});
+  BOOST_TEST(actors::facts_of(pad).device == "tablet");
+  codecs::event web = make("page_view", 0);
+  web.context.push_back({"device.type", value::of_string("WEB")});
+  BOOST_TEST(actors::facts_of(web).device == "desktop");
+}
+
+// One page is one path, wherever the event carries it; a numeric product id names the same
+// product as its text.
+BOOST_AUTO_TEST_CASE(a_view_path_comes_from_path_page_context_url_or_product_id) {
+  auto hash = [](codecs::event ev) { return actors::facts_of(ev).path_hash; };
+  const auto a = hash(with(make("page_view", 0), "path", value::of_string("/a")));
+  codecs::event in_context = make("page_view", 0);
+  in_context.context.push_back({"page.path", value::of_string("/a")});
+  BOOST_TEST(hash(in_context) == a);
+  BOOST_TEST(hash(with(make("page_view", 0), "url", value::of_string("/a"))) == a);
+  BOOST_TEST(hash(with(make("page_view", 0), "path", value::of_string("/b"))) != a);
+  const auto p42 = hash(with(make("product_view", 0), "product_id", value::of_number(42)));
+  BOOST_TEST(hash(with(make("product_view", 0), "product_id", value::of_string("42"))) == p42);
+  BOOST_TEST(hash(with(make("product_view", 0), "product_id", value::of_string("43"))) != p42);
+  BOOST_TEST(hash(make("page_view", 0)) != 0u);
+  BOOST_TEST(hash(make("click", 0)) == 0u);
+}
+
 // sessionizer extends a session in place with add(); a session built so must be the one
 // merging one-event sessions builds, field for field, whatever the events' order and shape.
 BOOST_AUTO_TEST_CASE(adding_an_event_in_place_equals_merging_its_one_event_session) {
