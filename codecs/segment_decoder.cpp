@@ -51,18 +51,43 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(key::count_)> ke
 
 std::string name_of(key k) { return std::string(key_names[static_cast<std::size_t>(k)]); }
 
+// The keys of each name length, so that a payload's key is compared with one to three
+// names instead of all sixteen (a message has ten or so keys, most of them read).
+constexpr std::size_t max_key_length = 17;  // "originalTimestamp"
+constexpr std::size_t max_keys_per_length = 3;
+using keys_of_length = std::array<std::uint8_t, max_keys_per_length>;
+
+constexpr std::array<keys_of_length, max_key_length + 1> keys_by_length() {
+  std::array<keys_of_length, max_key_length + 1> table{};
+  std::array<std::size_t, max_key_length + 1> used{};
+  for (auto& row : table)
+    for (auto& k : row)
+      k = static_cast<std::uint8_t>(key::count_);
+  for (std::size_t i = 0; i < key_names.size(); ++i) {
+    const auto n = key_names[i].size();
+    table[n][used[n]++] = static_cast<std::uint8_t>(i);  // overflows at compile time
+  }
+  return table;
+}
+constexpr auto names_by_length = keys_by_length();
+
 /// A payload's fields by key, found in one pass over the object: a lookup per field
 /// scanned its keys once for each. A repeated key keeps its first value, as a lookup does.
 class payload_fields {
 public:
   explicit payload_fields(object obj) {
-    for (auto [k, v] : obj)
-      for (std::size_t i = 0; i < key_names.size(); ++i)
-        if (!found_[i] && k == key_names[i]) {
-          found_[i] = true;
-          values_[i] = v;
+    for (auto [k, v] : obj) {
+      if (k.size() > max_key_length)
+        continue;
+      for (const auto i : names_by_length[k.size()])
+        if (i != static_cast<std::uint8_t>(key::count_) && k == key_names[i]) {
+          if (!found_[i]) {
+            found_[i] = true;
+            values_[i] = v;
+          }
           break;
         }
+    }
   }
   /// Sets `e` to the field's value; false when it is missing or null.
   bool get(key k, element& e) const {
