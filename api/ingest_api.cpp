@@ -30,7 +30,7 @@ namespace {
 
 /// Decodes a plain body; the content type picks the format where an endpoint has several.
 using decoder = std::function<result<codecs::decoded_batch>(
-  std::string_view body, std::string_view content_type, const codecs::decode_context&)>;
+  const std::string& body, std::string_view content_type, const codecs::decode_context&)>;
 
 std::string rejection_body(std::size_t accepted, const std::vector<codecs::rejection>& rejected) {
   codecs::json_writer w;
@@ -201,13 +201,13 @@ http_handler ingest_handler(services& svc, decoder decode,
 /// Segment bodies are JSON whatever the content type says: RudderStack's SDK sends gzip
 /// JSON labelled application/x-www-form-urlencoded.
 decoder segment_decoder(codecs::segment_call call) {
-  return [call](std::string_view body, std::string_view, const codecs::decode_context& ctx) {
+  return [call](const std::string& body, std::string_view, const codecs::decode_context& ctx) {
     return codecs::decode_segment(body, call, ctx);
   };
 }
 
 decoder native_decoder(const services& svc) {
-  return [&svc](std::string_view body, std::string_view type,
+  return [&svc](const std::string& body, std::string_view type,
                 const codecs::decode_context& ctx) -> result<codecs::decoded_batch> {
     if (type.find("msgpack") != std::string_view::npos)
       return codecs::decode_native(body, codecs::native_format::msgpack, svc.mappings, ctx);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <string_view>
+#include <string>
 #include <vector>
 
 #include "codecs/decoded_batch.hpp"
@@ -21,7 +21,8 @@ enum class native_format { json, msgpack };
 /// rules. message_id is "session_id:event_id" when both are present, else event_id alone.
 /// A record without a timestamp gets ctx.received_ms; a rule with an empty `when` matches
 /// every record. Integers beyond 2^53 are kept as decimal strings so ids stay exact.
-result<decoded_batch> decode_native(std::string_view body, native_format format,
+/// A JSON body with json_body_padding bytes of capacity after it is parsed in place.
+result<decoded_batch> decode_native(const std::string& body, native_format format,
                                     const std::vector<mapping_rule>& rules,
                                     const decode_context& ctx);
 

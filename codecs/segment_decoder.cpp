@@ -7,9 +7,12 @@
 
 #include "codecs/event_types.hpp"
 #include "codecs/flatten.hpp"
+#include "codecs/json_body.hpp"
 #include "codecs/time.hpp"
 
 namespace cohort::codecs {
+
+static_assert(json_body_padding >= simdjson::SIMDJSON_PADDING);
 
 namespace {
 
@@ -293,7 +296,7 @@ void decode_into(element e, std::size_t index, std::optional<segment_call> endpo
 
 } // namespace
 
-result<decoded_batch> decode_segment(std::string_view body, segment_call call,
+result<decoded_batch> decode_segment(const std::string& body, segment_call call,
                                      const decode_context& ctx) {
   static const event_types default_types;
   decode_context c = ctx;
@@ -302,9 +305,8 @@ result<decoded_batch> decode_segment(std::string_view body, segment_call call,
 
   // One parser per thread: it keeps its buffers between bodies instead of reallocating.
   thread_local simdjson::dom::parser parser;
-  const simdjson::padded_string padded(body);
   element root;
-  if (auto err = parser.parse(padded).get(root))
+  if (auto err = parser.parse(body).get(root))  // copies only without the padding
     return failure{400, std::string("malformed JSON: ") + simdjson::error_message(err)};
   object obj;
   if (root.get_object().get(obj) != simdjson::SUCCESS)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <string_view>
+#include <string>
 
 #include "codecs/decoded_batch.hpp"
 #include "codecs/result.hpp"
@@ -24,7 +24,8 @@ enum class segment_call { batch, track, page, screen, identify, alias, group };
 ///   a batch-level `sentAt` applies to messages without their own. A batch `sentAt` that is
 ///   not ISO 8601 fails the whole request (400), as it would skew every message.
 /// - Page/screen properties are kept as sent; nothing is copied in from context.page.
-result<decoded_batch> decode_segment(std::string_view body, segment_call call,
+/// A body with json_body_padding bytes of capacity after it is parsed in place.
+result<decoded_batch> decode_segment(const std::string& body, segment_call call,
                                      const decode_context& ctx);
 
 } // namespace cohort::codecs

@@ -109,7 +109,7 @@ struct node_stub {
 };
 
 using decoder = std::function<result<codecs::decoded_batch>(
-  std::string_view body, std::string_view content_type, const codecs::decode_context&)>;
+  const std::string& body, std::string_view content_type, const codecs::decode_context&)>;
 
 /// ingest_api.cpp's ingest_handler up to the ingest actor's acknowledgement.
 http_handler ingest_handler(node_stub& node, decoder decode) {
@@ -154,7 +154,7 @@ void add_routes(node_stub& node) {
   auto& router = node.router;
   using codecs::segment_call;
   auto segment = [](segment_call call) -> decoder {
-    return [call](std::string_view body, std::string_view, const codecs::decode_context& ctx) {
+    return [call](const std::string& body, std::string_view, const codecs::decode_context& ctx) {
       return codecs::decode_segment(body, call, ctx);
     };
   };
@@ -167,7 +167,7 @@ void add_routes(node_stub& node) {
   for (auto [path, call] : calls)
     router.add("POST", path, ingest_handler(node, segment(call)));
   router.add("POST", "/v1/events",
-             ingest_handler(node, [](std::string_view body, std::string_view type,
+             ingest_handler(node, [](const std::string& body, std::string_view type,
                                      const codecs::decode_context& ctx)
                                     -> result<codecs::decoded_batch> {
                if (type.find("msgpack") != std::string_view::npos)

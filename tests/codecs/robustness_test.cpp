@@ -4,6 +4,7 @@
 
 #include "codecs/event_types.hpp"
 #include "codecs/gzip.hpp"
+#include "codecs/json_body.hpp"
 #include "codecs/native_decoder.hpp"
 #include "codecs/segment_decoder.hpp"
 
@@ -32,6 +33,18 @@ std::string valid_msgpack() {
   return {buf.data(), buf.size()};
 }
 
+// The first n bytes of `full` as the HTTP server hands a body over: with room after it
+// for in-place parsing, and the rest of `full` still in that room, which the decoder must
+// not read as part of the body.
+std::string in_place_prefix(const std::string& full, std::size_t n) {
+  std::string body;
+  body.reserve(full.size() + json_body_padding);
+  body = full;
+  body.resize(n);
+  BOOST_TEST_REQUIRE(body.capacity() - body.size() >= json_body_padding);
+  return body;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(every_prefix_of_valid_bodies) {
@@ -40,15 +53,20 @@ BOOST_AUTO_TEST_CASE(every_prefix_of_valid_bodies) {
   const std::string native = R"([{"event_type":"click","user_id":"u"},"user=u event=x"])";
   const std::string packed = valid_msgpack();
   std::size_t decoded = 0;
-  for (std::size_t n = 0; n <= segment.size(); ++n)
-    decoded += bool(decode_segment(std::string_view(segment).substr(0, n), segment_call::batch, ctx));
-  for (std::size_t n = 0; n <= native.size(); ++n)
-    decoded += bool(decode_native(std::string_view(native).substr(0, n), native_format::json,
+  for (std::size_t n = 0; n <= segment.size(); ++n) {
+    decoded += bool(decode_segment(segment.substr(0, n), segment_call::batch, ctx));
+    decoded += bool(decode_segment(in_place_prefix(segment, n), segment_call::batch, ctx));
+  }
+  for (std::size_t n = 0; n <= native.size(); ++n) {
+    decoded += bool(decode_native(native.substr(0, n), native_format::json,
                                   default_mappings(), ctx));
+    decoded += bool(decode_native(in_place_prefix(native, n), native_format::json,
+                                  default_mappings(), ctx));
+  }
   for (std::size_t n = 0; n <= packed.size(); ++n)
-    decoded += bool(decode_native(std::string_view(packed).substr(0, n), native_format::msgpack,
+    decoded += bool(decode_native(packed.substr(0, n), native_format::msgpack,
                                   default_mappings(), ctx));
-  BOOST_TEST(decoded == 3u);  // only the complete bodies decode
+  BOOST_TEST(decoded == 5u);  // only the complete bodies decode, copied or in place
 }
 
 BOOST_AUTO_TEST_CASE(random_bytes) {
