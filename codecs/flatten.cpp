@@ -37,6 +37,20 @@ std::size_t push_segment(std::string& prefix, std::string_view segment) {
 
 std::string index_text(std::size_t i) { return std::to_string(i); }
 
+// The attribute is built where it lives: a temporary pushed back moved its key and its
+// text once more, for every flattened field of every event.
+value& add(attributes& out, const std::string& key) {
+  auto& a = out.emplace_back();
+  a.key = key;
+  return a.val;
+}
+
+void add_text(attributes& out, const std::string& key, std::string_view text) {
+  auto& v = add(out, key);
+  v.type = value::kind::string;
+  v.text.assign(text.data(), text.size());
+}
+
 } // namespace
 
 void flatten(simdjson::dom::element e, std::string& prefix, attributes& out) {
@@ -67,22 +81,22 @@ void flatten(simdjson::dom::element e, std::string& prefix, attributes& out) {
     return;
   }
   case element_type::INT64:
-    out.push_back({prefix, integer_value(e.get_int64().value_unsafe())});
+    add(out, prefix) = integer_value(e.get_int64().value_unsafe());
     return;
   case element_type::UINT64:
-    out.push_back({prefix, integer_value(e.get_uint64().value_unsafe())});
+    add(out, prefix) = integer_value(e.get_uint64().value_unsafe());
     return;
   case element_type::DOUBLE:
-    out.push_back({prefix, value::of_number(e.get_double().value_unsafe())});
+    add(out, prefix) = value::of_number(e.get_double().value_unsafe());
     return;
   case element_type::STRING:
-    out.push_back({prefix, value::of_string(std::string(e.get_string().value_unsafe()))});
+    add_text(out, prefix, e.get_string().value_unsafe());
     return;
   case element_type::BOOL:
-    out.push_back({prefix, value::of_bool(e.get_bool().value_unsafe())});
+    add(out, prefix) = value::of_bool(e.get_bool().value_unsafe());
     return;
   case element_type::NULL_VALUE:
-    out.push_back({prefix, value{}});
+    add(out, prefix);
     return;
   }
 }
@@ -122,26 +136,26 @@ void flatten(const msgpack::object& o, std::string& prefix, attributes& out) {
     }
     return;
   case msgpack::type::POSITIVE_INTEGER:
-    out.push_back({prefix, integer_value(o.via.u64)});
+    add(out, prefix) = integer_value(o.via.u64);
     return;
   case msgpack::type::NEGATIVE_INTEGER:
-    out.push_back({prefix, integer_value(o.via.i64)});
+    add(out, prefix) = integer_value(o.via.i64);
     return;
   case msgpack::type::FLOAT32:
   case msgpack::type::FLOAT64:
-    out.push_back({prefix, value::of_number(o.via.f64)});
+    add(out, prefix) = value::of_number(o.via.f64);
     return;
   case msgpack::type::STR:
-    out.push_back({prefix, value::of_string(std::string(o.via.str.ptr, o.via.str.size))});
+    add_text(out, prefix, {o.via.str.ptr, o.via.str.size});
     return;
   case msgpack::type::BIN:
-    out.push_back({prefix, value::of_string(std::string(o.via.bin.ptr, o.via.bin.size))});
+    add_text(out, prefix, {o.via.bin.ptr, o.via.bin.size});
     return;
   case msgpack::type::BOOLEAN:
-    out.push_back({prefix, value::of_bool(o.via.boolean)});
+    add(out, prefix) = value::of_bool(o.via.boolean);
     return;
   case msgpack::type::NIL:
-    out.push_back({prefix, value{}});
+    add(out, prefix);
     return;
   default:
     return;  // EXT: application-specific bytes with no scalar meaning here
