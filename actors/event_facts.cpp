@@ -56,27 +56,17 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view lower_b) {
-  return a.size() == lower_b.size() &&
-         std::equal(a.begin(), a.end(), lower_b.begin(),
-                    [](unsigned char x, char y) { return std::tolower(x) == y; });
-}
-
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
 std::string device_of(const codecs::event& ev, std::string& scratch) {
-  const auto type = text_at(ev.context, "device.type", scratch);
-  auto any_of = [type](std::initializer_list<std::string_view> names) {
-    return std::any_of(names.begin(), names.end(),
-                       [type](std::string_view n) { return iequals(type, n); });
-  };
-  if (any_of({"ios"sv, "android"sv, "mobile"sv, "phone"sv}))
+  const auto type = lower(text_at(ev.context, "device.type", scratch));  // short: no allocation
+  if (type == "ios"sv || type == "android"sv || type == "mobile"sv || type == "phone"sv)
     return "mobile";
-  if (any_of({"tablet"sv, "ipad"sv}))
+  if (type == "tablet"sv || type == "ipad"sv)
     return "tablet";
-  if (any_of({"desktop"sv, "pc"sv, "web"sv}))
+  if (type == "desktop"sv || type == "pc"sv || type == "web"sv)
     return "desktop";
   const auto agent = text_at(ev.context, "userAgent", scratch);
   if (agent.empty())
