@@ -67,19 +67,46 @@ async function openShop(origin, sdk, mode, log) {
   return { context, page };
 }
 
-/** identify (with an email), page, track, then a track sent as the page unloads. */
-async function visit(page, user) {
+/** Resolves once `n` POSTs from `page` to cohortd have their answer; rejects after WAIT_MS. */
+function answered(page, n) {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const onResponse = (r) => {
+      if (r.request().method() !== 'POST' || !r.url().startsWith(cohortd.base)) return;
+      if (++seen < n) return;
+      clearTimeout(deadline);
+      page.off('response', onResponse);
+      resolve();
+    };
+    const deadline = setTimeout(() => {
+      page.off('response', onResponse);
+      reject(new Error(`${seen} of ${n} requests to cohortd answered in ${WAIT_MS} ms`));
+    }, WAIT_MS);
+    page.on('response', onResponse);
+  });
+}
+
+/**
+ * identify (with an email), page, track, then a track sent as the page unloads. In `xhr`
+ * mode the page stays until all four requests are answered: an unloading page cancels its
+ * XHRs, and RudderStack resends what it left queued only from the next page that loads the
+ * SDK, ten seconds later at the earliest. The unload case is what its beacon mode is for.
+ */
+async function visit(page, user, mode) {
+  const leave = mode !== 'xhr';
+  const delivered = leave ? null : answered(page, 4);
   await page.evaluate(async (u) => {
     await window.shop.identify(u, { email: `${u}@example.com` });
     await window.shop.page();
     await window.shop.track('Product Viewed', { product_id: 'p1' });
   }, user);
   // The last event is still in flight, or only queued, when the page goes away.
-  await page.evaluate(() => {
+  await page.evaluate((leaveNow) => {
     window.shop.track('Product Added', { product_id: 'p1' });
-    setTimeout(() => { location.href = '/bye.html'; }, 0);
-  });
-  await page.waitForURL('**/bye.html');
+    if (leaveNow) setTimeout(() => { location.href = '/bye.html'; }, 0);
+  }, leave);
+  if (leave) await page.waitForURL('**/bye.html');
+  else await delivered;
 }
 
 /** Every event of visit() applied, once. */
@@ -122,7 +149,7 @@ describe('browser SDKs on a shop page of another origin', () => {
     const log = [];
     const { context, page } = await openShop(shop.origin, 'segment', 'keepalive', log);
     try {
-      await visit(page, user);
+      await visit(page, user, 'keepalive');
       await assertVisitApplied(user, log);
     } finally {
       await context.close();
@@ -134,7 +161,7 @@ describe('browser SDKs on a shop page of another origin', () => {
     const log = [];
     const { context, page } = await openShop(shop.origin, 'rudder', 'xhr', log);
     try {
-      await visit(page, user);
+      await visit(page, user, 'xhr');
       await assertVisitApplied(user, log);
     } finally {
       await context.close();
@@ -146,7 +173,7 @@ describe('browser SDKs on a shop page of another origin', () => {
     const log = [];
     const { context, page } = await openShop(shop.origin, 'rudder', 'beacon', log);
     try {
-      await visit(page, user);
+      await visit(page, user, 'beacon');
       await assertVisitApplied(user, log);
     } finally {
       await context.close();
