@@ -5,6 +5,8 @@
 
 #include <zlib.h>
 
+#include "codecs/json_body.hpp"
+
 namespace cohort::codecs {
 
 namespace {
@@ -52,8 +54,10 @@ result<std::string> gunzip(std::string_view compressed, std::size_t max_bytes) {
     if (out.size() > max_bytes)
       return failure{413, "decompressed body exceeds " + std::to_string(max_bytes) + " bytes"};
     if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0 && left == 0)
+      if (zs.avail_in == 0 && left == 0) {
+        out.reserve(out.size() + json_body_padding);  // so the JSON parser reads it in place
         return out;
+      }
       // Concatenated gzip members (allowed by RFC 1952) decode as one body.
       if (inflateReset(&zs) != Z_OK)
         return failure{400, "corrupt gzip body"};

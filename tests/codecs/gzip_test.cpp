@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include "codecs/gzip.hpp"
+#include "codecs/json_body.hpp"
 
 using namespace cohort::codecs;
 
@@ -24,6 +25,16 @@ BOOST_AUTO_TEST_CASE(round_trip) {
   auto back = gunzip(packed, plain.size());
   BOOST_REQUIRE(back);
   BOOST_TEST(*back == plain);
+}
+
+BOOST_AUTO_TEST_CASE(inflated_bodies_have_room_to_be_parsed_in_place) {
+  for (std::size_t size : {1, 100, 4096, 40000, 200000}) {
+    const std::string plain = sample().substr(0, size);
+    auto back = gunzip(gzip(plain), plain.size());
+    BOOST_REQUIRE(back);
+    BOOST_TEST(*back == plain);
+    BOOST_TEST(back->capacity() - back->size() >= json_body_padding, "size " << size);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(empty_body_round_trips) {
