@@ -73,9 +73,10 @@ result<bool> rocks_journal::append(actors::event_batch& events,
   // per event (a skiplist search each) was a sixth of cohortd's instructions per event.
   // The array of events is packed one element at a time, so that each event can be
   // given its own bytes (codecs::packed_slice).
-  auto record = std::make_shared<msgpack::sbuffer>();
-  std::vector<std::size_t> bounds;  // event i is record[bounds[i], bounds[i + 1])
+  std::shared_ptr<msgpack::sbuffer> record;  // none for an append of positions only
+  std::vector<std::size_t> bounds;           // event i is record[bounds[i], bounds[i + 1])
   if (!events.empty()) {
+    record = std::make_shared<msgpack::sbuffer>();
     bounds.reserve(events.size() + 1);
     msgpack::packer<msgpack::sbuffer> pk{*record};
     pk.pack_array(static_cast<std::uint32_t>(events.size()));
@@ -96,6 +97,8 @@ result<bool> rocks_journal::append(actors::event_batch& events,
     return store_failure("event log append failed", st);
   }
   next_seq_ = seq;
+  if (events.empty())
+    return true;
   std::shared_ptr<const char> bytes{record, record->data()};  // owns the whole record
   for (std::size_t i = 0; i < events.size(); ++i)
     events[i].packed = codecs::packed_slice{bytes, bounds[i], bounds[i + 1] - bounds[i]};

@@ -84,6 +84,24 @@ BOOST_AUTO_TEST_CASE(appends_replay_in_order_after_a_reopen_and_number_on) {
   BOOST_TEST(o.append("u1", 7, 1) == 7u);
 }
 
+BOOST_AUTO_TEST_CASE(an_append_without_events_stores_its_writes_and_logs_nothing) {
+  temp_store_dir dir{"rocks-journal"};
+  {
+    opened o{dir.path};
+    BOOST_TEST(o.append("u1", 1, 2) == 2u);
+    actors::event_batch none;
+    auto r = o.journal->append(none, {{"anon-1", std::string{"u1"}}}, {});
+    BOOST_TEST_REQUIRE(static_cast<bool>(r), (r ? "" : r.error().reason));
+  }
+  opened o{dir.path};
+  BOOST_TEST(o.replayed() == (ids{"m1@1", "m2@2"}), boost::test_tools::per_element());
+  auto links = o.journal->identity_records();
+  BOOST_TEST_REQUIRE(static_cast<bool>(links));
+  BOOST_TEST_REQUIRE(links->size() == 1u);
+  BOOST_TEST(links->front().first == "anon-1");
+  BOOST_TEST(o.append("u1", 3, 1) == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(replayed_events_keep_their_fields) {
   temp_store_dir dir{"rocks-journal"};
   opened o{dir.path};
