@@ -36,4 +36,35 @@ class latency_sample {
   bool sorted_ = false;
 };
 
+/// The worst latency and the number of samples in each second of a run (--timeline): shows
+/// whether a p99 comes from a few stalls or from every second, and when the stalls were.
+class latency_timeline {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  explicit latency_timeline(time_point origin = {}) : origin_(origin) {}
+  void add(time_point from, time_point to) {
+    auto second = std::chrono::duration_cast<std::chrono::seconds>(to - origin_).count();
+    if (second < 0)
+      return;
+    auto at = static_cast<std::size_t>(second);
+    if (at >= seconds_.size())
+      seconds_.resize(at + 1);
+    auto us = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(to - from).count(), 0));
+    seconds_[at].samples += 1;
+    seconds_[at].max_us = std::max(seconds_[at].max_us, us);
+  }
+  struct second {
+    std::uint64_t samples = 0;
+    std::uint64_t max_us = 0;
+  };
+  /// Second i of the run is [origin + i s, origin + (i + 1) s).
+  const std::vector<second>& seconds() const { return seconds_; }
+
+ private:
+  time_point origin_;
+  std::vector<second> seconds_;
+};
+
 }  // namespace cohort_bench

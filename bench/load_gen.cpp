@@ -50,6 +50,7 @@ using time_point = clock_type::time_point;
 using cohort_bench::event_generator;
 using cohort_bench::event_kind;
 using cohort_bench::latency_sample;
+using cohort_bench::latency_timeline;
 using cohort_bench::parse_mix;
 using cohort_bench::parse_number;
 
@@ -73,6 +74,7 @@ struct options {
   double push_rate = 200;  // probe events/s
   bool verify = false;
   bool per_user = false;  // each request carries one user's events (browser-shaped)
+  bool timeline = false;  // print each second's worst latencies after the summary
   std::string user_prefix = "u";
 };
 
@@ -81,6 +83,7 @@ const char* usage_text =
   "                   [--rate EVENTS_PER_S] [--duration S] [--warmup S] [--write-key K]\n"
   "                   [--mix PAGE,PRODUCT,CART] [--replay PATH[,PATH]] [--speedup X]\n"
   "                   [--push-users N] [--push-rate EVENTS_PER_S] [--verify] [--per-user]\n"
+  "                   [--timeline]\n"
   "  --rate 0 (default) sends as fast as acks come back; otherwise open-loop pacing.\n"
   "  --mix    relative weights of page views, product views and cart adds (50,40,10).\n"
   "  --replay YOOCHOOSE click files (SessionId TAB ItemId TAB Time), replayed in time\n"
@@ -90,6 +93,8 @@ const char* usage_text =
   "           flip their segment (needs bench/cohort-bench.yaml's rules), at --push-rate.\n"
   "  --per-user  browser-shaped: each request carries --batch events of one user (what a\n"
   "           page's SDK sends), not events of --batch random users.\n"
+  "  --timeline after the summary, each second of the window: its UTC time, requests\n"
+  "           acknowledged, the worst ack and push latency (where a tail comes from).\n"
   "  --verify after the run, poll each user's profile until its `events` equals the\n"
   "           events acknowledged for it (small --users only); exit 1 on a mismatch.\n";
 
@@ -167,6 +172,7 @@ struct run_state {
   time_point start;
   time_point measure_from;
   time_point measure_to;
+  std::int64_t measure_from_wall_ms = 0;  // measure_from on the wall clock (--timeline)
   bool stopping = false;
   std::uint64_t acked_total = 0;    // whole run, warm-up included (--verify)
   std::uint64_t acked_window = 0;   // acknowledged inside the measurement window
@@ -175,6 +181,8 @@ struct run_state {
   std::uint64_t net_errors = 0;
   latency_sample ack;
   latency_sample push;
+  latency_timeline ack_seconds;   // --timeline, from measure_from
+  latency_timeline push_seconds;
   std::uint64_t push_sent = 0;
   std::uint64_t push_received = 0;
   std::vector<std::uint64_t> acked_per_user;  // --verify
@@ -582,6 +590,7 @@ class push_probe : public std::enable_shared_from_this<push_probe> {
       return;
     if (st_.in_window(it->second)) {
       st_.push.add(it->second, now);
+      st_.push_seconds.add(it->second, now);
       ++st_.push_received;
     }
     sent_.erase(it);
@@ -629,6 +638,10 @@ std::optional<options> parse_options(int argc, char** argv) {
     }
     if (flag == "--per-user") {
       o.per_user = true;
+      continue;
+    }
+    if (flag == "--timeline") {
+      o.timeline = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -803,6 +816,21 @@ std::vector<http_connection::source_fn> make_replay_sources(run_state& st,
   return out;
 }
 
+/// One line per second of the window: "TIMELINE <UTC> requests=N ack_max_ms=X push_max_ms=Y".
+void print_timeline(const run_state& st) {
+  const auto& acks = st.ack_seconds.seconds();
+  const auto& pushes = st.push_seconds.seconds();
+  for (std::size_t i = 0; i < std::max(acks.size(), pushes.size()); ++i) {
+    const latency_timeline::second none;
+    const auto& a = i < acks.size() ? acks[i] : none;
+    const auto& p = i < pushes.size() ? pushes[i] : none;
+    std::printf("TIMELINE %s requests=%llu ack_max_ms=%.2f push_max_ms=%.2f\n",
+                iso8601(st.measure_from_wall_ms + static_cast<std::int64_t>(i) * 1000).c_str(),
+                static_cast<unsigned long long>(a.samples), static_cast<double>(a.max_us) / 1000.0,
+                static_cast<double>(p.max_us) / 1000.0);
+  }
+}
+
 void print_results(run_state& st, double window_s) {
   const double achieved = window_s > 0 ? static_cast<double>(st.acked_window) / window_s : 0;
   std::ostringstream statuses;
@@ -888,6 +916,7 @@ int run(run_state& st) {
     st.acked_window += b.events;
     ++st.requests_window;
     st.ack.add(b.due, now);
+    st.ack_seconds.add(b.due, now);
   };
 
   auto launch = [&] {
@@ -897,6 +926,9 @@ int run(run_state& st) {
     };
     st.measure_from = st.start + span(st.opt.warmup_s);
     st.measure_to = st.measure_from + span(st.opt.duration_s);
+    st.measure_from_wall_ms = wall_ms() + static_cast<std::int64_t>(st.opt.warmup_s * 1000);
+    st.ack_seconds = latency_timeline{st.measure_from};
+    st.push_seconds = latency_timeline{st.measure_from};
     auto sources = rows ? make_replay_sources(st, std::move(*rows)) : make_synthetic_sources(st);
     for (std::size_t c = 0; c < st.opt.connections; ++c)
       std::make_shared<http_connection>(io, st, ep, c, sources[c], on_ack)->start();
@@ -934,6 +966,8 @@ int run(run_state& st) {
   const auto last = std::min(clock_type::now(), st.measure_to);
   const double window_s = std::max(0.0, seconds_between(st.measure_from, last));
   print_results(st, window_s);
+  if (st.opt.timeline)
+    print_timeline(st);
   if (st.opt.verify && !verify_applied(st, ep))
     return exit_failure;
   return 0;

@@ -173,12 +173,13 @@ field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 smoke() {
   start_node
   "$load" --url "http://127.0.0.1:$port" --users 50 --connections 4 --batch 20 --rate 400 \
-    --duration 1 --warmup 0 --push-users 5 --push-rate 50 --verify | tee "$work/smoke.out"
+    --duration 1 --warmup 0 --push-users 5 --push-rate 50 --verify --timeline | tee "$work/smoke.out"
   local result
   result=$(grep '^RESULT ' "$work/smoke.out")
   [ "$(field "$result" acked)" -gt 0 ] || die "no events acknowledged"
   [ "$(field "$result" push_n)" -gt 0 ] || die "no segment_change pushed for the probe users"
   [ "$(field "$result" errors)" = 0 ] || die "network errors"
+  grep -q '^TIMELINE .* requests=[1-9]' "$work/smoke.out" || die "no second of acknowledgements in --timeline"
   stop_node
   echo "bench_load_smoke: ok"
 }
