@@ -16,6 +16,10 @@
 #   bench/run.sh --smoke    ctest's bench_load_smoke: a few hundred events with the push probe,
 #                           then every acknowledged event must show in the profiles
 #
+# Beside each offered-load run of Cohort, cohort-wakeup-probe measures how late the machine
+# wakes a sleeping thread (the floor under the run's tails), and cohort-load's --timeline
+# keeps each second's worst ack and push latency in the raw output.
+#
 # Then memory: for each of --memory-users (default "100000 1000000"), a fresh cohortd gets
 # --memory-events (5) events per user on average, at 50,000 events/s over that many users,
 # and once idle for a checkpoint interval and a half (snapshots written, recent events let
@@ -105,6 +109,7 @@ build=$(mkdir -p "$build" && cd "$build" && pwd)
 cohortd=$build/cohortd
 load=$build/bench/cohort-load
 baseline=$build/bench/cohort-baseline-caf
+wakeup_probe=$build/bench/cohort-wakeup-probe
 baseline_redis=$build/bench/cohort-baseline-redis
 lua_script=$repo/bench/baseline/cohort_update.lua
 node_service=$repo/bench/baseline/node_service
@@ -126,7 +131,7 @@ trap cleanup EXIT
 
 build_binaries() {
   [ -f "$build/CMakeCache.txt" ] || cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  local targets=(cohortd cohort-load cohort-baseline-caf)
+  local targets=(cohortd cohort-load cohort-baseline-caf cohort-wakeup-probe)
   [ "$smoke" = 1 ] || targets+=(cohort-baseline-redis)
   [ "$allocations" = 0 ] || targets+=(cohort-alloc-count)
   cmake --build "$build" -j"$jobs" --target "${targets[@]}"
@@ -180,6 +185,8 @@ smoke() {
   [ "$(field "$result" push_n)" -gt 0 ] || die "no segment_change pushed for the probe users"
   [ "$(field "$result" errors)" = 0 ] || die "network errors"
   grep -q '^TIMELINE .* requests=[1-9]' "$work/smoke.out" || die "no second of acknowledgements in --timeline"
+  result=$("$wakeup_probe" --seconds 0.2 | grep '^RESULT ')
+  [ "$(field "$result" wakeups)" -gt 0 ] || die "cohort-wakeup-probe recorded no wake-up"
   stop_node
   echo "bench_load_smoke: ok"
 }
@@ -251,7 +258,7 @@ stop_node_service() {
 load_run() {
   "$load" --url "$1" --users "$users" --connections "$connections" --batch "$batch" \
     --rate "$2" --duration "$duration" --warmup "$warmup" --push-users "$3" \
-    --push-rate "$push_rate" > "$4" || die "cohort-load failed at rate $2 against $1: $(tail -5 "$4")"
+    --push-rate "$push_rate" --timeline > "$4" || die "cohort-load failed at rate $2 against $1: $(tail -5 "$4")"
   echo "  $1 offered ${2/#0/max}: $(grep '^offered' "$4" | head -1)" >&2
   grep '^RESULT ' "$4"
 }
@@ -283,8 +290,15 @@ settle() {
 # One offered load against cohortd; once it is idle again, adds a row (with RSS and live
 # actors) and records the max-rate run's acknowledged events for baseline 1.
 bench_load() {
-  local rate=$1 result rss live
+  local rate=$1 result rss live probe=
+  if [ "$rate" != 0 ]; then
+    # How late the machine wakes any sleeping thread over the measured window: the floor
+    # under this run's tails (bench/wakeup_probe.cpp). Started after the warm-up.
+    (sleep "$warmup" && exec "$wakeup_probe" --seconds "$duration") > "$work/wakeup-$rate.out" &
+    probe=$!
+  fi
   result=$(load_run "http://127.0.0.1:$port" "$rate" "$push_users" "$work/cohort-load-$rate.out")
+  [ -z "$probe" ] || wait "$probe" || die "cohort-wakeup-probe failed at rate $rate"
   settle
   rss=$(rss_kb "$pid")
   live=$(metric cohort_actors_live)
@@ -329,6 +343,26 @@ bench_memory() {
 }
 
 # The memory table, as text ($1 = text) or Markdown ($1 = md).
+# The wake-up probe's figures for each offered load (md table or text).
+format_wakeups() {
+  local rate r
+  if [ "$1" = md ]; then
+    echo "| offered events/s | wake-ups | late p50 ms | late p99 ms | late p99.9 ms | late max ms |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+  else
+    printf "%-16s | %-8s | %-11s | %-11s | %-13s | %s\n" "offered events/s" "wake-ups" "late p50 ms" "late p99 ms" "late p99.9 ms" "late max ms"
+  fi
+  for rate in $loads; do
+    [ -s "$work/wakeup-$rate.out" ] || continue
+    r=$(grep '^RESULT ' "$work/wakeup-$rate.out")
+    if [ "$1" = md ]; then
+      echo "| $rate | $(field "$r" wakeups) | $(field "$r" p50_ms) | $(field "$r" p99_ms) | $(field "$r" p999_ms) | $(field "$r" max_ms) |"
+    else
+      printf "%16s | %8s | %11s | %11s | %13s | %s\n" "$rate" "$(field "$r" wakeups)" "$(field "$r" p50_ms)" "$(field "$r" p99_ms)" "$(field "$r" p999_ms)" "$(field "$r" max_ms)"
+    fi
+  done
+}
+
 format_memory() {
   [ -s "$work/memory.tsv" ] || return 0
   awk -F'\t' -v fmt="$1" '
@@ -588,6 +622,12 @@ write_results() {
     format_rows md
     echo
     notes | sed 's/^/- /'
+    if ls "$work"/wakeup-*.out >/dev/null 2>&1; then
+      echo
+      echo "How late a sleeping thread woke during each Cohort run (cohort-wakeup-probe, 1 ms sleeps over the measured window): no hop through cohortd waits less than the machine gives any thread."
+      echo
+      format_wakeups md
+    fi
     if [ -s "$work/memory.tsv" ]; then
       echo
       echo "Memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle for a checkpoint interval and a half):"
@@ -611,7 +651,8 @@ write_results() {
 main() {
   command -v curl >/dev/null || die "needs curl"
   [ "$do_build" = 1 ] && build_binaries
-  [ -x "$cohortd" ] && [ -x "$load" ] && [ -x "$baseline" ] || die "missing binaries in $build (build first)"
+  [ -x "$cohortd" ] && [ -x "$load" ] && [ -x "$baseline" ] && [ -x "$wakeup_probe" ] \
+    || die "missing binaries in $build (build first)"
   work=$(mktemp -d)
   if [ "$smoke" = 1 ]; then
     smoke
@@ -645,6 +686,11 @@ main() {
   echo
   notes
   echo
+  if ls "$work"/wakeup-*.out >/dev/null 2>&1; then
+    echo "how late a sleeping thread woke during each Cohort run (cohort-wakeup-probe):"
+    format_wakeups text
+    echo
+  fi
   if [ -s "$work/memory.tsv" ]; then
     echo "memory per live session actor (cohortd fed $memory_events events per user at $memory_rate events/s, then idle for a checkpoint interval and a half):"
     format_memory text
