@@ -342,8 +342,7 @@ bench_memory() {
   echo "  memory: $n users, $live live actors, RSS $((rss0 / 1024)) -> $((rss1 / 1024)) MiB" >&2
 }
 
-# The memory table, as text ($1 = text) or Markdown ($1 = md).
-# The wake-up probe's figures for each offered load (md table or text).
+# The wake-up probe's figures for each offered load, as text ($1 = text) or Markdown ($1 = md).
 format_wakeups() {
   local rate r
   if [ "$1" = md ]; then
@@ -363,6 +362,7 @@ format_wakeups() {
   done
 }
 
+# The memory table, as text ($1 = text) or Markdown ($1 = md).
 format_memory() {
   [ -s "$work/memory.tsv" ] || return 0
   awk -F'\t' -v fmt="$1" '
